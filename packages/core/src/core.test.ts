@@ -1,0 +1,97 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { TEST_BACKENDS, expectClose, expectGradientsMatch, leakedTensors, numericGradient, randomTensor, useBackend } from '@emoje/test-utils';
+import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  EmojeInputError,
+  SeededRandom,
+  assertShape,
+  maskedMean,
+  maskedSoftmax,
+  matMul,
+  stopGradient,
+  zeroMasked,
+  positionalEncoding,
+} from './index';
+
+describe.each(TEST_BACKENDS)('core ops on %s', (backend) => {
+  beforeAll(() => useBackend(backend));
+
+  it('matMul equals tf.matMul for every transpose flag, values and gradients', () => {
+    for (const [ta, tb] of [[false, false], [true, false], [false, true], [true, true]] as const) {
+      const a = randomTensor(ta ? [3, 5, 4] : [3, 4, 5], 1);
+      const b = randomTensor(tb ? [3, 6, 5] : [3, 5, 6], 2);
+      expectClose(matMul(a, b, ta, tb), tf.matMul(a, b, ta, tb), 1e-4);
+      const ours = tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.square(matMul(x, y, ta, tb))))([a, b]);
+      const stock = tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.square(tf.matMul(x, y, ta, tb))))([a, b]);
+      expectClose(ours[0], stock[0], 1e-3);
+      expectClose(ours[1], stock[1], 1e-3);
+    }
+  });
+
+  it('matMul gradient matches finite differences and supports a second derivative', () => {
+    const b = randomTensor([4, 3], 3);
+    const result = numericGradient((x) => tf.sum(tf.sin(matMul(x, b))), randomTensor([2, 4], 4));
+    expectGradientsMatch(result);
+    const second = tf.grad((x: tf.Tensor) => tf.sum(tf.grad((y: tf.Tensor) => tf.sum(tf.square(matMul(y, b))))(x)))(randomTensor([2, 4], 5));
+    expect(second.shape).toEqual([2, 4]);
+  });
+
+  it('matMul leaks nothing in forward and backward', async () => {
+    const a = randomTensor([2, 3]);
+    const b = randomTensor([3, 2]);
+    expect(await leakedTensors(() => tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.sum(matMul(x, y)))([a, b]))).toBe(0);
+  });
+
+  it('zeroMasked removes NaN and Infinity from masked slots and keeps the rest', () => {
+    const x = tf.tensor2d([[1, NaN], [Infinity, 4]]);
+    const mask = tf.tensor2d([[1, 0], [0, 1]]);
+    expectClose(zeroMasked(x, mask), [1, 0, 0, 4], 0);
+    const rows = tf.tensor3d([[[NaN, NaN]], [[1, 2]]]);
+    expectClose(zeroMasked(rows, tf.tensor2d([[0], [1]])), [0, 0, 1, 2], 0);
+  });
+
+  it('maskedSoftmax gives zero probability to masked entries and zeros for an all-masked row', () => {
+    const p = maskedSoftmax(tf.tensor2d([[1, 2, 3], [1, 2, 3]]), tf.tensor2d([[1, 0, 1], [0, 0, 0]]));
+    const e1 = Math.exp(1);
+    const e3 = Math.exp(3);
+    expectClose(p, [e1 / (e1 + e3), 0, e3 / (e1 + e3), 0, 0, 0], 1e-6);
+  });
+
+  it('maskedMean averages only the real entries', () => {
+    const m = maskedMean(tf.tensor3d([[[1, 1], [3, 5], [100, 100]]]), tf.tensor2d([[1, 1, 0]]), 1);
+    expectClose(m, [2, 3], 1e-6);
+  });
+
+  it('stopGradient passes values and blocks gradients', () => {
+    const g = tf.grad((x: tf.Tensor) => tf.sum(tf.add(tf.mul(stopGradient(x), x), 0)))(tf.tensor1d([2, 3]));
+    expectClose(g, [2, 3], 1e-6);
+  });
+
+  it('positionalEncoding starts with sin(0)=0, cos(0)=1', () => {
+    const pe = positionalEncoding(3, 4);
+    expect(pe.shape).toEqual([3, 4]);
+    expectClose(tf.slice(pe, [0, 0], [1, 4]), [0, 1, 0, 1], 1e-6);
+  });
+});
+
+describe('validation and randomness', () => {
+  it('assertShape names the field and both shapes', () => {
+    expect(() => assertShape('availability', [2, 5, 2], [2, 5, 3])).toThrowError(
+      new EmojeInputError('availability', 'shape [2, 5, 3]', 'shape [2, 5, 2]'),
+    );
+    expect(() => assertShape('x', [2, 7], [null, 7])).not.toThrow();
+  });
+
+  it('SeededRandom is reproducible and resumable', () => {
+    const a = new SeededRandom(42);
+    const first = [a.next(), a.next()];
+    const state = a.getState();
+    const third = a.next();
+    const b = new SeededRandom(42);
+    expect([b.next(), b.next()]).toEqual(first);
+    const c = new SeededRandom(7);
+    c.setState(state);
+    expect(c.next()).toBe(third);
+    expect(new SeededRandom(1).shuffle([1, 2, 3, 4, 5]).sort()).toEqual([1, 2, 3, 4, 5]);
+  });
+});

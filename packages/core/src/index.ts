@@ -1,0 +1,33 @@
+export { EmojeInputError, isEmojeInputError, formatShape } from './errors';
+export {
+  assertShape,
+  assertTensorShape,
+  assertInteger,
+  assertNumberInRange,
+  assertOneOf,
+  type ExpectedDim,
+} from './validate';
+export { SeededRandom } from './random';
+export { matMul } from './matmul';
+export { MASKED_LOGIT, zeroMasked, maskedMean, maskedSoftmax, finiteMask, stopGradient } from './masks';
+export { InitializerSource, type Initializer, type WeightFactory } from './weights';
+export {
+  ACTIVATIONS,
+  activate,
+  dropout,
+  createLinear,
+  applyLinear,
+  createLayerNorm,
+  applyLayerNorm,
+  createFeedForward,
+  applyFeedForward,
+  createAttention,
+  applyAttention,
+  positionalEncoding,
+  type ActivationName,
+  type LinearWeights,
+  type LayerNormWeights,
+  type FeedForwardWeights,
+  type AttentionWeights,
+} from './ops';
+export { BLOCK_CLASS_PREFIX } from './constants';

@@ -1,0 +1,59 @@
+import * as tf from '@tensorflow/tfjs-core';
+
+/** A large negative logit for masked positions: exp() of it underflows to exactly 0 in float32. */
+export const MASKED_LOGIT = -1e9;
+
+/**
+ * Replaces the entries of `x` where `mask` is 0 by zeros, whatever they hold (NaN and
+ * Infinity included). Multiplying by the mask would not do: `NaN * 0` is NaN.
+ * `mask` has the leading dimensions of `x` (missing trailing ones are broadcast).
+ */
+export function zeroMasked(x: tf.Tensor, mask: tf.Tensor): tf.Tensor {
+  return tf.tidy(() => {
+    let m = mask;
+    while (m.rank < x.rank) m = tf.expandDims(m, -1);
+    const keep = tf.greater(tf.broadcastTo(m, x.shape), 0);
+    return tf.where(keep, x, tf.zerosLike(x));
+  });
+}
+
+/**
+ * Mean over `axis` of the entries whose `mask` is 1 (mask has the shape of `x`
+ * without its last dimension when `axis` is not the last). Rows with no entry give zeros.
+ * Assumes masked entries are finite (use {@link zeroMasked} first).
+ */
+export function maskedMean(x: tf.Tensor, mask: tf.Tensor, axis: number): tf.Tensor {
+  return tf.tidy(() => {
+    let m = mask;
+    while (m.rank < x.rank) m = tf.expandDims(m, -1);
+    const total = tf.sum(tf.mul(x, m), axis);
+    const count = tf.sum(m, axis);
+    return tf.div(total, tf.maximum(count, 1e-9));
+  });
+}
+
+/**
+ * Softmax over the last axis restricted to entries with `mask` 1. Masked entries get
+ * probability 0, and a row with no allowed entry is all zeros (not uniform).
+ */
+export function maskedSoftmax(logits: tf.Tensor, mask: tf.Tensor): tf.Tensor {
+  return tf.tidy(() => {
+    const m = tf.broadcastTo(mask, logits.shape);
+    const shifted = tf.add(logits, tf.mul(tf.sub(1, m), MASKED_LOGIT));
+    return tf.mul(tf.softmax(shifted), m);
+  });
+}
+
+/** 1 where `x` is finite, 0 where it is NaN or infinite. */
+export function finiteMask(x: tf.Tensor): tf.Tensor {
+  return tf.tidy(() => tf.cast(tf.logicalNot(tf.logicalOr(tf.isNaN(x), tf.isInf(x))), 'float32'));
+}
+
+/**
+ * The identity whose gradient is zero: the target of a reconstruction loss is
+ * treated as a constant, so the loss trains the decoder and not the target.
+ */
+export const stopGradient: (x: tf.Tensor) => tf.Tensor = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => ({
+  value: tf.clone(args[0] as tf.Tensor),
+  gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy),
+})) as (x: tf.Tensor) => tf.Tensor;

@@ -1,0 +1,195 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { LayerVariable } from '@tensorflow/tfjs-layers';
+import { matMul } from './matmul';
+import { maskedSoftmax } from './masks';
+import type { InitializerSource, WeightFactory } from './weights';
+
+/** Activations the blocks accept by name. */
+export type ActivationName = 'gelu' | 'relu' | 'tanh' | 'linear';
+export const ACTIVATIONS: readonly ActivationName[] = ['gelu', 'relu', 'tanh', 'linear'];
+
+/** Applies a named activation (GELU in its tanh approximation). */
+export function activate(x: tf.Tensor, name: ActivationName): tf.Tensor {
+  switch (name) {
+    case 'relu':
+      return tf.relu(x);
+    case 'tanh':
+      return tf.tanh(x);
+    case 'linear':
+      return x;
+    case 'gelu':
+      return tf.tidy(() => {
+        const inner = tf.mul(Math.sqrt(2 / Math.PI), tf.add(x, tf.mul(0.044715, tf.pow(x, 3))));
+        return tf.mul(tf.mul(0.5, x), tf.add(1, tf.tanh(inner)));
+      });
+  }
+}
+
+/** Dropout active only while training; `seed` should change every call (draw it from a SeededRandom). */
+export function dropout(x: tf.Tensor, rate: number, training: boolean, seed?: number): tf.Tensor {
+  if (!training || rate <= 0) return x;
+  return tf.dropout(x, rate, undefined, seed);
+}
+
+/** Weights of a fully connected map `x W + b`. */
+export interface LinearWeights {
+  kernel: LayerVariable;
+  bias: LayerVariable | null;
+}
+
+export function createLinear(
+  add: WeightFactory,
+  init: InitializerSource,
+  name: string,
+  inputDim: number,
+  outputDim: number,
+  useBias = true,
+): LinearWeights {
+  return {
+    kernel: add(`${name}_kernel`, [inputDim, outputDim], init.glorot()),
+    bias: useBias ? add(`${name}_bias`, [outputDim], init.zeros()) : null,
+  };
+}
+
+/** `x W + b` over the last axis of a tensor of any rank >= 2. */
+export function applyLinear(x: tf.Tensor, w: LinearWeights): tf.Tensor {
+  return tf.tidy(() => {
+    const kernel = w.kernel.read();
+    const [inputDim, outputDim] = kernel.shape;
+    const lead = x.shape.slice(0, -1);
+    let y = matMul(tf.reshape(x, [-1, inputDim]), kernel);
+    if (w.bias) y = tf.add(y, w.bias.read());
+    return tf.reshape(y, [...lead, outputDim]);
+  });
+}
+
+/** Weights of a layer normalisation over the last axis. */
+export interface LayerNormWeights {
+  gamma: LayerVariable;
+  beta: LayerVariable;
+}
+
+export function createLayerNorm(add: WeightFactory, init: InitializerSource, name: string, dim: number): LayerNormWeights {
+  return { gamma: add(`${name}_gamma`, [dim], init.ones()), beta: add(`${name}_beta`, [dim], init.zeros()) };
+}
+
+export function applyLayerNorm(x: tf.Tensor, w: LayerNormWeights, epsilon = 1e-5): tf.Tensor {
+  return tf.tidy(() => {
+    const mean = tf.mean(x, -1, true);
+    const centred = tf.sub(x, mean);
+    const variance = tf.mean(tf.square(centred), -1, true);
+    const normalised = tf.mul(centred, tf.rsqrt(tf.add(variance, epsilon)));
+    return tf.add(tf.mul(normalised, w.gamma.read()), w.beta.read());
+  });
+}
+
+/** Two-layer position-wise feed-forward network. */
+export interface FeedForwardWeights {
+  inner: LinearWeights;
+  outer: LinearWeights;
+}
+
+export function createFeedForward(
+  add: WeightFactory,
+  init: InitializerSource,
+  name: string,
+  dim: number,
+  hiddenDim: number,
+): FeedForwardWeights {
+  return {
+    inner: createLinear(add, init, `${name}_inner`, dim, hiddenDim),
+    outer: createLinear(add, init, `${name}_outer`, hiddenDim, dim),
+  };
+}
+
+export function applyFeedForward(
+  x: tf.Tensor,
+  w: FeedForwardWeights,
+  activation: ActivationName,
+  dropoutRate = 0,
+  training = false,
+  seed?: number,
+): tf.Tensor {
+  return tf.tidy(() => {
+    const hidden = dropout(activate(applyLinear(x, w.inner), activation), dropoutRate, training, seed);
+    return applyLinear(hidden, w.outer);
+  });
+}
+
+/** Weights of a multi-head attention (query, key, value and output projections). */
+export interface AttentionWeights {
+  query: LinearWeights;
+  key: LinearWeights;
+  value: LinearWeights;
+  output: LinearWeights;
+  numHeads: number;
+}
+
+export function createAttention(
+  add: WeightFactory,
+  init: InitializerSource,
+  name: string,
+  dim: number,
+  numHeads: number,
+): AttentionWeights {
+  if (dim % numHeads !== 0) {
+    throw new Error(`${name}: width ${dim} is not divisible by numHeads ${numHeads}`);
+  }
+  return {
+    query: createLinear(add, init, `${name}_query`, dim, dim),
+    key: createLinear(add, init, `${name}_key`, dim, dim),
+    value: createLinear(add, init, `${name}_value`, dim, dim),
+    output: createLinear(add, init, `${name}_output`, dim, dim),
+    numHeads,
+  };
+}
+
+function splitHeads(x: tf.Tensor, numHeads: number): tf.Tensor {
+  const [n, t, d] = x.shape as number[];
+  const headDim = d / numHeads;
+  return tf.reshape(tf.transpose(tf.reshape(x, [n, t, numHeads, headDim]), [0, 2, 1, 3]), [n * numHeads, t, headDim]);
+}
+
+/**
+ * Multi-head attention of `query [N, Tq, D]` over `keyValue [N, Tk, D]`.
+ *
+ * `mask` is `[N, Tk]` (which keys exist) or `[N, Tq, Tk]` (which query may see which
+ * key), 1 = attend. A query with no allowed key gets a zero attention vector, so its
+ * output is the output projection's bias only; callers that must add nothing gate
+ * the result themselves. Masked keys must hold finite values (zero them first).
+ * Returns `[N, Tq, D]`; with `returnWeights` also the attention probabilities `[N, H, Tq, Tk]`.
+ */
+export function applyAttention(
+  query: tf.Tensor,
+  keyValue: tf.Tensor,
+  mask: tf.Tensor,
+  w: AttentionWeights,
+): tf.Tensor {
+  return tf.tidy(() => {
+    const [n, tq, d] = query.shape as number[];
+    const tk = keyValue.shape[1] as number;
+    const h = w.numHeads;
+    const headDim = d / h;
+    const q = splitHeads(applyLinear(query, w.query), h);
+    const k = splitHeads(applyLinear(keyValue, w.key), h);
+    const v = splitHeads(applyLinear(keyValue, w.value), h);
+    const logits = tf.reshape(tf.mul(matMul(q, k, false, true), 1 / Math.sqrt(headDim)), [n, h, tq, tk]);
+    const fullMask = mask.rank === 2 ? tf.reshape(mask, [n, 1, 1, tk]) : tf.reshape(mask, [n, 1, tq, tk]);
+    const probs = tf.reshape(maskedSoftmax(logits, fullMask), [n * h, tq, tk]);
+    const context = tf.reshape(matMul(probs, v), [n, h, tq, headDim]);
+    const merged = tf.reshape(tf.transpose(context, [0, 2, 1, 3]), [n, tq, d]);
+    return applyLinear(merged, w.output);
+  });
+}
+
+/** Sinusoidal positional encoding `[length, dim]` (Vaswani et al.). */
+export function positionalEncoding(length: number, dim: number): tf.Tensor2D {
+  const values = new Float32Array(length * dim);
+  for (let pos = 0; pos < length; pos++) {
+    for (let i = 0; i < dim; i++) {
+      const angle = pos / Math.pow(10000, (2 * Math.floor(i / 2)) / dim);
+      values[pos * dim + i] = i % 2 === 0 ? Math.sin(angle) : Math.cos(angle);
+    }
+  }
+  return tf.tensor2d(values, [length, dim]);
+}

@@ -1,0 +1,118 @@
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import '@tensorflow/tfjs-backend-wasm';
+import { expect } from 'vitest';
+
+/** The backends every block is tested on: the reference `cpu` and the embedded default `wasm`. */
+export const TEST_BACKENDS = ['cpu', 'wasm'] as const;
+export type TestBackend = (typeof TEST_BACKENDS)[number];
+
+/** Switches tfjs to `name` and waits until it is ready. */
+export async function useBackend(name: TestBackend): Promise<void> {
+  const ok = await tf.setBackend(name);
+  if (!ok) throw new Error(`backend ${name} failed to initialise`);
+  await tf.ready();
+}
+
+/** Asserts two arrays (or tensors) agree elementwise within `tolerance`, reporting the worst index. */
+export function expectClose(
+  actual: tf.Tensor | ArrayLike<number>,
+  expected: tf.Tensor | ArrayLike<number>,
+  tolerance = 1e-5,
+): void {
+  const a = actual instanceof tf.Tensor ? actual.dataSync() : actual;
+  const e = expected instanceof tf.Tensor ? expected.dataSync() : expected;
+  if (actual instanceof tf.Tensor && expected instanceof tf.Tensor) {
+    expect(actual.shape).toEqual(expected.shape);
+  }
+  expect(a.length).toBe(e.length);
+  let worst = 0;
+  let worstIndex = -1;
+  for (let i = 0; i < a.length; i++) {
+    const diff = Math.abs(a[i] - e[i]);
+    if (!(diff <= worst)) {
+      worst = diff;
+      worstIndex = i;
+    }
+  }
+  if (!(worst <= tolerance)) {
+    throw new Error(`arrays differ by ${worst} at index ${worstIndex} (actual ${a[worstIndex]}, expected ${e[worstIndex]}), tolerance ${tolerance}`);
+  }
+}
+
+/** Asserts every entry is finite. */
+export function expectFinite(x: tf.Tensor): void {
+  const values = x.dataSync();
+  for (let i = 0; i < values.length; i++) {
+    if (!Number.isFinite(values[i])) throw new Error(`entry ${i} is ${values[i]}`);
+  }
+}
+
+/**
+ * Central finite differences of a scalar function at `x` (a fresh float32 tensor per
+ * probe). Checks `count` coordinates (all when the tensor is small), returning
+ * [analytic, numeric] pairs for the caller to compare.
+ */
+export function numericGradient(
+  f: (x: tf.Tensor) => tf.Scalar,
+  x: tf.Tensor,
+  { epsilon = 1e-2, count = 24, seed = 1 }: { epsilon?: number; count?: number; seed?: number } = {},
+): { analytic: number[]; numeric: number[] } {
+  const base = x.dataSync().slice();
+  const grad = tf.tidy(() => tf.grad(f)(x).dataSync().slice());
+  const indices: number[] = [];
+  if (base.length <= count) {
+    for (let i = 0; i < base.length; i++) indices.push(i);
+  } else {
+    let s = seed;
+    while (indices.length < count) {
+      s = (s * 1103515245 + 12345) % 2147483648;
+      const i = s % base.length;
+      if (!indices.includes(i)) indices.push(i);
+    }
+  }
+  const evaluate = (values: Float32Array) =>
+    tf.tidy(() => f(tf.tensor(values, x.shape)).dataSync()[0]);
+  const numeric = indices.map((i) => {
+    const plus = base.slice();
+    plus[i] += epsilon;
+    const minus = base.slice();
+    minus[i] -= epsilon;
+    return (evaluate(plus) - evaluate(minus)) / (2 * epsilon);
+  });
+  return { analytic: indices.map((i) => grad[i]), numeric };
+}
+
+/** Asserts numeric and analytic gradients agree: |a - n| <= atol + rtol * |n| for each coordinate. */
+export function expectGradientsMatch(
+  result: { analytic: number[]; numeric: number[] },
+  { atol = 2e-3, rtol = 2e-2 }: { atol?: number; rtol?: number } = {},
+): void {
+  result.analytic.forEach((a, i) => {
+    const n = result.numeric[i];
+    if (!(Math.abs(a - n) <= atol + rtol * Math.abs(n))) {
+      throw new Error(`gradient coordinate ${i}: analytic ${a}, numeric ${n}`);
+    }
+  });
+  expect(result.analytic.some((a) => Math.abs(a) > 1e-6)).toBe(true);
+}
+
+/**
+ * Runs `fn` once to warm up, then again, and returns how many tensors the second
+ * call left behind. Every output tensor `fn` returns is disposed first.
+ */
+export async function leakedTensors(fn: () => unknown): Promise<number> {
+  const disposeResult = async (r: unknown) => {
+    const value = await r;
+    if (value != null) tf.dispose(value as tf.TensorContainer);
+  };
+  await disposeResult(fn());
+  const before = tf.memory().numTensors;
+  await disposeResult(fn());
+  return tf.memory().numTensors - before;
+}
+
+/** A tensor of the given shape filled from a seeded normal distribution. */
+export function randomTensor(shape: number[], seed = 1): tf.Tensor {
+  return tf.randomNormal(shape, 0, 1, 'float32', seed);
+}
