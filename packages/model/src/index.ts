@@ -1,1 +1,46 @@
-export {};
+export {
+  resolveModelConfig,
+  DEFAULT_MODEL_CONFIG,
+  type ModelConfig,
+  type ModalityConfig,
+  type BlockSwitches,
+  type LossWeights,
+  type ResolvedModelConfig,
+} from './config';
+export {
+  collate,
+  disposeBatch,
+  validateDialogue,
+  scenarioPolicy,
+  missingRatePolicy,
+  allScenarios,
+  type Batch,
+  type DialogueInput,
+  type UtteranceInput,
+  type FeatureInput,
+  type AvailabilityPolicy,
+} from './batch';
+export { focalLoss, guidedContrastiveLoss } from './losses';
+export { classificationMetrics, meanStd, type ClassificationMetrics } from './metrics';
+export { ClassifierHead, ModalityHeads, type ClassifierHeadArgs, type ModalityHeadsArgs } from './heads';
+export { FeatureNormalizer, presentVectors, type FeatureNormalizerArgs } from './normalizer';
+export { EmojeNetwork, type ForwardOutput, type LossTerms } from './network';
+export {
+  createModel,
+  loadModel,
+  MODEL_FORMAT,
+  MODEL_FORMAT_VERSION,
+  type EmojeModel,
+  type UtterancePrediction,
+  type PredictOptions,
+} from './model';
+export { evaluate, evaluateProtocols, predictLabels, type EvaluateOptions, type ProtocolResults } from './evaluate';
+export { memoryCheckpointStore, packCheckpoint, unpackCheckpoint, type Checkpoint, type CheckpointStore } from './checkpoint';
+export {
+  train,
+  type TrainOptions,
+  type TrainResult,
+  type StepInfo,
+  type EpochInfo,
+  type ModalityDropoutOptions,
+} from './trainer';

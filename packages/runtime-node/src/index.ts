@@ -1,1 +1,53 @@
-export {};
+import './register-routers';
+
+export {
+  NATIVE_PACKAGES,
+  NODE_BACKENDS,
+  defaultImporter,
+  describeBackend,
+  initBackend,
+  isModuleNotFound,
+  nodeBackendCandidates,
+  resetBackendCache,
+  type InitBackendOptions,
+  type ModuleImporter,
+  type NodeBackendName,
+} from './backend';
+export { replaceDirAtomic, writeFileAtomic, writeFileDurable, type AtomicWriteOptions, type FileData, type FileWriter } from './atomic';
+export {
+  FILE_SCHEME,
+  MODEL_JSON_FILE,
+  WEIGHTS_BIN_FILE,
+  fileSystem,
+  loadLayersModel,
+  loadModel,
+  registerFileSystemRouters,
+  saveModel,
+  type FileSystemOptions,
+  type SavableModel,
+} from './fs-io';
+export {
+  cliContext,
+  createProgram,
+  registerCommand,
+  runCli,
+  type CliContext,
+  type CliIO,
+  type CommandRegistrar,
+  type CreateProgramOptions,
+  type GlobalOptions,
+} from './program';
+export { BUILTIN_COMMANDS, registerInfoCommand } from './commands';
+export { formatInfo, infoReport, type InfoReport } from './commands/info';
+export { VERSION } from './version';
+export {
+  BackendAbsentError,
+  BackendUnavailableError,
+  isBackendUnavailableError,
+  type BackendAttempt,
+  type BackendLogger,
+  type BackendSelection,
+} from '@emoje/core';
+export { createTrainingProgress, type TrainingProgress, type TrainingProgressOptions } from './progress';
+export { MOSI_PRESET } from './presets';
+export { fileCheckpointStore } from './checkpoint-store';

@@ -58,19 +58,23 @@ export function numericGradient(
   x: tf.Tensor,
   { epsilon = 1e-2, count = 24, seed = 1 }: { epsilon?: number; count?: number; seed?: number } = {},
 ): { analytic: number[]; numeric: number[] } {
-  const base = x.dataSync().slice();
+  const base = Float32Array.from(x.dataSync());
   const grad = tf.tidy(() => tf.grad(f)(x).dataSync().slice());
-  const indices: number[] = [];
-  if (base.length <= count) {
-    for (let i = 0; i < base.length; i++) indices.push(i);
-  } else {
-    let s = seed;
-    while (indices.length < count) {
-      s = (s * 1103515245 + 12345) % 2147483648;
-      const i = s % base.length;
-      if (!indices.includes(i)) indices.push(i);
-    }
+  // A seeded partial shuffle picks `count` distinct coordinates (all of them when the tensor is small).
+  const all = Array.from({ length: base.length }, (_, i) => i);
+  let state = seed >>> 0 || 1;
+  const random = () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(state ^ (state >>> 15), state | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const take = Math.min(count, all.length);
+  for (let i = 0; i < take; i++) {
+    const j = i + Math.floor(random() * (all.length - i));
+    [all[i], all[j]] = [all[j], all[i]];
   }
+  const indices = all.slice(0, take);
   const evaluate = (values: Float32Array) =>
     tf.tidy(() => f(tf.tensor(values, x.shape)).dataSync()[0]);
   const numeric = indices.map((i) => {

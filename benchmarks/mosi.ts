@@ -1,0 +1,108 @@
+/**
+ * CMU-MOSI benchmark: the full AM²-EmoJE model and three ablations, several seeds,
+ * every fixed missing-modality scenario and random missing rates 0.0-0.7, on the
+ * bundled real features. Writes benchmarks/results/<name>.json and a section of BENCHMARKS.md.
+ *
+ *   npm run bench:mosi                 # 3 seeds x 4 variants (the published numbers)
+ *   npm run bench:mosi -- --quick      # the README's main job: 1 seed, full vs no-joint-embedding
+ */
+import { parseArgs } from 'node:util';
+import { loadMosi } from '@emoje/datasets/node';
+import { allScenarios, createModel, evaluateProtocols, meanStd, train, type ClassificationMetrics, type ModelConfig } from '@emoje/model';
+import { createTrainingProgress, initBackend, MOSI_PRESET, writeFileAtomic } from '@emoje/runtime-node';
+import { VARIANTS, renderMosiMarkdown, updateBenchmarksSection, type VariantName } from './report';
+
+const { values } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    seeds: { type: 'string' },
+    variants: { type: 'string' },
+    epochs: { type: 'string' },
+    out: { type: 'string' },
+    'no-markdown': { type: 'boolean', default: false },
+  },
+});
+
+const quick = values.quick;
+const seeds = (values.seeds ?? (quick ? '1' : '1,2,3')).split(',').map(Number);
+const variantNames = (values.variants ?? (quick ? 'full,no-joint-embedding' : VARIANTS.join(','))).split(',') as VariantName[];
+for (const v of variantNames) if (!VARIANTS.includes(v)) throw new Error(`--variants: unknown variant '${v}' (known: ${VARIANTS.join(', ')})`);
+const epochs = Number(values.epochs ?? (quick ? 25 : MOSI_PRESET.train.epochs));
+const out = values.out ?? `benchmarks/results/${quick ? 'mosi-quick' : 'mosi'}.json`;
+
+const backend = await initBackend();
+console.log(`backend: ${backend.backend} (${backend.reason})`);
+const dataset = await loadMosi();
+const missingRates = [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7];
+
+const blocksOf: Record<VariantName, ModelConfig['blocks']> = {
+  full: {},
+  'no-joint-embedding': { jointEmbedding: false },
+  'no-qaf': { queryAdaptiveFusion: false },
+  'no-context': { dialogueContext: false },
+};
+
+type Runs = { scenarios: Record<string, ClassificationMetrics[]>; missingRate: Record<string, ClassificationMetrics[]>; epochs: number[]; bestEpochs: number[]; seconds: number[] };
+const runs: Record<string, Runs> = {};
+const started = Date.now();
+for (const variant of variantNames) {
+  runs[variant] = { scenarios: {}, missingRate: {}, epochs: [], bestEpochs: [], seconds: [] };
+  for (const seed of seeds) {
+    const model = createModel({ ...MOSI_PRESET.model, modalities: dataset.modalities, classes: dataset.classes, blocks: blocksOf[variant], seed });
+    const progress = createTrainingProgress(`${variant} seed ${seed}`, epochs);
+    const t0 = Date.now();
+    const result = await train(model, { train: dataset.train, dev: dataset.dev }, {
+      ...MOSI_PRESET.train,
+      epochs,
+      seed,
+      onStep: progress.onStep,
+      onEpochEnd: progress.onEpochEnd,
+    });
+    progress.stop();
+    const protocols = evaluateProtocols(model.network, dataset.test, { missingRates, seed });
+    const r = runs[variant];
+    for (const [name, m] of Object.entries(protocols.scenarios)) (r.scenarios[name] ??= []).push(m);
+    for (const [rate, m] of Object.entries(protocols.missingRate)) (r.missingRate[rate] ??= []).push(m);
+    r.epochs.push(result.epochs);
+    r.bestEpochs.push(result.bestEpoch);
+    r.seconds.push((Date.now() - t0) / 1000);
+    const tav = protocols.scenarios[allScenarios(dataset.modalities).at(-1)!.name];
+    console.log(`${variant} seed ${seed}: TAV acc ${tav.accuracy.toFixed(4)} wF1 ${tav.weightedF1.toFixed(4)}; T acc ${protocols.scenarios.T.accuracy.toFixed(4)} (best epoch ${result.bestEpoch}/${result.epochs})`);
+    model.dispose();
+  }
+}
+
+const summarise = (ms: ClassificationMetrics[]) => {
+  const acc = meanStd(ms.map((m) => m.accuracy));
+  const wf1 = meanStd(ms.map((m) => m.weightedF1));
+  const mf1 = meanStd(ms.map((m) => m.macroF1));
+  return { accuracy: acc.mean, weightedF1: wf1.mean, macroF1: mf1.mean, std: { accuracy: acc.std, weightedF1: wf1.std, macroF1: mf1.std }, perSeed: ms.map((m) => ({ accuracy: m.accuracy, weightedF1: m.weightedF1 })) };
+};
+const report = {
+  dataset: 'cmu-mosi',
+  split: { train: dataset.train.length, dev: dataset.dev.length, test: dataset.test.length, testUtterances: dataset.test.reduce((n, d) => n + d.utterances.length, 0) },
+  seeds,
+  backend: backend.backend,
+  quick,
+  config: MOSI_PRESET.model,
+  train: { ...MOSI_PRESET.train, epochs },
+  minutes: (Date.now() - started) / 60000,
+  generatedAt: new Date().toISOString(),
+  variants: Object.fromEntries(
+    Object.entries(runs).map(([v, r]) => [
+      v,
+      {
+        scenarios: Object.fromEntries(Object.entries(r.scenarios).map(([k, ms]) => [k, summarise(ms)])),
+        missingRate: Object.fromEntries(Object.entries(r.missingRate).map(([k, ms]) => [k, summarise(ms)])),
+        epochs: r.epochs,
+        bestEpochs: r.bestEpochs,
+        trainSeconds: r.seconds,
+      },
+    ]),
+  ),
+};
+await writeFileAtomic(out, JSON.stringify(report, null, 2) + '\n');
+const markdown = renderMosiMarkdown(report);
+console.log('\n' + markdown);
+if (!values['no-markdown'] && !quick) await updateBenchmarksSection('mosi', markdown);
+console.log(`wrote ${out}${!values['no-markdown'] && !quick ? ' and BENCHMARKS.md' : ''}`);

@@ -1,0 +1,70 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { writeFileAtomic } from '@emoje/runtime-node';
+
+export const VARIANTS = ['full', 'no-joint-embedding', 'no-qaf', 'no-context'] as const;
+export type VariantName = (typeof VARIANTS)[number];
+
+/** Published accuracy (%) of bc-LSTM (Poria et al., ACL 2017) on this split, one model per modality subset. */
+export const BC_LSTM_ACCURACY: Record<string, number> = { TAV: 80.3, TV: 80.2, TA: 79.3, T: 78.1, AV: 62.1, A: 60.3, V: 55.8 };
+
+interface Summary {
+  accuracy: number;
+  weightedF1: number;
+  std: { accuracy: number; weightedF1: number };
+}
+interface MosiReport {
+  seeds: number[];
+  split: { testUtterances: number };
+  backend: string;
+  minutes: number;
+  variants: Record<string, { scenarios: Record<string, Summary>; missingRate: Record<string, Summary>; epochs: number[]; bestEpochs: number[] }>;
+}
+
+const pct = (s: Summary | undefined, key: 'accuracy' | 'weightedF1') =>
+  s ? `${(100 * s[key]).toFixed(1)} ± ${(100 * s.std[key]).toFixed(1)}` : 'n/a';
+const delta = (a: Summary | undefined, b: Summary | undefined) => (a && b ? `${((a.weightedF1 - b.weightedF1) * 100 >= 0 ? '+' : '')}${(100 * (a.weightedF1 - b.weightedF1)).toFixed(1)}` : 'n/a');
+
+/** Markdown tables of a MOSI report: scenarios, missing rates, full vs no-joint-embedding. */
+export function renderMosiMarkdown(report: MosiReport): string {
+  const variants = Object.keys(report.variants);
+  const full = report.variants.full;
+  const noJe = report.variants['no-joint-embedding'];
+  const scenarios = Object.keys(full?.scenarios ?? report.variants[variants[0]].scenarios);
+  const lines: string[] = [];
+  lines.push(
+    `Test split (${report.split.testUtterances} utterances), mean ± std over seeds ${report.seeds.join(', ')}; accuracy / weighted F1 in %. ` +
+      `One model per variant, trained once with all modalities and modality dropout, evaluated on every subset. ` +
+      `Backend ${report.backend}; the whole run took ${report.minutes.toFixed(1)} min.`,
+  );
+  lines.push('');
+  lines.push(`| scenario | bc-LSTM acc (one model per subset) | ${variants.map((v) => `${v} acc | ${v} wF1`).join(' | ')} | Δ wF1 full − no-JE |`);
+  lines.push(`|---|---|${variants.map(() => '---|---').join('|')}|---|`);
+  for (const s of scenarios) {
+    const cells = variants.map((v) => `${pct(report.variants[v].scenarios[s], 'accuracy')} | ${pct(report.variants[v].scenarios[s], 'weightedF1')}`);
+    lines.push(`| ${s} | ${BC_LSTM_ACCURACY[s]?.toFixed(1) ?? ''} | ${cells.join(' | ')} | ${delta(full?.scenarios[s], noJe?.scenarios[s])} |`);
+  }
+  lines.push('');
+  lines.push('Random missing rate η (each modality of each test utterance dropped with probability η, at least one kept):');
+  lines.push('');
+  const rates = Object.keys(full?.missingRate ?? report.variants[variants[0]].missingRate);
+  lines.push(`| η | ${variants.map((v) => `${v} acc | ${v} wF1`).join(' | ')} | Δ wF1 full − no-JE |`);
+  lines.push(`|---|${variants.map(() => '---|---').join('|')}|---|`);
+  for (const r of rates) {
+    const cells = variants.map((v) => `${pct(report.variants[v].missingRate[r], 'accuracy')} | ${pct(report.variants[v].missingRate[r], 'weightedF1')}`);
+    lines.push(`| ${r} | ${cells.join(' | ')} | ${delta(full?.missingRate[r], noJe?.missingRate[r])} |`);
+  }
+  lines.push('');
+  lines.push(`Epochs run (early stopping on dev weighted F1), per seed: ${variants.map((v) => `${v} ${report.variants[v].epochs.join('/')} (best ${report.variants[v].bestEpochs.join('/')})`).join('; ')}.`);
+  return lines.join('\n');
+}
+
+/** Replaces the `<!-- name:start -->` ... `<!-- name:end -->` section of BENCHMARKS.md (appends it if absent). */
+export async function updateBenchmarksSection(name: string, body: string, file = 'BENCHMARKS.md'): Promise<void> {
+  const start = `<!-- ${name}:start -->`;
+  const end = `<!-- ${name}:end -->`;
+  const current = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmarks\n';
+  const block = `${start}\n${body}\n${end}`;
+  const pattern = new RegExp(`${start}[\\s\\S]*?${end}`);
+  const next = pattern.test(current) ? current.replace(pattern, block) : `${current.trimEnd()}\n\n${block}\n`;
+  await writeFileAtomic(file, next);
+}

@@ -1,0 +1,78 @@
+/**
+ * `@emoje/datasets/node`: loads the MOSI files bundled with the package from the file system (Node only).
+ *
+ * @packageDocumentation
+ */
+import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { EmojeInputError } from '@emoje/core';
+import { decodeFloat32LE } from './binary';
+import { MOSI_FILES, parseMosi, type MosiIndexFile, type MosiOptions } from './mosi';
+import type { DialogueDataset } from './types';
+
+/** Options of {@link loadMosi}: the split options of `parseMosi`, and where the files are. */
+export interface LoadMosiOptions extends MosiOptions {
+  /** A folder holding `mosi_features_t100_a73_v100.f32` and `mosi_index.json`. Default: the bundled copy. */
+  dataDir?: string;
+}
+
+/** The raw MOSI files, decoded: what {@link readMosiFiles} returns. */
+export interface MosiFiles {
+  /** The feature matrix, 2,199 x 273 float32, row-major. */
+  features: Float32Array;
+  /** The parsed `mosi_index.json`. */
+  index: MosiIndexFile;
+}
+
+/**
+ * The absolute path of the bundled `data/mosi` folder. Resolved from this module's URL, so it works from the
+ * sources (`src/node.ts`) and from the build (`dist/node.js`, `dist/node.cjs`), both one level below the package.
+ */
+export function mosiDataDir(): string {
+  return fileURLToPath(new URL('../data/mosi/', import.meta.url));
+}
+
+/** Reads and decodes the two MOSI files (synchronously) from `dataDir` (default: the bundled copy). */
+export function readMosiFiles(dataDir: string = mosiDataDir()): MosiFiles {
+  return decodeFiles(
+    readFileSync(join(dataDir, MOSI_FILES.features)),
+    readFileSync(join(dataDir, MOSI_FILES.index), 'utf8'),
+    dataDir,
+  );
+}
+
+/**
+ * Loads CMU-MOSI (2,199 utterances in 93 videos; train / dev / test) from the files bundled with the package,
+ * or from `options.dataDir`. See `parseMosi` for the format and the dev split.
+ */
+export async function loadMosi(options: LoadMosiOptions = {}): Promise<DialogueDataset> {
+  const dir = options.dataDir ?? mosiDataDir();
+  const [bytes, json] = await Promise.all([
+    readFile(join(dir, MOSI_FILES.features)),
+    readFile(join(dir, MOSI_FILES.index), 'utf8'),
+  ]);
+  const { features, index } = decodeFiles(bytes, json, dir);
+  return parseMosi(features, index.utterances, options);
+}
+
+/** The synchronous {@link loadMosi}. */
+export function loadMosiSync(options: LoadMosiOptions = {}): DialogueDataset {
+  const { features, index } = readMosiFiles(options.dataDir ?? mosiDataDir());
+  return parseMosi(features, index.utterances, options);
+}
+
+function decodeFiles(bytes: Uint8Array, json: string, dir: string): MosiFiles {
+  const features = decodeFloat32LE(bytes, join(dir, MOSI_FILES.features));
+  let index: MosiIndexFile;
+  try {
+    index = JSON.parse(json) as MosiIndexFile;
+  } catch (error) {
+    throw new EmojeInputError(join(dir, MOSI_FILES.index), 'valid JSON', (error as Error).message);
+  }
+  if (typeof index !== 'object' || index === null || !Array.isArray(index.utterances)) {
+    throw new EmojeInputError(`${join(dir, MOSI_FILES.index)}: utterances`, 'an array of index rows', typeof index);
+  }
+  return { features, index };
+}

@@ -1,0 +1,29 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { InitializerSource, type WeightFactory } from '@emoje/core';
+import { LayerVariable } from '@tensorflow/tfjs-layers';
+import { TEST_BACKENDS, expectClose, randomTensor, useBackend } from '@emoje/test-utils';
+import { beforeAll, describe, it } from 'vitest';
+import { temporalConvolution } from './index';
+
+const factory: WeightFactory = (name, shape, init) => new LayerVariable(init.apply(shape), 'float32', name);
+
+describe.each(TEST_BACKENDS)('temporalConvolution on %s', (backend) => {
+  beforeAll(() => useBackend(backend));
+
+  it.each([1, 3, 5])('equals tf.conv1d with same padding for kernel %i, values and input gradient', (k) => {
+    const c = 3;
+    const f = 2;
+    const init = new InitializerSource(k);
+    const kernel = factory('kernel', [k * c, f], init.glorot());
+    const bias = factory('bias', [f], init.normal(1));
+    const x = randomTensor([2, 6, c], k);
+    const reference = (v: tf.Tensor) =>
+      tf.add(tf.conv1d(v as tf.Tensor3D, tf.reshape(kernel.read(), [k, c, f]) as tf.Tensor3D, 1, 'same'), bias.read());
+    expectClose(temporalConvolution(x, { kernel, bias }), reference(x), 1e-5);
+    if (backend === 'cpu') {
+      const ours = tf.grad((v: tf.Tensor) => tf.sum(tf.square(temporalConvolution(v, { kernel, bias }))))(x);
+      const stock = tf.grad((v: tf.Tensor) => tf.sum(tf.square(reference(v))))(x);
+      expectClose(ours, stock, 1e-4);
+    }
+  });
+});

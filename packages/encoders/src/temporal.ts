@@ -1,0 +1,197 @@
+import * as tf from '@tensorflow/tfjs-core';
+import {
+  ACTIVATIONS,
+  EmojeInputError,
+  applyAttention,
+  applyFeedForward,
+  applyLayerNorm,
+  applyLinear,
+  activate,
+  assertInteger,
+  assertOneOf,
+  createAttention,
+  createFeedForward,
+  createLayerNorm,
+  createLinear,
+  dropout,
+  maskedMean,
+  positionalEncoding,
+  zeroMasked,
+  type ActivationName,
+  type AttentionWeights,
+  type FeedForwardWeights,
+  type InitializerSource,
+  type LayerNormWeights,
+  type LinearWeights,
+  type SeededRandom,
+  type WeightFactory,
+} from '@emoje/core';
+import { assertRate } from './common';
+
+/** The temporal encoders a frame sequence can go through. */
+export type TemporalKind = 'attention' | 'convolution';
+export const TEMPORAL_KINDS: readonly TemporalKind[] = ['attention', 'convolution'];
+
+/** Arguments shared by the encoders of frame and token sequences. */
+export interface TemporalEncoderArgs {
+  /** Output width D of every token and of the pooled vector. Required. */
+  units: number;
+  /**
+   * The temporal encoder: `'attention'` (pre-LN transformer encoder layers with masked
+   * self-attention over the frames) or `'convolution'` (masked temporal convolution blocks).
+   * Defaults to `'attention'`.
+   */
+  kind?: TemporalKind;
+  /** Number of temporal encoder layers. Defaults to 1. */
+  numLayers?: number;
+  /** Attention heads (kind `'attention'`); must divide `units`. Defaults to 4. */
+  numHeads?: number;
+  /** Kernel width over frames (kind `'convolution'`), an odd number. Defaults to 3. */
+  kernelSize?: number;
+  /** Hidden width of each layer's feed-forward sublayer. Defaults to `2 * units`. */
+  feedForwardUnits?: number;
+  /** Longest frame sequence accepted (length of the sinusoidal positional table). Defaults to 512. */
+  maxLength?: number;
+  /** Activation of the feed-forward and convolution sublayers. Defaults to `'gelu'`. */
+  activation?: ActivationName;
+  /** Dropout rate on every residual branch while training. Defaults to 0.1. */
+  dropout?: number;
+  /** Seed of the weight initializers and the per-call dropout masks. Defaults to a random seed. */
+  seed?: number;
+}
+
+/** {@link TemporalEncoderArgs} with every default filled in. */
+export interface ResolvedTemporalArgs {
+  units: number;
+  kind: TemporalKind;
+  numLayers: number;
+  numHeads: number;
+  kernelSize: number;
+  feedForwardUnits: number;
+  maxLength: number;
+  activation: ActivationName;
+  dropout: number;
+}
+
+/** Fills in the defaults of {@link TemporalEncoderArgs} and validates every field (EmojeInputError naming it). */
+export function resolveTemporalArgs(args: TemporalEncoderArgs): ResolvedTemporalArgs {
+  assertInteger('units', args.units, 1);
+  const kind = args.kind ?? 'attention';
+  assertOneOf('kind', kind, TEMPORAL_KINDS);
+  const numLayers = args.numLayers ?? 1;
+  assertInteger('numLayers', numLayers, 1);
+  const numHeads = args.numHeads ?? 4;
+  assertInteger('numHeads', numHeads, 1);
+  if (kind === 'attention' && args.units % numHeads !== 0) {
+    throw new EmojeInputError('numHeads', `a divisor of units (${args.units})`, String(numHeads));
+  }
+  const kernelSize = args.kernelSize ?? 3;
+  assertInteger('kernelSize', kernelSize, 1);
+  if (kernelSize % 2 === 0) throw new EmojeInputError('kernelSize', 'an odd integer', String(kernelSize));
+  const feedForwardUnits = args.feedForwardUnits ?? 2 * args.units;
+  assertInteger('feedForwardUnits', feedForwardUnits, 1);
+  const maxLength = args.maxLength ?? 512;
+  assertInteger('maxLength', maxLength, 1);
+  const activation = args.activation ?? 'gelu';
+  assertOneOf('activation', activation, ACTIVATIONS);
+  const rate = args.dropout ?? 0.1;
+  assertRate('dropout', rate);
+  return { units: args.units, kind, numLayers, numHeads, kernelSize, feedForwardUnits, maxLength, activation, dropout: rate };
+}
+
+interface TemporalBlockWeights {
+  mixNorm: LayerNormWeights;
+  /** Self-attention (kind 'attention') or the convolution kernel `[kernelSize * D, D]` (kind 'convolution'). */
+  attention: AttentionWeights | null;
+  convolution: LinearWeights | null;
+  feedForwardNorm: LayerNormWeights;
+  feedForward: FeedForwardWeights;
+}
+
+/** The weights of a temporal encoder: input projection, layers, final layer norm. */
+export interface TemporalEncoderWeights {
+  projection: LinearWeights;
+  blocks: TemporalBlockWeights[];
+  finalNorm: LayerNormWeights;
+}
+
+/** Creates the weights of a temporal encoder reading `inputDim`-wide frames. */
+export function createTemporalEncoder(
+  add: WeightFactory,
+  init: InitializerSource,
+  inputDim: number,
+  cfg: ResolvedTemporalArgs,
+): TemporalEncoderWeights {
+  const d = cfg.units;
+  const projection = createLinear(add, init, 'projection', inputDim, d);
+  const blocks: TemporalBlockWeights[] = [];
+  for (let l = 0; l < cfg.numLayers; l++) {
+    const name = `layer${l}`;
+    blocks.push({
+      mixNorm: createLayerNorm(add, init, `${name}_mix_norm`, d),
+      attention: cfg.kind === 'attention' ? createAttention(add, init, `${name}_attention`, d, cfg.numHeads) : null,
+      convolution: cfg.kind === 'convolution' ? createLinear(add, init, `${name}_convolution`, cfg.kernelSize * d, d) : null,
+      feedForwardNorm: createLayerNorm(add, init, `${name}_ffn_norm`, d),
+      feedForward: createFeedForward(add, init, `${name}_ffn`, d, cfg.feedForwardUnits),
+    });
+  }
+  return { projection, blocks, finalNorm: createLayerNorm(add, init, 'final_norm', d) };
+}
+
+/**
+ * A 'same'-padded temporal convolution of `x [N, S, C]` with `kernel [k * C, F]` (plus bias),
+ * written as k shifted slices concatenated on the channel axis and one matMul. Equal to
+ * `tf.conv1d(x, reshape(kernel, [k, C, F]), 1, 'same')`, but built from ops whose gradients exist
+ * on every backend (tf.conv1d's backprop kernels are missing on wasm). Frames outside the
+ * sequence count as zeros, so callers zero masked frames first.
+ */
+export function temporalConvolution(x: tf.Tensor, w: LinearWeights): tf.Tensor {
+  return tf.tidy(() => {
+    const [n, s, c] = x.shape as number[];
+    const k = (w.kernel.shape[0] as number) / c;
+    const half = (k - 1) / 2;
+    const padded = half > 0 ? tf.pad(x, [[0, 0], [half, half], [0, 0]]) : x;
+    const shifted: tf.Tensor[] = [];
+    for (let j = 0; j < k; j++) shifted.push(tf.slice(padded, [0, j, 0], [n, s, c]));
+    return applyLinear(k === 1 ? shifted[0] : tf.concat(shifted, 2), w);
+  });
+}
+
+/**
+ * Runs a temporal encoder over `x [B, U, S, d]` with `frameMask [B, U, S]` (float 0/1):
+ * projection to D, sinusoidal positions, the layers, a final layer norm.
+ * Returns `[tokens [B, U, S, D], pooled [B, U, D]]`, zeros at masked frames and, for the pooled
+ * vector, where an utterance has no frame. Masked frames never influence unmasked outputs: they are
+ * zeroed at entry (NaN-proof), after every normalisation that feeds a convolution, and after every layer,
+ * and attention gives them no weight as keys.
+ */
+export function applyTemporalEncoder(
+  x: tf.Tensor,
+  frameMask: tf.Tensor,
+  w: TemporalEncoderWeights,
+  cfg: ResolvedTemporalArgs,
+  training: boolean,
+  random: SeededRandom,
+): [tf.Tensor, tf.Tensor] {
+  return tf.tidy(() => {
+    const [b, u, s, d] = x.shape as number[];
+    const n = b * u;
+    const units = cfg.units;
+    const mask = tf.reshape(frameMask, [n, s]);
+    const clean = zeroMasked(tf.reshape(x, [n, s, d]), mask);
+    let h = zeroMasked(tf.add(applyLinear(clean, w.projection), positionalEncoding(s, units)), mask);
+    const rate = cfg.dropout;
+    for (const block of w.blocks) {
+      const normed = zeroMasked(applyLayerNorm(h, block.mixNorm), mask);
+      const mixed = block.attention
+        ? applyAttention(normed, normed, mask, block.attention)
+        : activate(temporalConvolution(normed, block.convolution as LinearWeights), cfg.activation);
+      h = tf.add(h, dropout(mixed, rate, training, random.seed()));
+      const ffn = applyFeedForward(applyLayerNorm(h, block.feedForwardNorm), block.feedForward, cfg.activation, rate, training, random.seed());
+      h = zeroMasked(tf.add(h, dropout(ffn, rate, training, random.seed())), mask);
+    }
+    const tokens = zeroMasked(applyLayerNorm(h, w.finalNorm), mask);
+    const pooled = maskedMean(tokens, mask, 1);
+    return [tf.reshape(tokens, [b, u, s, units]), tf.reshape(pooled, [b, u, units])];
+  });
+}

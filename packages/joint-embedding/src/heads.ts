@@ -1,0 +1,46 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { activate, applyLinear, createLinear, type InitializerSource, type LinearWeights, type WeightFactory } from '@emoje/core';
+
+/** Weights of a two-layer head `Linear(in -> hidden) -> gelu -> Linear(hidden -> out)`. */
+export interface HeadWeights {
+  inner: LinearWeights;
+  outer: LinearWeights;
+}
+
+/**
+ * Declares a two-layer head through `add`, so the calling layer owns its weights
+ * (`${name}_inner_kernel`, `${name}_inner_bias`, `${name}_outer_kernel`, `${name}_outer_bias`).
+ */
+export function createHead(
+  add: WeightFactory,
+  init: InitializerSource,
+  name: string,
+  inputDim: number,
+  hiddenDim: number,
+  outputDim: number,
+): HeadWeights {
+  return {
+    inner: createLinear(add, init, `${name}_inner`, inputDim, hiddenDim),
+    outer: createLinear(add, init, `${name}_outer`, hiddenDim, outputDim),
+  };
+}
+
+/** Applies a head made by {@link createHead} over the last axis of `x`. */
+export function applyHead(x: tf.Tensor, w: HeadWeights): tf.Tensor {
+  return tf.tidy(() => applyLinear(activate(applyLinear(x, w.inner), 'gelu'), w.outer));
+}
+
+/** Smallest norm {@link l2Normalize} divides by, so a zero vector stays zero and finite. */
+export const NORM_EPSILON = 1e-6;
+
+/**
+ * `x / max(||x||, epsilon)` over the last axis: unit vectors, with the norm floored so a
+ * zero input gives a zero output and a finite gradient (tfjs-layers' `l2Normalize` rule).
+ */
+export function l2Normalize(x: tf.Tensor, epsilon = NORM_EPSILON): tf.Tensor {
+  return tf.tidy(() => {
+    const squared = tf.sum(tf.square(x), -1, true);
+    const norm = tf.sqrt(tf.maximum(squared, epsilon * epsilon));
+    return tf.div(x, norm);
+  });
+}

@@ -1,0 +1,76 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { EmojeInputError } from '@emoje/core';
+import { expectClose, useBackend } from '@emoje/test-utils';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { collate, createModel, disposeBatch, evaluate, memoryCheckpointStore, train } from '../index';
+import { MODALITIES, TINY_CONFIG, syntheticDialogues } from './fixtures';
+
+describe('trainer (wasm)', () => {
+  beforeAll(() => useBackend('wasm'));
+
+  it('overfits a handful of dialogues: loss falls and train accuracy reaches 1.0', async () => {
+    const model = createModel({ ...TINY_CONFIG, dropout: 0 });
+    const dialogues = syntheticDialogues(6, 11, 5);
+    const losses: number[] = [];
+    const result = await train(model, { train: dialogues }, {
+      epochs: 40,
+      batchSize: 3,
+      learningRate: 3e-3,
+      modalityDropout: false,
+      onEpochEnd: (e) => {
+        losses.push(e.loss);
+      },
+    });
+    expect(result.epochs).toBe(40);
+    expect(losses[losses.length - 1]).toBeLessThan(losses[0] * 0.5);
+    expect(evaluate(model.network, dialogues).accuracy).toBe(1);
+    model.dispose();
+  });
+
+  it('a training step leaks no tensors', async () => {
+    const model = createModel(TINY_CONFIG);
+    const dialogues = syntheticDialogues(4, 12, 4);
+    await train(model, { train: dialogues }, { epochs: 1, batchSize: 2 });
+    const before = tf.memory().numTensors;
+    await train(model, { train: dialogues }, { epochs: 1, batchSize: 2 });
+    expect(tf.memory().numTensors).toBe(before);
+    model.dispose();
+  });
+
+  it('resuming from a checkpoint gives the same next epoch as an uninterrupted run', async () => {
+    const dialogues = syntheticDialogues(6, 13, 4);
+    const dev = syntheticDialogues(2, 14, 4);
+    const options = { epochs: 3, batchSize: 2, seed: 5 };
+
+    const straight = createModel(TINY_CONFIG);
+    const full = await train(straight, { train: dialogues, dev }, { ...options, patience: 10 });
+
+    const store = memoryCheckpointStore();
+    const first = createModel(TINY_CONFIG);
+    await train(first, { train: dialogues, dev }, { ...options, patience: 10, checkpoint: store, maxEpochsThisRun: 2 });
+    first.dispose();
+    const resumed = createModel({ ...TINY_CONFIG, seed: 99 });
+    const rest = await train(resumed, { train: dialogues, dev }, { ...options, patience: 10, checkpoint: store, resume: true });
+
+    expect(rest.epochs).toBe(3);
+    expect(rest.history.map((h) => h.loss)).toEqual(full.history.map((h) => h.loss));
+    const batch = collate(dev, MODALITIES);
+    const [a, b] = [straight, resumed].map((m) => tf.tidy(() => tf.softmax(m.network.forward(batch, false).logits)));
+    expectClose(b, a, 1e-6);
+    tf.dispose([a, b]);
+    disposeBatch(batch);
+    straight.dispose();
+    resumed.dispose();
+  });
+
+  it('rejects bad training data naming the field', async () => {
+    const model = createModel(TINY_CONFIG);
+    const dialogues = syntheticDialogues(2, 15, 3);
+    dialogues[1].utterances[1].features.audio = new Float32Array(9);
+    await expect(train(model, { train: dialogues })).rejects.toThrow(EmojeInputError);
+    await expect(train(model, { train: dialogues })).rejects.toThrow(/train\[1\]\.utterances\[1\]\.features\.audio/);
+    await expect(train(model, { train: [] })).rejects.toThrow(/data.train/);
+    await expect(train(model, { train: syntheticDialogues(1) }, { epochs: 0 })).rejects.toThrow(/options.epochs/);
+    model.dispose();
+  });
+});

@@ -1,0 +1,163 @@
+import { EmojeInputError, assertInteger, assertNumberInRange } from '@emoje/core';
+
+/** One input modality of the model. `vector`: one feature vector of width `dim` per utterance. */
+export interface ModalityConfig {
+  /** Name used in data and predictions, e.g. `text`, `audio`, `visual`. */
+  name: string;
+  /** Input kind. Only `vector` for now. */
+  kind: 'vector';
+  /** Feature width. */
+  dim: number;
+}
+
+/** Which blocks are on. Turning one off gives the design's ablations. */
+export interface BlockSwitches {
+  /** Joint embedding + compensation of missing modalities. Off: missing = zeros + mask. Defaults to true. */
+  jointEmbedding: boolean;
+  /** Query-adaptive fusion. Off: masked concatenation of the modality descriptors. Defaults to true. */
+  queryAdaptiveFusion: boolean;
+  /** Speaker-aware dialogue context. Off: each utterance is classified alone. Defaults to true. */
+  dialogueContext: boolean;
+}
+
+/** Weights of the auxiliary losses in `L = L_focal + ace*L_ACE + joint*L_joint + reconstruction*L_rec + auxiliary*L_aux`. */
+export interface LossWeights {
+  /** Guided NCE across modalities on the ACN descriptors. Defaults to 0.5. */
+  ace: number;
+  /** Symmetric InfoNCE of the joint embedding. Defaults to 0.5. */
+  joint: number;
+  /** Reconstruction of present descriptors from the other modalities. Defaults to 0.5. */
+  reconstruction: number;
+  /** Per-modality focal heads on the ACN descriptors. Defaults to 0.5. */
+  auxiliary: number;
+}
+
+/** Everything that defines an AM²-EmoJE model. Only `modalities` and `classes` are required. */
+export interface ModelConfig {
+  modalities: ModalityConfig[];
+  /** Class names, in label order. */
+  classes: string[];
+  /** Common width D of the modality descriptors. Defaults to 64. */
+  units?: number;
+  /** Layers of the adaptive cross-attended network. Defaults to 2. */
+  acnLayers?: number;
+  /** Attention heads everywhere. Defaults to 4. */
+  numHeads?: number;
+  /** Width E of the joint embedding space. Defaults to 32. */
+  embeddingDim?: number;
+  /** Width H of the dialogue context. Defaults to 64. */
+  contextUnits?: number;
+  /** Layers of the dialogue context. Defaults to 1. */
+  contextLayers?: number;
+  /** Only past utterances count (streaming). Defaults to false. */
+  causal?: boolean;
+  /** Largest number of speakers in one dialogue. Defaults to 16. */
+  maxSpeakers?: number;
+  /** Dropout rate of every block. Defaults to 0.2. */
+  dropout?: number;
+  /** Focal loss exponent. Defaults to 1. */
+  focalGamma?: number;
+  /** Per-class weights of the focal loss, in class order. Defaults to none (all 1). */
+  classWeights?: number[] | null;
+  /** Temperature of the guided NCE. Defaults to 0.1. */
+  aceTemperature?: number;
+  blocks?: Partial<BlockSwitches>;
+  lossWeights?: Partial<LossWeights>;
+  /** Seed of the weight initialisers and dropout. Defaults to 1. */
+  seed?: number;
+}
+
+/** A {@link ModelConfig} with every default filled in. */
+export type ResolvedModelConfig = Required<Omit<ModelConfig, 'blocks' | 'lossWeights' | 'classWeights'>> & {
+  blocks: BlockSwitches;
+  lossWeights: LossWeights;
+  classWeights: number[] | null;
+};
+
+export const DEFAULT_MODEL_CONFIG = {
+  units: 64,
+  acnLayers: 2,
+  numHeads: 4,
+  embeddingDim: 32,
+  contextUnits: 64,
+  contextLayers: 1,
+  causal: false,
+  maxSpeakers: 16,
+  dropout: 0.2,
+  focalGamma: 1,
+  aceTemperature: 0.1,
+  seed: 1,
+  blocks: { jointEmbedding: true, queryAdaptiveFusion: true, dialogueContext: true } as BlockSwitches,
+  lossWeights: { ace: 0.5, joint: 0.5, reconstruction: 0.5, auxiliary: 0.5 } as LossWeights,
+} as const;
+
+/** Copies `config`, fills in defaults and range-checks every field (errors name the field). */
+export function resolveModelConfig(config: ModelConfig): ResolvedModelConfig {
+  if (config == null || typeof config !== 'object') {
+    throw new EmojeInputError('config', 'an object with modalities and classes', String(config));
+  }
+  if (!Array.isArray(config.modalities) || config.modalities.length === 0) {
+    throw new EmojeInputError('config.modalities', 'a non-empty array of {name, kind, dim}', JSON.stringify(config.modalities));
+  }
+  const names = new Set<string>();
+  config.modalities.forEach((m, i) => {
+    if (!m || typeof m.name !== 'string' || m.name.length === 0) {
+      throw new EmojeInputError(`config.modalities[${i}].name`, 'a non-empty string', JSON.stringify(m?.name));
+    }
+    if (names.has(m.name)) throw new EmojeInputError(`config.modalities[${i}].name`, 'a unique name', JSON.stringify(m.name));
+    names.add(m.name);
+    if (m.kind !== 'vector') throw new EmojeInputError(`config.modalities[${i}].kind`, "'vector'", JSON.stringify(m.kind));
+    assertInteger(`config.modalities[${i}].dim`, m.dim, 1);
+  });
+  if (!Array.isArray(config.classes) || config.classes.length < 2 || config.classes.some((c) => typeof c !== 'string')) {
+    throw new EmojeInputError('config.classes', 'an array of at least 2 class names', JSON.stringify(config.classes));
+  }
+  const d = DEFAULT_MODEL_CONFIG;
+  const resolved: ResolvedModelConfig = {
+    modalities: config.modalities.map((m) => ({ name: m.name, kind: m.kind, dim: m.dim })),
+    classes: [...config.classes],
+    units: config.units ?? d.units,
+    acnLayers: config.acnLayers ?? d.acnLayers,
+    numHeads: config.numHeads ?? d.numHeads,
+    embeddingDim: config.embeddingDim ?? d.embeddingDim,
+    contextUnits: config.contextUnits ?? d.contextUnits,
+    contextLayers: config.contextLayers ?? d.contextLayers,
+    causal: config.causal ?? d.causal,
+    maxSpeakers: config.maxSpeakers ?? d.maxSpeakers,
+    dropout: config.dropout ?? d.dropout,
+    focalGamma: config.focalGamma ?? d.focalGamma,
+    classWeights: config.classWeights ?? null,
+    aceTemperature: config.aceTemperature ?? d.aceTemperature,
+    seed: config.seed ?? d.seed,
+    blocks: { ...d.blocks, ...config.blocks },
+    lossWeights: { ...d.lossWeights, ...config.lossWeights },
+  };
+  assertInteger('config.units', resolved.units, 1);
+  assertInteger('config.acnLayers', resolved.acnLayers, 1);
+  assertInteger('config.numHeads', resolved.numHeads, 1);
+  if (resolved.units % resolved.numHeads !== 0 || resolved.contextUnits % resolved.numHeads !== 0) {
+    throw new EmojeInputError('config.numHeads', `a divisor of units (${resolved.units}) and contextUnits (${resolved.contextUnits})`, String(resolved.numHeads));
+  }
+  assertInteger('config.embeddingDim', resolved.embeddingDim, 1);
+  assertInteger('config.contextUnits', resolved.contextUnits, 1);
+  assertInteger('config.contextLayers', resolved.contextLayers, 1);
+  assertInteger('config.maxSpeakers', resolved.maxSpeakers, 1);
+  assertNumberInRange('config.dropout', resolved.dropout, 0, 0.95);
+  assertNumberInRange('config.focalGamma', resolved.focalGamma, 0, 10);
+  assertNumberInRange('config.aceTemperature', resolved.aceTemperature, 1e-3, 10);
+  assertInteger('config.seed', resolved.seed, 0);
+  if (resolved.classWeights) {
+    if (resolved.classWeights.length !== resolved.classes.length || resolved.classWeights.some((w) => !(w >= 0) || !Number.isFinite(w))) {
+      throw new EmojeInputError('config.classWeights', `${resolved.classes.length} finite non-negative numbers`, JSON.stringify(resolved.classWeights));
+    }
+  }
+  for (const key of Object.keys(resolved.lossWeights) as (keyof LossWeights)[]) {
+    assertNumberInRange(`config.lossWeights.${key}`, resolved.lossWeights[key], 0, 100);
+  }
+  for (const key of Object.keys(resolved.blocks) as (keyof BlockSwitches)[]) {
+    if (typeof resolved.blocks[key] !== 'boolean') {
+      throw new EmojeInputError(`config.blocks.${key}`, 'true or false', JSON.stringify(resolved.blocks[key]));
+    }
+  }
+  return resolved;
+}

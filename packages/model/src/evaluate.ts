@@ -1,0 +1,88 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { SeededRandom } from '@emoje/core';
+import { allScenarios, collate, disposeBatch, missingRatePolicy, scenarioPolicy, type AvailabilityPolicy, type DialogueInput } from './batch';
+import { classificationMetrics, type ClassificationMetrics } from './metrics';
+import type { EmojeNetwork } from './network';
+
+export interface EvaluateOptions {
+  /** Keep only these modalities (a fixed scenario). Defaults to all. */
+  scenario?: string[];
+  /** Drop each present modality with this probability per utterance (at least one kept). Defaults to 0. */
+  missingRate?: number;
+  /** Seed of the random missing pattern. Defaults to 1. */
+  seed?: number;
+  /** Dialogues per forward pass. Defaults to 16. */
+  batchSize?: number;
+}
+
+/** Predicted class ids and labels of every labeled utterance, under an availability policy. */
+export function predictLabels(
+  network: EmojeNetwork,
+  dialogues: readonly DialogueInput[],
+  policy: AvailabilityPolicy | undefined,
+  batchSize = 16,
+): { truth: number[]; predicted: number[] } {
+  const truth: number[] = [];
+  const predicted: number[] = [];
+  for (let start = 0; start < dialogues.length; start += batchSize) {
+    const chunk = dialogues.slice(start, start + batchSize);
+    const offset = start;
+    const batch = collate(chunk, network.config.modalities, policy && ((d, u, p) => policy(d + offset, u, p)));
+    try {
+      const argmax = tf.tidy(() => tf.argMax(network.forward(batch, false).logits, -1));
+      const ids = argmax.dataSync();
+      argmax.dispose();
+      for (let i = 0; i < batch.host.labels.length; i++) {
+        if (batch.host.labels[i] >= 0) {
+          truth.push(batch.host.labels[i]);
+          predicted.push(ids[i]);
+        }
+      }
+    } finally {
+      disposeBatch(batch);
+    }
+  }
+  return { truth, predicted };
+}
+
+/** Metrics of `network` on `dialogues` under a fixed scenario or a random missing rate. */
+export function evaluate(network: EmojeNetwork, dialogues: readonly DialogueInput[], options: EvaluateOptions = {}): ClassificationMetrics {
+  const { modalities, classes } = network.config;
+  let policy: AvailabilityPolicy | undefined;
+  if (options.scenario) policy = scenarioPolicy(modalities, options.scenario);
+  if (options.missingRate && options.missingRate > 0) {
+    const random = missingRatePolicy(options.missingRate, new SeededRandom(options.seed ?? 1));
+    const fixed = policy;
+    policy = fixed ? (d, u, p) => random(d, u, fixed(d, u, p)) : random;
+  }
+  const { truth, predicted } = predictLabels(network, dialogues, policy, options.batchSize);
+  return classificationMetrics(truth, predicted, classes);
+}
+
+/** Results of both missing-modality protocols of the design. */
+export interface ProtocolResults {
+  /** Every non-empty modality subset, by initials (T, A, V, TA, TV, AV, TAV). */
+  scenarios: Record<string, ClassificationMetrics>;
+  /** Random missing rate (as text, e.g. "0.3") to metrics. */
+  missingRate: Record<string, ClassificationMetrics>;
+}
+
+/**
+ * Runs both protocols: (1) every fixed scenario; (2) random missing rates
+ * (default 0, 0.1, ..., 0.7), each utterance and modality dropped independently, at least one kept.
+ */
+export function evaluateProtocols(
+  network: EmojeNetwork,
+  dialogues: readonly DialogueInput[],
+  { missingRates = [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7], seed = 1 }: { missingRates?: number[]; seed?: number } = {},
+): ProtocolResults {
+  const scenarios: Record<string, ClassificationMetrics> = {};
+  for (const s of allScenarios(network.config.modalities)) {
+    scenarios[s.name] = evaluate(network, dialogues, { scenario: s.keep });
+  }
+  const missingRate: Record<string, ClassificationMetrics> = {};
+  for (const rate of missingRates) {
+    missingRate[rate.toFixed(1)] = evaluate(network, dialogues, { missingRate: rate, seed });
+  }
+  return { scenarios, missingRate };
+}

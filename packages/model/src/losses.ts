@@ -1,0 +1,81 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { MASKED_LOGIT, matMul, zeroMasked } from '@emoje/core';
+
+/**
+ * Focal loss (Lin et al. 2017) over labeled utterances:
+ * `sum_i w_{y_i} * -(1 - p_{i,y_i})^gamma * log p_{i,y_i} / sum_i w_{y_i}`.
+ *
+ * @param logits `[..., C]` unnormalised scores.
+ * @param labels `[...]` int32 class ids; -1 (unlabeled or padding) is ignored.
+ * @param gamma focusing exponent; 0 gives (weighted) cross-entropy.
+ * @param classWeights optional per-class weights `w`, in class order.
+ * @returns a scalar; 0 when no utterance is labeled.
+ */
+export function focalLoss(logits: tf.Tensor, labels: tf.Tensor, gamma = 1, classWeights?: number[] | null): tf.Scalar {
+  return tf.tidy(() => {
+    const numClasses = logits.shape[logits.rank - 1] as number;
+    const flatLogits = tf.reshape(logits, [-1, numClasses]);
+    const flatLabels = tf.reshape(tf.cast(labels, 'int32'), [-1]);
+    const valid = tf.cast(tf.greaterEqual(flatLabels, 0), 'float32');
+    const safeLogits = zeroMasked(flatLogits, valid);
+    const oneHot = tf.cast(tf.oneHot(tf.maximum(flatLabels, tf.scalar(0, 'int32')), numClasses), 'float32');
+    const logProb = tf.sum(tf.mul(oneHot, tf.logSoftmax(safeLogits)), -1);
+    const focus = gamma === 0 ? tf.onesLike(logProb) : tf.pow(tf.sub(1, tf.exp(logProb)), gamma);
+    let weight = valid;
+    if (classWeights) weight = tf.mul(weight, tf.sum(tf.mul(oneHot, tf.tensor1d(classWeights)), -1));
+    const total = tf.sum(tf.mul(weight, tf.mul(focus, tf.neg(logProb))));
+    return tf.div(total, tf.maximum(tf.sum(weight), 1e-8)) as tf.Scalar;
+  });
+}
+
+/**
+ * Guided NCE `L_ACE`: a supervised contrastive loss (Khosla et al. 2020) across
+ * modalities on the ACN descriptors. Every present (utterance, modality) slot is an
+ * anchor; its candidates are the present slots of the *other* modalities in the batch;
+ * its positives are those of the same utterance or of an utterance with the same label.
+ * `L = mean over anchors with a positive of -mean_p log softmax_candidates(sim / tau)[p]`,
+ * with cosine similarity `sim`.
+ *
+ * @param descriptors `[B, U, M, D]`.
+ * @param availability `[B, U, M]` (0 on padding).
+ * @param labels `[B, U]` int32, -1 = unlabeled (then only same-utterance positives).
+ * @returns a scalar; 0 when no anchor has a positive (e.g. a single modality).
+ */
+export function guidedContrastiveLoss(
+  descriptors: tf.Tensor,
+  availability: tf.Tensor,
+  labels: tf.Tensor,
+  temperature = 0.1,
+): tf.Scalar {
+  return tf.tidy(() => {
+    const [b, u, m, d] = descriptors.shape as number[];
+    const n = b * u * m;
+    const valid = tf.reshape(availability, [n]);
+    const flat = zeroMasked(tf.reshape(descriptors, [n, d]), valid);
+    const norm = tf.sqrt(tf.maximum(tf.sum(tf.square(flat), -1, true), 1e-12));
+    const unit = tf.div(flat, norm);
+    const similarity = tf.mul(matMul(unit, unit, false, true), 1 / temperature);
+
+    const slot = tf.range(0, n, 1, 'int32');
+    const modalityCount = tf.scalar(m, 'int32');
+    const modality = tf.mod(slot, modalityCount);
+    const utterance = tf.floorDiv(slot, modalityCount);
+    const slotLabel = tf.gather(tf.reshape(tf.cast(labels, 'int32'), [b * u]), utterance);
+    const pair = (x: tf.Tensor, op: (a: tf.Tensor, c: tf.Tensor) => tf.Tensor) => op(tf.expandDims(x, 1), tf.expandDims(x, 0));
+    const candidate = tf.mul(
+      tf.cast(pair(modality, tf.notEqual), 'float32'),
+      tf.mul(tf.expandDims(valid, 1), tf.expandDims(valid, 0)),
+    );
+    const labeled = tf.cast(tf.greaterEqual(slotLabel, 0), 'float32');
+    const sameLabel = tf.mul(tf.cast(pair(slotLabel, tf.equal), 'float32'), tf.mul(tf.expandDims(labeled, 1), tf.expandDims(labeled, 0)));
+    const sameUtterance = tf.cast(pair(utterance, tf.equal), 'float32');
+    const positive = tf.mul(candidate, tf.maximum(sameUtterance, sameLabel));
+
+    const masked = tf.add(similarity, tf.mul(tf.sub(1, candidate), MASKED_LOGIT));
+    const logProb = tf.sub(masked, tf.logSumExp(masked, -1, true));
+    const positives = tf.sum(positive, -1);
+    const hasPositive = tf.cast(tf.greater(positives, 0), 'float32');
+    const perAnchor = tf.div(tf.sum(tf.mul(positive, zeroMasked(logProb, candidate)), -1), tf.maximum(positives, 1));
+    return tf.div(tf.neg(tf.sum(tf.mul(perAnchor, hasPositive))), tf.maximum(tf.sum(hasPositive), 1)) as tf.Scalar;
+  });
+}

@@ -1,0 +1,213 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type * as tfl from '@tensorflow/tfjs-layers';
+import { dialogueContext } from '@emoje/dialogue-context';
+import { vectorEncoder } from '@emoje/encoders';
+import { adaptiveCrossAttention, queryAdaptiveFusion } from '@emoje/fusion';
+import { jointContrastiveLoss, jointEmbedding, reconstructionLoss, type JointEmbedding } from '@emoje/joint-embedding';
+import type { Batch } from './batch';
+import type { ResolvedModelConfig } from './config';
+import { ClassifierHead, ModalityHeads } from './heads';
+import { focalLoss, guidedContrastiveLoss } from './losses';
+import { FeatureNormalizer, presentVectors } from './normalizer';
+import type { DialogueInput } from './batch';
+
+/** Everything one forward pass produces. All tensors are owned by the caller. */
+export interface ForwardOutput {
+  /** `[B, U, C]` class scores. */
+  logits: tf.Tensor3D;
+  /** `[B, U, M]` modality importance weights (QAF's beta; uniform over present modalities without QAF). */
+  modalityWeights: tf.Tensor3D;
+  /** `[B, U, M]` 1 where a missing modality was imputed by the joint embedding. */
+  imputed: tf.Tensor3D;
+  /** `[B, U, M, D]` ACN descriptors (zeros where missing). */
+  descriptors: tf.Tensor4D;
+  /** `[B, U, M, C]` auxiliary per-modality scores. */
+  modalityLogits: tf.Tensor4D;
+  /** Joint-embedding outputs, when the block is on. */
+  embeddings: tf.Tensor4D | null;
+  reconstruction: tf.Tensor4D | null;
+  /** `[B, U, M]` availability used (input availability times the utterance mask). */
+  availability: tf.Tensor3D;
+}
+
+/** The loss terms of one batch; `total` is what the optimiser minimises. */
+export interface LossTerms {
+  total: tf.Scalar;
+  focal: tf.Scalar;
+  ace: tf.Scalar;
+  joint: tf.Scalar;
+  reconstruction: tf.Scalar;
+  auxiliary: tf.Scalar;
+}
+
+/**
+ * The AM²-EmoJE network: per-modality encoders -> adaptive cross-attended network ->
+ * joint embedding (compensation of missing modalities) -> query-adaptive fusion ->
+ * speaker-aware dialogue context -> classifier, with auxiliary per-modality heads.
+ * It composes the block layers eagerly, so every intermediate tensor is available to the losses.
+ */
+export class EmojeNetwork {
+  readonly config: ResolvedModelConfig;
+  private readonly normalizers: FeatureNormalizer[];
+  private readonly encoders: tfl.layers.Layer[];
+  private readonly acn: tfl.layers.Layer;
+  private readonly joint: JointEmbedding | null;
+  private readonly fusion: tfl.layers.Layer | null;
+  private readonly context: tfl.layers.Layer | null;
+  private readonly head: ClassifierHead;
+  private readonly modalityHeads: ModalityHeads;
+
+  constructor(config: ResolvedModelConfig) {
+    this.config = config;
+    const { units, dropout, seed, numHeads } = config;
+    const m = config.modalities.length;
+    this.normalizers = config.modalities.map((mod) => new FeatureNormalizer({ dim: mod.dim, name: `normalize_${mod.name}` }));
+    this.encoders = config.modalities.map((mod, k) =>
+      vectorEncoder({ units, dropout, seed: seed * 101 + k, name: `encoder_${mod.name}` }),
+    );
+    this.acn = adaptiveCrossAttention({
+      numModalities: m,
+      units,
+      numLayers: config.acnLayers,
+      numHeads,
+      dropout,
+      seed: seed * 101 + 11,
+      name: 'acn',
+    });
+    this.joint = config.blocks.jointEmbedding
+      ? jointEmbedding({ numModalities: m, units, embeddingDim: config.embeddingDim, seed: seed * 101 + 12, name: 'joint_embedding' })
+      : null;
+    this.fusion = config.blocks.queryAdaptiveFusion
+      ? queryAdaptiveFusion({ numModalities: m, units, seed: seed * 101 + 13, name: 'qaf' })
+      : null;
+    this.context = config.blocks.dialogueContext
+      ? dialogueContext({
+          units: config.contextUnits,
+          numLayers: config.contextLayers,
+          numHeads,
+          maxSpeakers: config.maxSpeakers,
+          causal: config.causal,
+          dropout,
+          seed: seed * 101 + 14,
+          name: 'dialogue_context',
+        })
+      : null;
+    this.head = new ClassifierHead({
+      numClasses: config.classes.length,
+      hiddenUnits: config.blocks.dialogueContext ? 0 : config.contextUnits,
+      dropout,
+      seed: seed * 101 + 15,
+      name: 'classifier',
+    });
+    this.modalityHeads = new ModalityHeads({ numModalities: m, numClasses: config.classes.length, seed: seed * 101 + 16, name: 'modality_heads' });
+  }
+
+  /** The block layers in a fixed order (the order of the saved weights). */
+  get layers(): tfl.layers.Layer[] {
+    return [
+      ...this.normalizers,
+      ...this.encoders,
+      this.acn,
+      ...(this.joint ? [this.joint] : []),
+      ...(this.fusion ? [this.fusion] : []),
+      ...(this.context ? [this.context] : []),
+      this.head,
+      this.modalityHeads,
+    ];
+  }
+
+  /** Every weight, in {@link layers} order. Empty until the first forward pass builds the layers. */
+  get weights(): tfl.LayerVariable[] {
+    return this.layers.flatMap((layer) => layer.weights);
+  }
+
+  /** Sets every modality's feature standardisation from the present features of `dialogues`. */
+  adaptNormalization(dialogues: readonly DialogueInput[]): void {
+    this.config.modalities.forEach((mod, k) => this.normalizers[k].adapt(presentVectors(dialogues, mod.name)));
+  }
+
+  /** Runs the network on a batch. */
+  forward(batch: Batch, training = false): ForwardOutput {
+    // tidy walks the returned object and keeps its tensors (null entries are skipped).
+    return tf.tidy((): tf.TensorContainer => {
+      const kwargs = { training };
+      const availability = tf.mul(batch.availability, tf.expandDims(batch.utteranceMask, -1)) as tf.Tensor3D;
+      const perModality = tf.unstack(availability, 2);
+      const encoded = this.encoders.map(
+        (encoder, k) => encoder.apply([this.normalizers[k].apply(batch.features[k]) as tf.Tensor, perModality[k]], kwargs) as tf.Tensor,
+      );
+      const descriptors = this.acn.apply([...encoded, availability], kwargs) as tf.Tensor4D;
+
+      let fusedInput: tf.Tensor = descriptors;
+      let imputed: tf.Tensor3D = tf.zerosLike(availability);
+      let embeddings: tf.Tensor4D | null = null;
+      let reconstruction: tf.Tensor4D | null = null;
+      if (this.joint) {
+        const [z, rec, compensated, imp] = this.joint.apply([descriptors, availability], kwargs) as tf.Tensor[];
+        embeddings = z as tf.Tensor4D;
+        reconstruction = rec as tf.Tensor4D;
+        fusedInput = compensated;
+        imputed = imp as tf.Tensor3D;
+      }
+
+      let fused: tf.Tensor;
+      let modalityWeights: tf.Tensor3D;
+      if (this.fusion) {
+        const [f, beta] = this.fusion.apply([fusedInput, availability, imputed], kwargs) as tf.Tensor[];
+        fused = f;
+        modalityWeights = beta as tf.Tensor3D;
+      } else {
+        const [b, u, m, d] = fusedInput.shape as number[];
+        fused = tf.reshape(fusedInput, [b, u, m * d]);
+        const usable = tf.maximum(availability, imputed);
+        modalityWeights = tf.div(usable, tf.maximum(tf.sum(usable, -1, true), 1)) as tf.Tensor3D;
+      }
+
+      const utteranceVectors = this.context
+        ? (this.context.apply([fused, batch.utteranceMask, batch.speakers], kwargs) as tf.Tensor)
+        : fused;
+      const logits = this.head.apply(utteranceVectors, kwargs) as tf.Tensor3D;
+      const modalityLogits = this.modalityHeads.apply(descriptors, kwargs) as tf.Tensor4D;
+      const out: ForwardOutput = { logits, modalityWeights, imputed, descriptors, modalityLogits, embeddings, reconstruction, availability };
+      return out as unknown as tf.TensorContainer;
+    }) as unknown as ForwardOutput;
+  }
+
+  /** The design's total loss `L_focal + a*L_ACE + b*L_joint + c*L_rec + d*L_aux` and its terms. */
+  losses(out: ForwardOutput, batch: Batch): LossTerms {
+    return tf.tidy(() => {
+      const w = this.config.lossWeights;
+      const gamma = this.config.focalGamma;
+      const classWeights = this.config.classWeights;
+      const zero = tf.scalar(0);
+      const focal = focalLoss(out.logits, batch.labels, gamma, classWeights);
+      const ace = w.ace > 0 ? guidedContrastiveLoss(out.descriptors, out.availability, batch.labels, this.config.aceTemperature) : zero;
+      const modalityLabels = tf.where(
+        tf.greater(out.availability, 0),
+        tf.broadcastTo(tf.expandDims(batch.labels, -1), out.availability.shape),
+        tf.fill(out.availability.shape, -1, 'int32'),
+      );
+      const auxiliary = w.auxiliary > 0 ? focalLoss(out.modalityLogits, modalityLabels, gamma, classWeights) : zero;
+      let joint: tf.Scalar = zero;
+      let reconstruction: tf.Scalar = zero;
+      if (this.joint && out.embeddings && out.reconstruction) {
+        if (w.joint > 0) joint = jointContrastiveLoss(out.embeddings, out.availability, this.joint.temperature());
+        if (w.reconstruction > 0) reconstruction = reconstructionLoss(out.reconstruction, out.descriptors, out.availability);
+      }
+      const total = tf.addN([
+        focal,
+        tf.mul(w.ace, ace),
+        tf.mul(w.joint, joint),
+        tf.mul(w.reconstruction, reconstruction),
+        tf.mul(w.auxiliary, auxiliary),
+      ]) as tf.Scalar;
+      return { total, focal, ace, joint, reconstruction, auxiliary };
+    });
+  }
+
+  dispose(): void {
+    for (const layer of this.layers) {
+      if (layer.built) layer.dispose();
+    }
+  }
+}

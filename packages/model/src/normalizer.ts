@@ -1,0 +1,85 @@
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import type { DialogueInput } from './batch';
+
+export interface FeatureNormalizerArgs {
+  /** Feature width. */
+  dim: number;
+  /** Floor on the standard deviation, so constant features do not blow up. Defaults to 1e-3. */
+  minStd?: number;
+  name?: string;
+}
+
+/**
+ * Standardises one modality's features: `(x - mean) / std`, with per-feature mean and
+ * std held as non-trainable weights (saved with the model), set by {@link adapt} from
+ * training data. Initialised to the identity (mean 0, std 1).
+ */
+export class FeatureNormalizer extends tfl.layers.Layer {
+  static className = 'EmojeFeatureNormalizer';
+  private readonly dim: number;
+  private readonly minStd: number;
+  private mean: tfl.LayerVariable | null = null;
+  private std: tfl.LayerVariable | null = null;
+
+  constructor(args: FeatureNormalizerArgs) {
+    super({ name: args.name });
+    this.dim = args.dim;
+    this.minStd = args.minStd ?? 1e-3;
+  }
+
+  override build(): void {
+    this.mean = this.addWeight('mean', [this.dim], 'float32', tfl.initializers.zeros(), undefined, false);
+    this.std = this.addWeight('std', [this.dim], 'float32', tfl.initializers.ones(), undefined, false);
+    this.built = true;
+  }
+
+  override computeOutputShape(inputShape: tfl.Shape): tfl.Shape {
+    return inputShape;
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>): tf.Tensor {
+    return tf.tidy(() => {
+      const x = Array.isArray(inputs) ? inputs[0] : inputs;
+      this.invokeCallHook(x, kwargs);
+      return tf.div(tf.sub(x, this.mean!.read()), this.std!.read());
+    });
+  }
+
+  /** Sets mean and std from the given feature vectors (present ones only). */
+  adapt(vectors: ArrayLike<number>[]): void {
+    if (!this.built) this.build();
+    if (vectors.length === 0) return;
+    const mean = new Float32Array(this.dim);
+    const sq = new Float32Array(this.dim);
+    for (const v of vectors) {
+      for (let k = 0; k < this.dim; k++) {
+        mean[k] += v[k];
+        sq[k] += v[k] * v[k];
+      }
+    }
+    const std = new Float32Array(this.dim);
+    for (let k = 0; k < this.dim; k++) {
+      mean[k] /= vectors.length;
+      std[k] = Math.max(Math.sqrt(Math.max(sq[k] / vectors.length - mean[k] * mean[k], 0)), this.minStd);
+    }
+    const values = [tf.tensor1d(mean), tf.tensor1d(std)];
+    this.setWeights(values);
+    tf.dispose(values);
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return { ...super.getConfig(), dim: this.dim, minStd: this.minStd };
+  }
+}
+tf.serialization.registerClass(FeatureNormalizer);
+
+/** Present feature vectors of one modality across dialogues (for {@link FeatureNormalizer.adapt}). */
+export function presentVectors(dialogues: readonly DialogueInput[], modality: string): ArrayLike<number>[] {
+  const out: ArrayLike<number>[] = [];
+  for (const d of dialogues) for (const u of d.utterances) {
+    const v = u.features[modality];
+    if (v != null) out.push(v);
+  }
+  return out;
+}

@@ -1,0 +1,291 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { EmojeInputError, SeededRandom, assertInteger, assertNumberInRange } from '@emoje/core';
+import { collate, disposeBatch, validateDialogue, type AvailabilityPolicy, type DialogueInput } from './batch';
+import { packCheckpoint, unpackCheckpoint, type CheckpointStore } from './checkpoint';
+import { evaluate } from './evaluate';
+import type { ClassificationMetrics } from './metrics';
+import type { EmojeModel } from './model';
+
+/** Modality dropout: how training learns to compensate for missing modalities. */
+export interface ModalityDropoutOptions {
+  /** Per utterance, drop each present modality with this probability (never all). Defaults to 0.3. */
+  rate: number;
+  /** Per batch, with this probability keep only a random non-empty subset of modalities. Defaults to 0.3. */
+  scenarioRate: number;
+}
+
+export interface StepInfo {
+  epoch: number;
+  step: number;
+  stepsPerEpoch: number;
+  loss: number;
+}
+
+export interface EpochInfo {
+  epoch: number;
+  /** Mean training loss of the epoch. */
+  loss: number;
+  /** Dev metrics with all modalities (null without dev data). */
+  dev: ClassificationMetrics | null;
+  /** Best dev weighted F1 so far. */
+  bestDevWeightedF1: number;
+  seconds: number;
+}
+
+export interface TrainOptions {
+  /** Passes over the training dialogues. Defaults to 40. */
+  epochs?: number;
+  /** Dialogues per batch. Defaults to 8. */
+  batchSize?: number;
+  /** Adam learning rate. Defaults to 5e-4 (the authors'). */
+  learningRate?: number;
+  /** Decoupled weight decay on kernels (AdamW style). Defaults to 2e-4 (the authors'). */
+  weightDecay?: number;
+  /** Clip gradients to this global norm; 0 = off. Defaults to 5. */
+  clipNorm?: number;
+  /** Stop after this many epochs without a better dev weighted F1. Defaults to 10. */
+  patience?: number;
+  /** Seed of shuffling and modality dropout. Defaults to 1. */
+  seed?: number;
+  /** `false` turns modality dropout off. Defaults to `{ rate: 0.3, scenarioRate: 0.3 }`. */
+  modalityDropout?: Partial<ModalityDropoutOptions> | false;
+  /** Called after every optimisation step. */
+  onStep?: (info: StepInfo) => void;
+  /** Called after every epoch (awaited). */
+  onEpochEnd?: (info: EpochInfo) => void | Promise<void>;
+  /** Writes a checkpoint after every epoch. */
+  checkpoint?: CheckpointStore;
+  /** Continue from the store's checkpoint, if it has one. Defaults to false. */
+  resume?: boolean;
+  /** Fit the feature standardisation to the training data before the first epoch. Defaults to true. */
+  adaptNormalization?: boolean;
+  /** Stop after this many epochs of this call (the run can be resumed). Defaults to no limit. */
+  maxEpochsThisRun?: number;
+}
+
+export interface TrainResult {
+  /** Epochs completed in total (resumed ones included). */
+  epochs: number;
+  /** Epoch (1-based) whose weights the model holds at the end (best on dev, or last without dev). */
+  bestEpoch: number;
+  bestDevWeightedF1: number;
+  history: EpochInfo[];
+  /** True when early stopping ended the run. */
+  stoppedEarly: boolean;
+}
+
+interface ResolvedTrainOptions {
+  epochs: number;
+  batchSize: number;
+  learningRate: number;
+  weightDecay: number;
+  clipNorm: number;
+  patience: number;
+  seed: number;
+  modalityDropout: ModalityDropoutOptions | false;
+}
+
+function resolveTrainOptions(options: TrainOptions): ResolvedTrainOptions {
+  const resolved: ResolvedTrainOptions = {
+    epochs: options.epochs ?? 40,
+    batchSize: options.batchSize ?? 8,
+    learningRate: options.learningRate ?? 5e-4,
+    weightDecay: options.weightDecay ?? 2e-4,
+    clipNorm: options.clipNorm ?? 5,
+    patience: options.patience ?? 10,
+    seed: options.seed ?? 1,
+    modalityDropout: options.modalityDropout === false ? false : { rate: 0.3, scenarioRate: 0.3, ...options.modalityDropout },
+  };
+  assertInteger('options.epochs', resolved.epochs, 1);
+  assertInteger('options.batchSize', resolved.batchSize, 1);
+  assertNumberInRange('options.learningRate', resolved.learningRate, 1e-8, 1);
+  assertNumberInRange('options.weightDecay', resolved.weightDecay, 0, 1);
+  assertNumberInRange('options.clipNorm', resolved.clipNorm, 0, 1e6);
+  assertInteger('options.patience', resolved.patience, 1);
+  assertInteger('options.seed', resolved.seed, 0);
+  if (resolved.modalityDropout) {
+    assertNumberInRange('options.modalityDropout.rate', resolved.modalityDropout.rate, 0, 1);
+    assertNumberInRange('options.modalityDropout.scenarioRate', resolved.modalityDropout.scenarioRate, 0, 1);
+  }
+  return resolved;
+}
+
+/** The modality-dropout policy of one batch (see {@link ModalityDropoutOptions}). */
+function trainingPolicy(options: ModalityDropoutOptions | false, numModalities: number, rng: SeededRandom): AvailabilityPolicy | undefined {
+  if (!options) return undefined;
+  let subset: boolean[] | null = null;
+  if (numModalities > 1 && rng.next() < options.scenarioRate) {
+    const mask = 1 + rng.int((1 << numModalities) - 1);
+    subset = Array.from({ length: numModalities }, (_, k) => (mask & (1 << k)) !== 0);
+  }
+  return (_d, _u, present) => {
+    let kept = subset ? present.map((p, k) => p && subset![k]) : present.slice();
+    if (!kept.some(Boolean)) kept = present.slice();
+    const dropped = kept.map((k) => k && rng.next() >= options.rate);
+    if (dropped.some(Boolean)) return dropped;
+    const candidates = kept.flatMap((k, i) => (k ? [i] : []));
+    const out = kept.map(() => false);
+    out[candidates[rng.int(candidates.length)]] = true;
+    return out;
+  };
+}
+
+/** The random generators the layers draw dropout seeds from, found on each layer, for exact resume. */
+function layerGenerators(model: EmojeModel): SeededRandom[] {
+  return model.network.layers.flatMap((layer) => Object.values(layer).filter((v): v is SeededRandom => v instanceof SeededRandom));
+}
+
+function clipByGlobalNorm(grads: tf.NamedTensorMap, clipNorm: number): tf.NamedTensorMap {
+  if (clipNorm <= 0) return grads;
+  return tf.tidy(() => {
+    const norm = tf.sqrt(tf.addN(Object.values(grads).map((g) => tf.sum(tf.square(g)))));
+    const scale = tf.div(clipNorm, tf.maximum(norm, clipNorm));
+    const out: tf.NamedTensorMap = {};
+    for (const [name, g] of Object.entries(grads)) out[name] = tf.mul(g, scale);
+    return out;
+  });
+}
+
+/**
+ * Trains `model` on `data.train` with the design's losses, modality dropout, Adam with
+ * decoupled weight decay and early stopping on dev weighted F1 (restoring the best
+ * weights). Reproducible for a given seed on the CPU backends. Every epoch can be
+ * checkpointed and a run resumed exactly where it stopped.
+ */
+export async function train(
+  model: EmojeModel,
+  data: { train: readonly DialogueInput[]; dev?: readonly DialogueInput[] },
+  options: TrainOptions = {},
+): Promise<TrainResult> {
+  const opts = resolveTrainOptions(options);
+  const { modalities, classes, maxSpeakers } = model.config;
+  if (!data || !Array.isArray(data.train) || data.train.length === 0) {
+    throw new EmojeInputError('data.train', 'a non-empty array of dialogues', JSON.stringify(data?.train?.length));
+  }
+  data.train.forEach((d, i) => validateDialogue(d, modalities, classes.length, `train[${i}]`, maxSpeakers));
+  (data.dev ?? []).forEach((d, i) => validateDialogue(d, modalities, classes.length, `dev[${i}]`, maxSpeakers));
+  if (!data.train.some((d) => d.utterances.some((u: { label?: number | null }) => u.label != null))) {
+    throw new EmojeInputError('data.train[].utterances[].label', 'at least one labeled utterance', 'no labels');
+  }
+
+  const network = model.network;
+  const state = network.weights.map((w) => w.read() as tf.Variable);
+  const weights = network.weights.filter((w) => w.trainable);
+  const variables = weights.map((w) => w.read() as tf.Variable);
+  const decayed = weights.map((w) => /kernel|embedding/i.test(w.name));
+  const optimizer = tf.train.adam(opts.learningRate);
+  const rng = new SeededRandom(opts.seed);
+  const generators = layerGenerators(model);
+  const hasDev = (data.dev?.length ?? 0) > 0;
+
+  let epoch = 0;
+  let bestScore = -1;
+  let bestEpoch = 0;
+  let sinceBest = 0;
+  let history: EpochInfo[] = [];
+  let best: tf.Tensor[] | null = null;
+  let resumed = false;
+
+  if (options.resume && options.checkpoint) {
+    const saved = await options.checkpoint.read();
+    if (saved) {
+      const meta = saved.meta as {
+        epoch: number; bestScore: number; bestEpoch: number; sinceBest: number; history: EpochInfo[];
+        rng: number; generators: number[]; numVariables: number; hasBest: boolean;
+      };
+      if (meta.numVariables !== state.length) {
+        throw new EmojeInputError('checkpoint', `a checkpoint of this model (${state.length} weights)`, `${meta.numVariables} weights`);
+      }
+      const tensors = unpackCheckpoint(saved);
+      state.forEach((v, i) => v.assign(tensors[`weight/${i}`]));
+      best = meta.hasBest ? state.map((_, i) => tf.clone(tensors[`best/${i}`])) : null;
+      resumed = true;
+      const optimizerWeights = Object.keys(tensors)
+        .filter((k) => k.startsWith('optimizer/'))
+        .sort((a, b) => Number(a.split('/')[1]) - Number(b.split('/')[1]))
+        .map((k) => ({ name: k, tensor: tensors[k] }));
+      await optimizer.setWeights(optimizerWeights);
+      tf.dispose(Object.entries(tensors).filter(([k]) => !k.startsWith('optimizer/')).map(([, t]) => t));
+      ({ epoch, bestScore, bestEpoch, sinceBest, history } = meta);
+      rng.setState(meta.rng);
+      generators.forEach((g, i) => g.setState(meta.generators[i]));
+    }
+  }
+
+  if (!resumed && (options.adaptNormalization ?? true)) network.adaptNormalization(data.train);
+  const startEpoch = epoch;
+  let stoppedEarly = hasDev && sinceBest >= opts.patience;
+  while (epoch < opts.epochs && !stoppedEarly) {
+    if (options.maxEpochsThisRun != null && epoch - startEpoch >= options.maxEpochsThisRun) break;
+    const started = Date.now();
+    const order = rng.shuffle(data.train);
+    const stepsPerEpoch = Math.ceil(order.length / opts.batchSize);
+    let lossSum = 0;
+    for (let step = 0; step < stepsPerEpoch; step++) {
+      const dialogues = order.slice(step * opts.batchSize, (step + 1) * opts.batchSize);
+      const batch = collate(dialogues, modalities, trainingPolicy(opts.modalityDropout, modalities.length, rng));
+      let loss: number;
+      try {
+        loss = tf.tidy(() => {
+          const { value, grads } = tf.variableGrads(() => network.losses(network.forward(batch, true), batch).total, variables);
+          optimizer.applyGradients(clipByGlobalNorm(grads, opts.clipNorm) as unknown as Record<string, tf.Variable>);
+          if (opts.weightDecay > 0) {
+            const factor = 1 - opts.learningRate * opts.weightDecay;
+            variables.forEach((v, i) => {
+              if (decayed[i]) v.assign(tf.mul(v, factor));
+            });
+          }
+          return value.dataSync()[0];
+        });
+      } finally {
+        disposeBatch(batch);
+      }
+      if (!Number.isFinite(loss)) {
+        throw new Error(`training diverged: loss is ${loss} at epoch ${epoch + 1}, step ${step + 1}; lower the learning rate`);
+      }
+      lossSum += loss;
+      options.onStep?.({ epoch: epoch + 1, step: step + 1, stepsPerEpoch, loss });
+    }
+    epoch += 1;
+
+    const dev = hasDev ? evaluate(network, data.dev!) : null;
+    const score = dev ? dev.weightedF1 : -1;
+    if (!hasDev || score > bestScore) {
+      bestScore = hasDev ? score : bestScore;
+      bestEpoch = epoch;
+      sinceBest = 0;
+      if (hasDev) {
+        tf.dispose(best ?? []);
+        best = state.map((v) => tf.clone(v));
+      }
+    } else {
+      sinceBest += 1;
+    }
+    const info: EpochInfo = { epoch, loss: lossSum / stepsPerEpoch, dev, bestDevWeightedF1: bestScore, seconds: (Date.now() - started) / 1000 };
+    history = [...history, info];
+    await options.onEpochEnd?.(info);
+    if (hasDev && sinceBest >= opts.patience) stoppedEarly = true;
+
+    if (options.checkpoint) {
+      const optimizerWeights = await optimizer.getWeights();
+      const checkpoint = await packCheckpoint(
+        {
+          epoch, bestScore, bestEpoch, sinceBest, history, rng: rng.getState(),
+          generators: generators.map((g) => g.getState()), numVariables: state.length, hasBest: best != null,
+        },
+        [
+          ...state.map((v, i) => ({ name: `weight/${i}`, tensor: v as tf.Tensor })),
+          ...(best ?? []).map((t, i) => ({ name: `best/${i}`, tensor: t })),
+          ...optimizerWeights.map((w, i) => ({ name: `optimizer/${i}`, tensor: w.tensor })),
+        ],
+      );
+      await options.checkpoint.write(checkpoint);
+    }
+  }
+
+  const finished = epoch >= opts.epochs || stoppedEarly;
+  if (finished && best) state.forEach((v, i) => v.assign(best![i]));
+  tf.dispose(best ?? []);
+  optimizer.dispose();
+  return { epochs: epoch, bestEpoch, bestDevWeightedF1: bestScore, history, stoppedEarly };
+}

@@ -1,0 +1,32 @@
+import type { Command } from 'commander';
+import { evaluateProtocols } from '@emoje/model';
+import { loadNamedDataset } from '../datasets';
+import { loadModel } from '../fs-io';
+import type { CommandRegistrar } from '../program';
+import { renderProtocolTable } from '../table';
+import { parseInteger } from './options';
+
+/** `emoje eval`: both missing-modality protocols of a saved model on a dataset split. */
+export const registerEvalCommand: CommandRegistrar = (program, context) => {
+  program
+    .command('eval')
+    .description('evaluate a saved model on every modality scenario and missing rate')
+    .requiredOption('--model <dir>', 'folder of a saved model')
+    .requiredOption('--dataset <name>', 'dataset to evaluate on (bundled: mosi)')
+    .option('--split <name>', 'split to evaluate: test or dev', 'test')
+    .option('--seed <n>', 'seed of the random missing patterns', parseInteger('--seed', 0), 1)
+    .option('--json', 'print the results as JSON', false)
+    .action(async (options: { model: string; dataset: string; split: string; seed: number; json: boolean }, command: Command) => {
+      await context.initBackend(command);
+      if (options.split !== 'test' && options.split !== 'dev') {
+        throw new Error(`--split must be test or dev, got ${JSON.stringify(options.split)}`);
+      }
+      const [model, dataset] = await Promise.all([loadModel(options.model), loadNamedDataset(options.dataset)]);
+      try {
+        const results = evaluateProtocols(model.network, dataset[options.split as 'test' | 'dev'], { seed: options.seed });
+        context.io.out(options.json ? `${JSON.stringify(results, null, 2)}\n` : `${options.split} split of ${options.dataset}:\n${renderProtocolTable(results)}`);
+      } finally {
+        model.dispose();
+      }
+    });
+};

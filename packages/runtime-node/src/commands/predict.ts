@@ -1,0 +1,60 @@
+import { readFile } from 'node:fs/promises';
+import type { Command } from 'commander';
+import { EmojeInputError } from '@emoje/core';
+import type { DialogueInput } from '@emoje/model';
+import { loadModel } from '../fs-io';
+import type { CommandRegistrar } from '../program';
+import { renderTable } from '../table';
+
+/** Reads a dialogue JSON file: one dialogue `{utterances: [...]}` or an array of them. */
+export async function readDialogues(path: string): Promise<DialogueInput[]> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(await readFile(path, 'utf8'));
+  } catch (error) {
+    throw new EmojeInputError('--input', 'a readable JSON file with a dialogue or an array of dialogues', `${path} (${(error as Error).message})`);
+  }
+  const list = Array.isArray(parsed) ? parsed : [parsed];
+  list.forEach((d, i) => {
+    if (!d || typeof d !== 'object' || !Array.isArray((d as DialogueInput).utterances)) {
+      throw new EmojeInputError(`--input[${i}].utterances`, 'an array of utterances', JSON.stringify(d).slice(0, 80));
+    }
+  });
+  return list as DialogueInput[];
+}
+
+/** `emoje predict`: per-utterance emotion, probability, modality weights and imputed modalities. */
+export const registerPredictCommand: CommandRegistrar = (program, context) => {
+  program
+    .command('predict')
+    .description('predict every utterance of the dialogue(s) in a JSON file')
+    .requiredOption('--model <dir>', 'folder of a saved model')
+    .requiredOption('--input <file>', 'JSON file: {"utterances":[{"speaker":"A","features":{"text":[...]}}]} or an array of such dialogues')
+    .option('--modalities <names>', 'use only these modalities (comma-separated); the others count as missing')
+    .option('--json', 'print the predictions as JSON', false)
+    .action(async (options: { model: string; input: string; modalities?: string; json: boolean }, command: Command) => {
+      await context.initBackend(command);
+      const dialogues = await readDialogues(options.input);
+      const model = await loadModel(options.model);
+      try {
+        const predictions = await model.predictBatch(dialogues, { modalities: options.modalities?.split(',').map((s) => s.trim()) });
+        if (options.json) {
+          context.io.out(`${JSON.stringify(predictions, null, 2)}\n`);
+          return;
+        }
+        const names = model.config.modalities.map((m) => m.name);
+        const rows = predictions.flatMap((dialogue, d) =>
+          dialogue.map((u, i) => [
+            `${predictions.length > 1 ? `${d}:` : ''}${i}`,
+            String(dialogues[d].utterances[i].speaker),
+            u.label,
+            u.probabilities[u.label].toFixed(3),
+            ...names.map((n) => (u.missing.includes(n) ? (u.imputed.includes(n) ? `imputed ${u.modalityWeights[n].toFixed(2)}` : 'missing') : u.modalityWeights[n].toFixed(2))),
+          ]),
+        );
+        context.io.out(renderTable(['utterance', 'speaker', 'label', 'p', ...names.map((n) => `${n} weight`)], rows));
+      } finally {
+        model.dispose();
+      }
+    });
+};

@@ -1,0 +1,25 @@
+import type { ModelConfig, TrainOptions } from '@emoje/model';
+
+/**
+ * Hyper-parameters for CMU-MOSI (3 vector modalities, ~1.2k training utterances in 54
+ * videos), chosen on the dev split; the benchmark and `emoje train --dataset mosi` use them.
+ */
+export const MOSI_PRESET: { model: Omit<ModelConfig, 'modalities' | 'classes'>; train: TrainOptions } = {
+  model: {
+    units: 64,
+    acnLayers: 2,
+    numHeads: 4,
+    embeddingDim: 32,
+    contextUnits: 64,
+    contextLayers: 1,
+    dropout: 0.3,
+  },
+  train: {
+    epochs: 40,
+    batchSize: 4,
+    learningRate: 5e-4,
+    weightDecay: 2e-4,
+    patience: 10,
+    modalityDropout: { rate: 0.3, scenarioRate: 0.3 },
+  },
+};

@@ -1,0 +1,65 @@
+import cliProgress from 'cli-progress';
+import type { EpochInfo, StepInfo } from '@emoje/model';
+
+/** Callbacks for `train()` that draw a progress bar, and `stop()` to finish it. */
+export interface TrainingProgress {
+  onStep(info: StepInfo): void;
+  onEpochEnd(info: EpochInfo): void;
+  stop(): void;
+}
+
+export interface TrainingProgressOptions {
+  /** Where to draw. Defaults to `process.stderr`. */
+  stream?: NodeJS.WriteStream;
+  /** Force the plain one-line-per-epoch log (what non-terminals get). Defaults to `!stream.isTTY`. */
+  plain?: boolean;
+}
+
+const fmt = (x: number | null | undefined, digits = 4) => (x == null || x < 0 ? '-' : x.toFixed(digits));
+
+/**
+ * A training progress display: in a terminal, a cli-progress bar over all steps with
+ * ETA, current loss and dev weighted F1; elsewhere (CI logs, pipes) one line per epoch.
+ */
+export function createTrainingProgress(label: string, epochs: number, options: TrainingProgressOptions = {}): TrainingProgress {
+  const stream = options.stream ?? process.stderr;
+  const plain = options.plain ?? !stream.isTTY;
+  let bar: cliProgress.SingleBar | null = null;
+  let dev = -1;
+  let best = -1;
+  return {
+    onStep(info) {
+      if (plain) return;
+      if (!bar) {
+        bar = new cliProgress.SingleBar(
+          {
+            stream,
+            format: `${label} |{bar}| {percentage}% | epoch {epoch}/${epochs} | ETA {eta_formatted} | loss {loss} | dev wF1 {dev} (best {best})`,
+            hideCursor: true,
+            etaBuffer: 50,
+          },
+          cliProgress.Presets.shades_classic,
+        );
+        bar.start(epochs * info.stepsPerEpoch, 0, { epoch: info.epoch, loss: '-', dev: '-', best: '-' });
+      }
+      bar.increment(1, { epoch: info.epoch, loss: fmt(info.loss), dev: fmt(dev), best: fmt(best) });
+    },
+    onEpochEnd(info) {
+      dev = info.dev?.weightedF1 ?? -1;
+      best = info.bestDevWeightedF1;
+      if (plain) {
+        stream.write(`${label}: epoch ${info.epoch}/${epochs} loss ${fmt(info.loss)} dev wF1 ${fmt(dev)} best ${fmt(best)} (${info.seconds.toFixed(1)} s)\n`);
+      } else {
+        bar?.update({ epoch: info.epoch, loss: fmt(info.loss), dev: fmt(dev), best: fmt(best) });
+      }
+    },
+    stop() {
+      if (bar) {
+        // An early stop leaves the bar short of its total; close it at 100% so the ETA reads 0.
+        bar.update(bar.getTotal());
+        bar.stop();
+        bar = null;
+      }
+    },
+  };
+}

@@ -1,0 +1,183 @@
+import * as tf from '@tensorflow/tfjs-core';
+import {
+  BackendAbsentError,
+  createBackendInitializer,
+  selectBackend,
+  type BackendCandidate,
+  type BackendLogger,
+  type BackendSelection,
+  type CachedInitOptions,
+  type SelectBackendOptions,
+} from '@emoje/core';
+
+/** The tfjs backends runtime-web can pick, best first. */
+export const WEB_BACKENDS = ['webgpu', 'webgl', 'wasm', 'cpu'] as const;
+/** A backend name runtime-web knows. */
+export type WebBackendName = (typeof WEB_BACKENDS)[number];
+
+/** The package that provides each backend. */
+export const WEB_BACKEND_PACKAGES: Readonly<Record<WebBackendName, string>> = {
+  webgpu: '@tensorflow/tfjs-backend-webgpu',
+  webgl: '@tensorflow/tfjs-backend-webgl',
+  wasm: '@tensorflow/tfjs-backend-wasm',
+  cpu: '@tensorflow/tfjs-backend-cpu',
+};
+
+/** Imports one backend package (which registers it with tfjs) and resolves to the module. */
+export type BackendModuleLoader = () => Promise<unknown>;
+
+/**
+ * The default loaders: dynamic imports with literal specifiers, so bundlers split each backend
+ * into its own chunk that is fetched only when tried.
+ */
+export const DEFAULT_LOADERS: Readonly<Record<WebBackendName, BackendModuleLoader>> = {
+  webgpu: () => import('@tensorflow/tfjs-backend-webgpu'),
+  webgl: () => import('@tensorflow/tfjs-backend-webgl'),
+  wasm: () => import('@tensorflow/tfjs-backend-wasm'),
+  cpu: () => import('@tensorflow/tfjs-backend-cpu'),
+};
+
+/** Where the `.wasm` binaries are: a folder URL prefix, or one URL per binary (see tfjs `setWasmPaths`). */
+export type WasmPaths = string | Partial<Record<'tfjs-backend-wasm.wasm' | 'tfjs-backend-wasm-simd.wasm' | 'tfjs-backend-wasm-threaded-simd.wasm', string>>;
+
+/** Options of {@link initBackend}. */
+export interface WebInitBackendOptions extends CachedInitOptions {
+  /** Backends to try, in this order. Defaults to `['webgpu', 'webgl', 'wasm', 'cpu']`. */
+  order?: readonly WebBackendName[];
+  /** Force one backend: only it is tried, and failure throws. Defaults to none (use `order`). */
+  backend?: WebBackendName;
+  /**
+   * Where the wasm binaries are served from, passed to tfjs `setWasmPaths` before the wasm backend
+   * starts (needed when a bundler does not copy them next to the script). Defaults to tfjs's own
+   * lookup (next to the script).
+   */
+  wasmPaths?: WasmPaths;
+  /** Where messages go. Defaults to silent debug and `console.warn`. */
+  logger?: Partial<BackendLogger>;
+  /** Replace the module loader of some backends (tests, custom builds). Defaults to {@link DEFAULT_LOADERS}. */
+  loaders?: Partial<Record<WebBackendName, BackendModuleLoader>>;
+  /**
+   * The object WebGPU is detected on (`gpu` property). Defaults to `globalThis.navigator`;
+   * WebGPU is tried only when `navigator.gpu` exists.
+   */
+  navigator?: { gpu?: unknown } | null;
+  /** Makes a loaded backend active. Defaults to `tf.setBackend(name)` then `tf.ready()`. */
+  activate?: SelectBackendOptions['activate'];
+}
+
+interface WasmModule {
+  setWasmPaths?: (paths: WasmPaths) => void;
+  getThreadsCount?: () => number;
+}
+
+function defaultNavigator(): { gpu?: unknown } | null {
+  const nav = (globalThis as { navigator?: { gpu?: unknown } }).navigator;
+  return nav ?? null;
+}
+
+/**
+ * The candidates runtime-web tries, best first: WebGPU (only where `navigator.gpu` exists),
+ * WebGL (fails over when tfjs cannot create a WebGL context), WebAssembly, and plain JS `cpu`.
+ */
+export function webBackendCandidates(options: Pick<WebInitBackendOptions, 'loaders' | 'navigator' | 'wasmPaths'> = {}): BackendCandidate[] {
+  const loaders = { ...DEFAULT_LOADERS, ...options.loaders };
+  let wasm: WasmModule | undefined;
+  return [
+    {
+      name: 'webgpu',
+      source: WEB_BACKEND_PACKAGES.webgpu,
+      load: async () => {
+        const nav = options.navigator === undefined ? defaultNavigator() : options.navigator;
+        if (nav == null || nav.gpu == null) throw new BackendAbsentError('WebGPU is not available (navigator.gpu is undefined)');
+        await loaders.webgpu();
+      },
+    },
+    {
+      name: 'webgl',
+      source: WEB_BACKEND_PACKAGES.webgl,
+      load: async () => {
+        await loaders.webgl();
+      },
+    },
+    {
+      name: 'wasm',
+      source: WEB_BACKEND_PACKAGES.wasm,
+      load: async () => {
+        wasm = (await loaders.wasm()) as WasmModule;
+        if (options.wasmPaths !== undefined) {
+          if (typeof wasm?.setWasmPaths !== 'function') throw new Error('the wasm backend module has no setWasmPaths');
+          wasm.setWasmPaths(options.wasmPaths);
+        }
+      },
+      details: async () => {
+        const simd = Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'));
+        let threads = 1;
+        try {
+          threads = wasm?.getThreadsCount?.() ?? 1;
+        } catch {
+          threads = 1;
+        }
+        return { simd, threads };
+      },
+    },
+    {
+      name: 'cpu',
+      source: WEB_BACKEND_PACKAGES.cpu,
+      load: async () => {
+        await loaders.cpu();
+      },
+    },
+  ];
+}
+
+const initializer = createBackendInitializer<WebInitBackendOptions>(
+  (options) =>
+    selectBackend(webBackendCandidates(options), {
+      order: options.order,
+      backend: options.backend,
+      logger: options.logger,
+      activate: options.activate,
+    }),
+  (options) => [
+    JSON.stringify(options.order ?? null),
+    options.backend,
+    JSON.stringify(options.wasmPaths ?? null),
+    options.logger,
+    options.loaders,
+    options.navigator,
+    options.activate,
+  ],
+);
+
+/**
+ * Picks and activates the best tfjs backend in this browser: `webgpu` (where `navigator.gpu`
+ * exists), `webgl` (unless tfjs fails to create a context), `wasm`, then `cpu`.
+ * Normal absences (no WebGPU) are logged at debug level; a backend that is present but fails to
+ * start gives one warning line naming its package and the cause.
+ *
+ * The selection promise is cached: concurrent and later calls with equal options share it. A
+ * call with different options, or `reinit: true`, waits for any selection in flight and selects
+ * again. A failed selection is not cached.
+ *
+ * @example
+ * const { backend, reason } = await initBackend({ wasmPaths: '/assets/tfjs-wasm/' });
+ * @returns the active backend, its package, why it was chosen, and every attempt.
+ * @throws EmojeInputError when `order` or `backend` names an unknown backend.
+ * @throws BackendUnavailableError listing every attempt when nothing works.
+ */
+export function initBackend(options: WebInitBackendOptions = {}): Promise<BackendSelection> {
+  return initializer.init(options);
+}
+
+/** Forgets the cached selection so the next {@link initBackend} selects again. The active tfjs backend is unchanged. */
+export function resetBackendCache(): void {
+  initializer.reset();
+}
+
+/**
+ * One line for humans, e.g. `webgl (@tensorflow/tfjs-backend-webgl): fallback ...; tfjs-core 4.22.0`.
+ * Describes `selection` if given, else the last completed {@link initBackend}.
+ */
+export function describeBackend(selection?: BackendSelection): string {
+  return initializer.describe(selection);
+}

@@ -1,0 +1,44 @@
+#!/usr/bin/env node
+// Enforces the package boundaries of docs/architecture.md: the blocks import only
+// tfjs-core, tfjs-layers and @emoje/core (never a backend, never Node built-ins),
+// and runtime-web never imports Node built-ins.
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+
+const root = new URL('..', import.meta.url).pathname;
+const rules = {
+  core: ['@tensorflow/tfjs-core', '@tensorflow/tfjs-layers'],
+  encoders: ['@tensorflow/tfjs-core', '@tensorflow/tfjs-layers', '@emoje/core'],
+  fusion: ['@tensorflow/tfjs-core', '@tensorflow/tfjs-layers', '@emoje/core'],
+  'joint-embedding': ['@tensorflow/tfjs-core', '@tensorflow/tfjs-layers', '@emoje/core'],
+  'dialogue-context': ['@tensorflow/tfjs-core', '@tensorflow/tfjs-layers', '@emoje/core'],
+  model: ['@tensorflow/tfjs-core', '@tensorflow/tfjs-layers', '@emoje/'],
+  'runtime-web': ['@tensorflow/', '@emoje/'],
+};
+
+function sources(dir) {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) return name === '__tests__' ? [] : sources(path);
+    return /\.ts$/.test(name) && !/\.test\.ts$/.test(name) ? [path] : [];
+  });
+}
+
+const problems = [];
+for (const [pkg, allowed] of Object.entries(rules)) {
+  for (const file of sources(join(root, 'packages', pkg, 'src'))) {
+    const text = readFileSync(file, 'utf8');
+    for (const match of text.matchAll(/(?:from|import)\s*\(?\s*['"]([^'"]+)['"]/g)) {
+      const spec = match[1];
+      if (spec.startsWith('.')) continue;
+      if (!allowed.some((a) => spec === a || (a.endsWith('/') && spec.startsWith(a)))) {
+        problems.push(`${file.slice(root.length)}: imports '${spec}', outside what ${pkg} may import (${allowed.join(', ')})`);
+      }
+    }
+  }
+}
+if (problems.length) {
+  console.error(problems.join('\n'));
+  process.exit(1);
+}
+console.log(`package boundaries hold (${Object.keys(rules).length} packages checked)`);
