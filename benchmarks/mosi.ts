@@ -20,6 +20,8 @@ const { values } = parseArgs({
     epochs: { type: 'string' },
     out: { type: 'string' },
     'no-markdown': { type: 'boolean', default: false },
+    config: { type: 'string' },
+    train: { type: 'string' },
   },
 });
 
@@ -28,6 +30,8 @@ const seeds = (values.seeds ?? (quick ? '1' : '1,2,3')).split(',').map(Number);
 const variantNames = (values.variants ?? (quick ? 'full,no-joint-embedding' : VARIANTS.join(','))).split(',') as VariantName[];
 for (const v of variantNames) if (!VARIANTS.includes(v)) throw new Error(`--variants: unknown variant '${v}' (known: ${VARIANTS.join(', ')})`);
 const epochs = Number(values.epochs ?? (quick ? 25 : MOSI_PRESET.train.epochs));
+const modelOverrides = values.config ? (JSON.parse(values.config) as Partial<ModelConfig>) : {};
+const trainOverrides = values.train ? JSON.parse(values.train) : {};
 const out = values.out ?? `benchmarks/results/${quick ? 'mosi-quick' : 'mosi'}.json`;
 
 const backend = await initBackend();
@@ -48,11 +52,12 @@ const started = Date.now();
 for (const variant of variantNames) {
   runs[variant] = { scenarios: {}, missingRate: {}, epochs: [], bestEpochs: [], seconds: [] };
   for (const seed of seeds) {
-    const model = createModel({ ...MOSI_PRESET.model, modalities: dataset.modalities, classes: dataset.classes, blocks: blocksOf[variant], seed });
+    const model = createModel({ ...MOSI_PRESET.model, ...modelOverrides, modalities: dataset.modalities, classes: dataset.classes, blocks: blocksOf[variant], seed });
     const progress = createTrainingProgress(`${variant} seed ${seed}`, epochs);
     const t0 = Date.now();
     const result = await train(model, { train: dataset.train, dev: dataset.dev }, {
       ...MOSI_PRESET.train,
+      ...trainOverrides,
       epochs,
       seed,
       onStep: progress.onStep,
@@ -84,8 +89,8 @@ const report = {
   seeds,
   backend: backend.backend,
   quick,
-  config: MOSI_PRESET.model,
-  train: { ...MOSI_PRESET.train, epochs },
+  config: { ...MOSI_PRESET.model, ...modelOverrides },
+  train: { ...MOSI_PRESET.train, ...trainOverrides, epochs },
   minutes: (Date.now() - started) / 60000,
   generatedAt: new Date().toISOString(),
   variants: Object.fromEntries(

@@ -22,7 +22,7 @@ function weightGradient(
   const weight = layer.trainableWeights.find((w) => w.originalName.endsWith(weightName));
   if (!weight) throw new Error(`no weight ${weightName}`);
   const variable = weight.read() as tf.Variable;
-  const base = variable.dataSync().slice();
+  const base = Float32Array.from(variable.dataSync());
   const grad = tf.tidy(() => {
     const { value, grads } = tf.variableGrads(loss, [variable]);
     value.dispose();

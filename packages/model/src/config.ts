@@ -55,6 +55,10 @@ export interface ModelConfig {
   maxSpeakers?: number;
   /** Dropout rate of every block. Defaults to 0.2. */
   dropout?: number;
+  /** Gaussian noise (in standard deviations) added to the standardised input features while training. Defaults to 0.1. */
+  inputNoise?: number;
+  /** Dropout on the standardised input features while training. Defaults to 0.1. */
+  inputDropout?: number;
   /** Focal loss exponent. Defaults to 1. */
   focalGamma?: number;
   /** Per-class weights of the focal loss, in class order. Defaults to none (all 1). */
@@ -84,6 +88,8 @@ export const DEFAULT_MODEL_CONFIG = {
   causal: false,
   maxSpeakers: 16,
   dropout: 0.2,
+  inputNoise: 0.1,
+  inputDropout: 0.1,
   focalGamma: 1,
   aceTemperature: 0.1,
   seed: 1,
@@ -125,6 +131,8 @@ export function resolveModelConfig(config: ModelConfig): ResolvedModelConfig {
     causal: config.causal ?? d.causal,
     maxSpeakers: config.maxSpeakers ?? d.maxSpeakers,
     dropout: config.dropout ?? d.dropout,
+    inputNoise: config.inputNoise ?? d.inputNoise,
+    inputDropout: config.inputDropout ?? d.inputDropout,
     focalGamma: config.focalGamma ?? d.focalGamma,
     classWeights: config.classWeights ?? null,
     aceTemperature: config.aceTemperature ?? d.aceTemperature,
@@ -143,6 +151,8 @@ export function resolveModelConfig(config: ModelConfig): ResolvedModelConfig {
   assertInteger('config.contextLayers', resolved.contextLayers, 1);
   assertInteger('config.maxSpeakers', resolved.maxSpeakers, 1);
   assertNumberInRange('config.dropout', resolved.dropout, 0, 0.95);
+  assertNumberInRange('config.inputNoise', resolved.inputNoise, 0, 10);
+  assertNumberInRange('config.inputDropout', resolved.inputDropout, 0, 0.95);
   assertNumberInRange('config.focalGamma', resolved.focalGamma, 0, 10);
   assertNumberInRange('config.aceTemperature', resolved.aceTemperature, 1e-3, 10);
   assertInteger('config.seed', resolved.seed, 0);

@@ -61,7 +61,7 @@ export class EmojeNetwork {
     this.config = config;
     const { units, dropout, seed, numHeads } = config;
     const m = config.modalities.length;
-    this.normalizers = config.modalities.map((mod) => new FeatureNormalizer({ dim: mod.dim, name: `normalize_${mod.name}` }));
+    this.normalizers = config.modalities.map((mod, k) => new FeatureNormalizer({ dim: mod.dim, noise: config.inputNoise, dropout: config.inputDropout, seed: seed * 101 + 20 + k, name: `normalize_${mod.name}` }));
     this.encoders = config.modalities.map((mod, k) =>
       vectorEncoder({ units, dropout, seed: seed * 101 + k, name: `encoder_${mod.name}` }),
     );
@@ -134,7 +134,7 @@ export class EmojeNetwork {
       const availability = tf.mul(batch.availability, tf.expandDims(batch.utteranceMask, -1)) as tf.Tensor3D;
       const perModality = tf.unstack(availability, 2);
       const encoded = this.encoders.map(
-        (encoder, k) => encoder.apply([this.normalizers[k].apply(batch.features[k]) as tf.Tensor, perModality[k]], kwargs) as tf.Tensor,
+        (encoder, k) => encoder.apply([this.normalizers[k].apply(batch.features[k], kwargs) as tf.Tensor, perModality[k]], kwargs) as tf.Tensor,
       );
       const descriptors = this.acn.apply([...encoded, availability], kwargs) as tf.Tensor4D;
 

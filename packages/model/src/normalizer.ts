@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
+import { SeededRandom, dropout } from '@emoje/core';
 import type { DialogueInput } from './batch';
 
 export interface FeatureNormalizerArgs {
@@ -7,6 +8,11 @@ export interface FeatureNormalizerArgs {
   dim: number;
   /** Floor on the standard deviation, so constant features do not blow up. Defaults to 1e-3. */
   minStd?: number;
+  /** Standard deviation of Gaussian noise added to the standardised features while training. Defaults to 0. */
+  noise?: number;
+  /** Dropout on the standardised features while training. Defaults to 0. */
+  dropout?: number;
+  seed?: number;
   name?: string;
 }
 
@@ -19,6 +25,10 @@ export class FeatureNormalizer extends tfl.layers.Layer {
   static className = 'EmojeFeatureNormalizer';
   private readonly dim: number;
   private readonly minStd: number;
+  private readonly noise: number;
+  private readonly rate: number;
+  private readonly seed?: number;
+  private readonly random: SeededRandom;
   private mean: tfl.LayerVariable | null = null;
   private std: tfl.LayerVariable | null = null;
 
@@ -26,6 +36,10 @@ export class FeatureNormalizer extends tfl.layers.Layer {
     super({ name: args.name });
     this.dim = args.dim;
     this.minStd = args.minStd ?? 1e-3;
+    this.noise = args.noise ?? 0;
+    this.rate = args.dropout ?? 0;
+    this.seed = args.seed;
+    this.random = new SeededRandom((args.seed ?? 1) + 29);
   }
 
   override build(): void {
@@ -42,7 +56,12 @@ export class FeatureNormalizer extends tfl.layers.Layer {
     return tf.tidy(() => {
       const x = Array.isArray(inputs) ? inputs[0] : inputs;
       this.invokeCallHook(x, kwargs);
-      return tf.div(tf.sub(x, this.mean!.read()), this.std!.read());
+      let y = tf.div(tf.sub(x, this.mean!.read()), this.std!.read());
+      if (kwargs['training'] === true) {
+        if (this.noise > 0) y = tf.add(y, tf.randomNormal(y.shape, 0, this.noise, 'float32', this.random.seed()));
+        y = dropout(y, this.rate, true, this.random.seed());
+      }
+      return y;
     });
   }
 
@@ -69,7 +88,7 @@ export class FeatureNormalizer extends tfl.layers.Layer {
   }
 
   override getConfig(): tf.serialization.ConfigDict {
-    return { ...super.getConfig(), dim: this.dim, minStd: this.minStd };
+    return { ...super.getConfig(), dim: this.dim, minStd: this.minStd, noise: this.noise, dropout: this.rate, ...(this.seed == null ? {} : { seed: this.seed }) };
   }
 }
 tf.serialization.registerClass(FeatureNormalizer);

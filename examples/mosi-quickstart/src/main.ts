@@ -1,0 +1,3 @@
+import { quickstart } from './quickstart';
+
+await quickstart({ epochs: Number(process.env.EPOCHS ?? 10) });
