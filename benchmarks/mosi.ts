@@ -6,6 +6,7 @@
  *   npm run bench:mosi                 # 3 seeds x 4 variants (the published numbers)
  *   npm run bench:mosi -- --quick      # the README's main job: 1 seed, full vs no-joint-embedding
  */
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadMosi } from '@emoje/datasets/node';
 import { allScenarios, createModel, evaluateProtocols, meanStd, train, type ClassificationMetrics, type ModelConfig } from '@emoje/model';
@@ -22,6 +23,7 @@ const { values } = parseArgs({
     'no-markdown': { type: 'boolean', default: false },
     config: { type: 'string' },
     train: { type: 'string' },
+    merge: { type: 'string' },
   },
 });
 
@@ -33,6 +35,18 @@ const epochs = Number(values.epochs ?? (quick ? 25 : MOSI_PRESET.train.epochs));
 const modelOverrides = values.config ? (JSON.parse(values.config) as Partial<ModelConfig>) : {};
 const trainOverrides = values.train ? JSON.parse(values.train) : {};
 const out = values.out ?? `benchmarks/results/${quick ? 'mosi-quick' : 'mosi'}.json`;
+
+if (values.merge) {
+  // Combine reports of runs that trained different variants in parallel processes.
+  const parts = values.merge.split(',').map((f) => JSON.parse(readFileSync(f, 'utf8')));
+  const merged = { ...parts[0], minutes: Math.max(...parts.map((p) => p.minutes)), variants: Object.assign({}, ...parts.map((p) => p.variants)), mergedFrom: values.merge.split(',') };
+  const ordered = { ...merged, variants: Object.fromEntries(VARIANTS.filter((v) => v in merged.variants).map((v) => [v, merged.variants[v]])) };
+  await writeFileAtomic(out, JSON.stringify(ordered, null, 2) + '\n');
+  const markdown = renderMosiMarkdown(ordered);
+  console.log(markdown);
+  if (!values['no-markdown']) await updateBenchmarksSection('mosi', markdown);
+  process.exit(0);
+}
 
 const backend = await initBackend();
 console.log(`backend: ${backend.backend} (${backend.reason})`);

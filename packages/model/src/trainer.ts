@@ -250,7 +250,8 @@ export async function train(
 
     const dev = hasDev ? evaluate(network, data.dev!) : null;
     const score = dev ? dev.weightedF1 : -1;
-    if (!hasDev || score > bestScore) {
+    // Ties go to the later epoch: a dev set that saturates (MOSI's, see BENCHMARKS.md) then keeps the most-trained weights.
+    if (!hasDev || score >= bestScore) {
       bestScore = hasDev ? score : bestScore;
       bestEpoch = epoch;
       sinceBest = 0;

@@ -13,9 +13,12 @@ export const MOSI_PRESET: { model: Omit<ModelConfig, 'modalities' | 'classes'>; 
     contextUnits: 64,
     contextLayers: 1,
     dropout: 0.3,
+    inputNoise: 0.1,
+    inputDropout: 0.1,
+    lossWeights: { ace: 0.1, joint: 0.1, reconstruction: 0.1, auxiliary: 0.1 },
   },
   train: {
-    epochs: 40,
+    epochs: 18,
     batchSize: 4,
     learningRate: 5e-4,
     weightDecay: 2e-4,

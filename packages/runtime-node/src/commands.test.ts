@@ -1,0 +1,70 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadMosi } from '@emoje/datasets/node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli, type CliIO } from './index';
+
+function capture(): CliIO & { stdout: string[]; stderr: string[] } {
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  return { stdout, stderr, out: (t) => void stdout.push(t), err: (t) => void stderr.push(t) };
+}
+
+describe('emoje train / eval / predict on the bundled MOSI data', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'emoje-cli-'));
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  it('train writes a model, a checkpoint and a results table for every scenario', async () => {
+    const io = capture();
+    const code = await runCli(['node', 'emoje', 'train', '--dataset', 'mosi', '--out', join(dir, 'model'), '--epochs', '1', '--checkpoint', join(dir, 'ckpt'), '--json'], { io });
+    expect(code, io.stderr.join('')).toBe(0);
+    const report = JSON.parse(io.stdout.join(''));
+    expect(Object.keys(report.test.scenarios)).toEqual(['T', 'A', 'V', 'TA', 'TV', 'AV', 'TAV']);
+    expect(report.test.scenarios.TAV.support).toBe(752);
+    expect(report.test.scenarios.TAV.accuracy).toBeGreaterThan(0.621); // above the majority class after one epoch
+    expect(JSON.parse(await readFile(join(dir, 'model', 'model.json'), 'utf8')).format).toBe('emoje-model');
+    expect(JSON.parse(await readFile(join(dir, 'ckpt', 'checkpoint.json'), 'utf8')).meta.epoch).toBe(1);
+  });
+
+  it('predict reads a dialogue JSON with missing modalities and prints one row per utterance', async () => {
+    const data = await loadMosi();
+    const utterances = data.test[0].utterances.slice(0, 3).map((u, i) => ({
+      speaker: u.speaker,
+      features: { text: Array.from(u.features.text!), audio: i === 0 ? null : Array.from(u.features.audio!) },
+    }));
+    const input = join(dir, 'dialogue.json');
+    await writeFile(input, JSON.stringify({ utterances }));
+    const io = capture();
+    expect(await runCli(['node', 'emoje', 'predict', '--model', join(dir, 'model'), '--input', input], { io })).toBe(0);
+    const lines = io.stdout.join('').trim().split('\n');
+    expect(lines).toHaveLength(2 + 3);
+    expect(lines[0]).toMatch(/utterance\s+speaker\s+label\s+p\s+text weight\s+audio weight\s+visual weight/);
+    expect(lines[2]).toMatch(/imputed/); // utterance 0 has neither audio nor visual
+
+    const json = capture();
+    expect(await runCli(['node', 'emoje', 'predict', '--model', join(dir, 'model'), '--input', input, '--json'], { io: json })).toBe(0);
+    const predictions = JSON.parse(json.stdout.join(''));
+    expect(predictions[0][0].missing).toEqual(['audio', 'visual']);
+  });
+
+  it('eval prints the table of a saved model; bad input fails with a message naming the field', async () => {
+    const io = capture();
+    expect(await runCli(['node', 'emoje', 'eval', '--model', join(dir, 'model'), '--dataset', 'mosi'], { io })).toBe(0);
+    const table = io.stdout.join('');
+    expect(table).toContain('scenario TAV');
+    expect(table).toContain('missing rate 0.7');
+
+    const bad = join(dir, 'bad.json');
+    await writeFile(bad, JSON.stringify({ utterances: [{ speaker: 'A', features: { text: [1, 2, 3] } }] }));
+    const err = capture();
+    expect(await runCli(['node', 'emoje', 'predict', '--model', join(dir, 'model'), '--input', bad], { io: err })).toBe(1);
+    expect(err.stderr.join('')).toContain('utterances[0].features.text: expected a vector of length 100');
+    const unknown = capture();
+    expect(await runCli(['node', 'emoje', 'train', '--dataset', 'nope', '--out', join(dir, 'x')], { io: unknown })).toBe(1);
+    expect(unknown.stderr.join('')).toContain('--dataset');
+  });
+});
