@@ -86,7 +86,7 @@ for (const variant of variantNames) {
     r.bestEpochs.push(result.bestEpoch);
     r.seconds.push((Date.now() - t0) / 1000);
     const tav = protocols.scenarios[allScenarios(dataset.modalities).at(-1)!.name];
-    console.log(`${variant} seed ${seed}: TAV acc ${tav.accuracy.toFixed(4)} wF1 ${tav.weightedF1.toFixed(4)}; T acc ${protocols.scenarios.T.accuracy.toFixed(4)} (best epoch ${result.bestEpoch}/${result.epochs})`);
+    console.log(`${variant} seed ${seed}: TAV acc ${tav.accuracy.toFixed(4)} wF1 ${tav.weightedF1.toFixed(4)}; T acc ${protocols.scenarios.T.accuracy.toFixed(4)} (${result.averagedEpochs ? `average of the last ${result.averagedEpochs} epochs` : `best epoch ${result.bestEpoch}`} of ${result.epochs})`);
     model.dispose();
   }
 }

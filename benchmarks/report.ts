@@ -54,7 +54,7 @@ export function renderMosiMarkdown(report: MosiReport): string {
     lines.push(`| ${r} | ${cells.join(' | ')} | ${delta(full?.missingRate[r], noJe?.missingRate[r])} |`);
   }
   lines.push('');
-  lines.push(`Epochs run (early stopping on dev weighted F1), per seed: ${variants.map((v) => `${v} ${report.variants[v].epochs.join('/')} (best ${report.variants[v].bestEpochs.join('/')})`).join('; ')}.`);
+  lines.push(`Epochs run per seed (weights averaged over the last epochs, see the note above): ${variants.map((v) => `${v} ${report.variants[v].epochs.join('/')} (best ${report.variants[v].bestEpochs.join('/')})`).join('; ')}.`);
   return lines.join('\n');
 }
 

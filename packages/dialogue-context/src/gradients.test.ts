@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { TEST_BACKENDS, expectFinite, expectGradientsMatch, numericGradient, randomTensor, useBackend } from '@emoje/test-utils';
+import { TEST_BACKENDS, expectFinite, expectGradientsMatch, numericGradient, numericWeightGradient, randomTensor, useBackend } from '@emoje/test-utils';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { dialogueContext, type DialogueContext } from './index';
 import { dialogueBatch } from './__tests__/fixtures';
@@ -9,40 +9,16 @@ const F = 4;
 const H = 8;
 const U = 4;
 
-/**
- * Central finite differences of `loss` in `count` coordinates of one layer weight,
- * next to the analytic gradient from tf.variableGrads.
- */
+/** Finite differences of `loss` in one layer weight, found by name, next to the analytic gradient. */
 function weightGradient(
   layer: DialogueContext,
   weightName: string,
   loss: () => tf.Scalar,
-  { epsilon = 1e-2, count = 12 }: { epsilon?: number; count?: number } = {},
+  options: { epsilon?: number; count?: number } = {},
 ): { analytic: number[]; numeric: number[] } {
   const weight = layer.trainableWeights.find((w) => w.originalName.endsWith(weightName));
   if (!weight) throw new Error(`no weight ${weightName}`);
-  const variable = weight.read() as tf.Variable;
-  const base = Float32Array.from(variable.dataSync());
-  const grad = tf.tidy(() => {
-    const { value, grads } = tf.variableGrads(loss, [variable]);
-    value.dispose();
-    return grads[variable.name].dataSync().slice();
-  });
-  const step = Math.max(1, Math.floor(base.length / count));
-  const indices = Array.from({ length: Math.min(count, base.length) }, (_, i) => (i * step + 1) % base.length);
-  const evaluate = (values: Float32Array) => {
-    variable.assign(tf.tensor(values, variable.shape));
-    return tf.tidy(() => loss().dataSync()[0]);
-  };
-  const numeric = indices.map((i) => {
-    const plus = base.slice();
-    plus[i] += epsilon;
-    const minus = base.slice();
-    minus[i] -= epsilon;
-    return (evaluate(plus) - evaluate(minus)) / (2 * epsilon);
-  });
-  variable.assign(tf.tensor(base, variable.shape));
-  return { analytic: indices.map((i) => grad[i]), numeric };
+  return numericWeightGradient(loss, weight, options);
 }
 
 describe.each(TEST_BACKENDS)('DialogueContext gradients on %s', (backend) => {

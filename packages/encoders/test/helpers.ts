@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import type { LayerVariable } from '@tensorflow/tfjs-layers';
 
 /**
  * Returns `x` with the entries where `mask` (leading dims of x) is 0 replaced by `fill`:
@@ -25,42 +24,9 @@ export function maskedAbsSum(x: tf.Tensor, mask: tf.Tensor): number {
   });
 }
 
-/**
- * Analytic (tf.variableGrads) and central-difference gradients of `loss` with respect to
- * `variable`, on up to `count` coordinates, in the shape `expectGradientsMatch` takes.
- */
-export function weightGradient(
-  loss: () => tf.Scalar,
-  variable: LayerVariable,
-  { epsilon = 1e-2, count = 12 }: { epsilon?: number; count?: number } = {},
-): { analytic: number[]; numeric: number[] } {
-  const original = Float32Array.from(variable.read().dataSync());
-  const shape = variable.shape as number[];
-  const tfVariable = (variable as unknown as { val: tf.Variable }).val;
-  const grads = tf.tidy(() => {
-    const { grads: g, value } = tf.variableGrads(loss, [tfVariable]);
-    value.dispose();
-    return g[tfVariable.name].dataSync().slice();
-  });
-  const step = Math.max(1, Math.floor(original.length / count));
-  const indices: number[] = [];
-  for (let i = 0; i < original.length && indices.length < count; i += step) indices.push(i);
-  const evaluate = (values: Float32Array) => {
-    variable.write(tf.tensor(values, shape));
-    return tf.tidy(() => loss().dataSync()[0]);
-  };
-  const numeric = indices.map((i) => {
-    const plus = original.slice();
-    plus[i] += epsilon;
-    const minus = original.slice();
-    minus[i] -= epsilon;
-    return (evaluate(plus) - evaluate(minus)) / (2 * epsilon);
-  });
-  variable.write(tf.tensor(original, shape));
-  return { analytic: indices.map((i) => grads[i]), numeric };
-}
+/** Finite-difference check of one layer weight (shared with the other packages' tests). */
+export { numericWeightGradient as weightGradient } from '@emoje/test-utils';
 
-/** Saves `model` to memory with tf.io.withSaveHandler and loads it back with tf.loadLayersModel. */
 export async function saveAndReload(model: tfl.LayersModel): Promise<tfl.LayersModel> {
   let artifacts: tf.io.ModelArtifacts | null = null;
   await model.save(

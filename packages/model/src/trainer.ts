@@ -57,6 +57,12 @@ export interface TrainOptions {
   checkpoint?: CheckpointStore;
   /** Continue from the store's checkpoint, if it has one. Defaults to false. */
   resume?: boolean;
+  /**
+   * Average the weights of the last this many epochs and keep the average at the end
+   * (stochastic weight averaging, Izmailov et al. 2018) instead of the best dev epoch.
+   * Helps when the dev split cannot rank epochs (see BENCHMARKS.md on MOSI). 0 = off. Defaults to 0.
+   */
+  averageLastEpochs?: number;
   /** Fit the feature standardisation to the training data before the first epoch. Defaults to true. */
   adaptNormalization?: boolean;
   /** Stop after this many epochs of this call (the run can be resumed). Defaults to no limit. */
@@ -72,6 +78,8 @@ export interface TrainResult {
   history: EpochInfo[];
   /** True when early stopping ended the run. */
   stoppedEarly: boolean;
+  /** How many final epochs were averaged into the kept weights (0 = none, the best dev epoch was kept). */
+  averagedEpochs: number;
 }
 
 interface ResolvedTrainOptions {
@@ -184,14 +192,18 @@ export async function train(
   let sinceBest = 0;
   let history: EpochInfo[] = [];
   let best: tf.Tensor[] | null = null;
+  let average: tf.Tensor[] | null = null;
+  let averaged = 0;
   let resumed = false;
+  const averageLast = options.averageLastEpochs ?? 0;
+  assertInteger('options.averageLastEpochs', averageLast, 0, opts.epochs);
 
   if (options.resume && options.checkpoint) {
     const saved = await options.checkpoint.read();
     if (saved) {
       const meta = saved.meta as {
         epoch: number; bestScore: number; bestEpoch: number; sinceBest: number; history: EpochInfo[];
-        rng: number; generators: number[]; numVariables: number; hasBest: boolean;
+        rng: number; generators: number[]; numVariables: number; hasBest: boolean; averaged?: number;
       };
       if (meta.numVariables !== state.length) {
         throw new EmojeInputError('checkpoint', `a checkpoint of this model (${state.length} weights)`, `${meta.numVariables} weights`);
@@ -199,6 +211,8 @@ export async function train(
       const tensors = unpackCheckpoint(saved);
       state.forEach((v, i) => v.assign(tensors[`weight/${i}`]));
       best = meta.hasBest ? state.map((_, i) => tf.clone(tensors[`best/${i}`])) : null;
+      averaged = meta.averaged ?? 0;
+      average = averaged > 0 ? state.map((_, i) => tf.clone(tensors[`average/${i}`])) : null;
       resumed = true;
       const optimizerWeights = Object.keys(tensors)
         .filter((k) => k.startsWith('optimizer/'))
@@ -262,6 +276,12 @@ export async function train(
     } else {
       sinceBest += 1;
     }
+    if (averageLast > 0 && epoch > opts.epochs - averageLast) {
+      const previous = average;
+      average = tf.tidy(() => state.map((v, i) => (previous ? tf.add(previous[i], tf.div(tf.sub(v, previous[i]), averaged + 1)) : tf.clone(v))));
+      tf.dispose(previous ?? []);
+      averaged += 1;
+    }
     const info: EpochInfo = { epoch, loss: lossSum / stepsPerEpoch, dev, bestDevWeightedF1: bestScore, seconds: (Date.now() - started) / 1000 };
     history = [...history, info];
     await options.onEpochEnd?.(info);
@@ -272,11 +292,12 @@ export async function train(
       const checkpoint = await packCheckpoint(
         {
           epoch, bestScore, bestEpoch, sinceBest, history, rng: rng.getState(),
-          generators: generators.map((g) => g.getState()), numVariables: state.length, hasBest: best != null,
+          generators: generators.map((g) => g.getState()), numVariables: state.length, hasBest: best != null, averaged,
         },
         [
           ...state.map((v, i) => ({ name: `weight/${i}`, tensor: v as tf.Tensor })),
           ...(best ?? []).map((t, i) => ({ name: `best/${i}`, tensor: t })),
+          ...(average ?? []).map((t, i) => ({ name: `average/${i}`, tensor: t })),
           ...optimizerWeights.map((w, i) => ({ name: `optimizer/${i}`, tensor: w.tensor })),
         ],
       );
@@ -285,8 +306,10 @@ export async function train(
   }
 
   const finished = epoch >= opts.epochs || stoppedEarly;
-  if (finished && best) state.forEach((v, i) => v.assign(best![i]));
-  tf.dispose(best ?? []);
+  const useAverage = finished && average != null && !stoppedEarly;
+  if (useAverage) state.forEach((v, i) => v.assign(average![i]));
+  else if (finished && best) state.forEach((v, i) => v.assign(best![i]));
+  tf.dispose([...(best ?? []), ...(average ?? [])]);
   optimizer.dispose();
-  return { epochs: epoch, bestEpoch, bestDevWeightedF1: bestScore, history, stoppedEarly };
+  return { epochs: epoch, bestEpoch, bestDevWeightedF1: bestScore, history, stoppedEarly, averagedEpochs: useAverage ? averaged : 0 };
 }

@@ -19,6 +19,7 @@ export const MOSI_PRESET: { model: Omit<ModelConfig, 'modalities' | 'classes'>; 
   },
   train: {
     epochs: 18,
+    averageLastEpochs: 8,
     batchSize: 4,
     learningRate: 5e-4,
     weightDecay: 2e-4,

@@ -120,3 +120,38 @@ export async function leakedTensors(fn: () => unknown): Promise<number> {
 export function randomTensor(shape: number[], seed = 1): tf.Tensor {
   return tf.randomNormal(shape, 0, 1, 'float32', seed);
 }
+
+/**
+ * Central finite differences of `loss()` with respect to one layer weight (a tfjs-layers
+ * `LayerVariable`), on up to `count` evenly spaced coordinates, next to the analytic
+ * gradient from `tf.variableGrads`; the weight is restored afterwards. For `expectGradientsMatch`.
+ */
+export function numericWeightGradient(
+  loss: () => tf.Scalar,
+  weight: { read(): tf.Tensor },
+  { epsilon = 1e-2, count = 12 }: { epsilon?: number; count?: number } = {},
+): { analytic: number[]; numeric: number[] } {
+  const variable = weight.read() as tf.Variable;
+  const original = Float32Array.from(variable.dataSync());
+  const analyticAll = tf.tidy(() => {
+    const { value, grads } = tf.variableGrads(loss, [variable]);
+    value.dispose();
+    return grads[variable.name].dataSync().slice();
+  });
+  const step = Math.max(1, Math.floor(original.length / count));
+  const indices: number[] = [];
+  for (let i = 0; i < original.length && indices.length < count; i += step) indices.push(i);
+  const evaluate = (values: Float32Array) => {
+    tf.tidy(() => variable.assign(tf.tensor(values, variable.shape)));
+    return tf.tidy(() => loss().dataSync()[0]);
+  };
+  const numeric = indices.map((i) => {
+    const plus = original.slice();
+    plus[i] += epsilon;
+    const minus = original.slice();
+    minus[i] -= epsilon;
+    return (evaluate(plus) - evaluate(minus)) / (2 * epsilon);
+  });
+  tf.tidy(() => variable.assign(tf.tensor(original, variable.shape)));
+  return { analytic: indices.map((i) => analyticAll[i]), numeric };
+}

@@ -63,6 +63,28 @@ describe('trainer (wasm)', () => {
     resumed.dispose();
   });
 
+  it('averageLastEpochs keeps the mean of the weights after the last epochs', async () => {
+    const model = createModel(TINY_CONFIG);
+    const dialogues = syntheticDialogues(4, 16, 4);
+    const snapshots: Float32Array[][] = [];
+    const result = await train(model, { train: dialogues, dev: syntheticDialogues(2, 17, 3) }, {
+      epochs: 3,
+      batchSize: 2,
+      averageLastEpochs: 2,
+      onEpochEnd: (e) => {
+        if (e.epoch >= 2) snapshots.push(model.network.weights.map((w) => Float32Array.from(w.read().dataSync())));
+      },
+    });
+    expect(result.averagedEpochs).toBe(2);
+    const final = model.network.weights.map((w) => w.read().dataSync());
+    final.forEach((values, i) => {
+      const mean = snapshots[0][i].map((a, k) => (a + snapshots[1][i][k]) / 2);
+      expectClose(values, mean, 1e-6);
+    });
+    expect(snapshots[0].some((values, i) => values.some((a, k) => a !== snapshots[1][i][k]))).toBe(true);
+    model.dispose();
+  });
+
   it('rejects bad training data naming the field', async () => {
     const model = createModel(TINY_CONFIG);
     const dialogues = syntheticDialogues(2, 15, 3);
