@@ -31,7 +31,7 @@ const quick = values.quick;
 const seeds = (values.seeds ?? (quick ? '1' : '1,2,3')).split(',').map(Number);
 const variantNames = (values.variants ?? (quick ? 'full,no-joint-embedding' : VARIANTS.join(','))).split(',') as VariantName[];
 for (const v of variantNames) if (!VARIANTS.includes(v)) throw new Error(`--variants: unknown variant '${v}' (known: ${VARIANTS.join(', ')})`);
-const epochs = Number(values.epochs ?? (quick ? 25 : MOSI_PRESET.train.epochs));
+const epochs = Number(values.epochs ?? MOSI_PRESET.train.epochs);
 const modelOverrides = values.config ? (JSON.parse(values.config) as Partial<ModelConfig>) : {};
 const trainOverrides = values.train ? JSON.parse(values.train) : {};
 const out = values.out ?? `benchmarks/results/${quick ? 'mosi-quick' : 'mosi'}.json`;

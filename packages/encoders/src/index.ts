@@ -11,3 +11,4 @@ export {
   type ResolvedTemporalArgs,
 } from './temporal';
 export { embeddingLookup, assertIdsInRange } from './embedding';
+export * from './features';

@@ -59,6 +59,8 @@ export interface ModelConfig {
   inputNoise?: number;
   /** Dropout on the standardised input features while training. Defaults to 0.1. */
   inputDropout?: number;
+  /** Rescale each standardised feature vector to a fixed norm (see FeatureNormalizer). Defaults to false. */
+  inputUnitNorm?: boolean;
   /** Focal loss exponent. Defaults to 1. */
   focalGamma?: number;
   /** Per-class weights of the focal loss, in class order. Defaults to none (all 1). */
@@ -90,6 +92,7 @@ export const DEFAULT_MODEL_CONFIG = {
   dropout: 0.2,
   inputNoise: 0.1,
   inputDropout: 0.1,
+  inputUnitNorm: false,
   focalGamma: 1,
   aceTemperature: 0.1,
   seed: 1,
@@ -133,6 +136,7 @@ export function resolveModelConfig(config: ModelConfig): ResolvedModelConfig {
     dropout: config.dropout ?? d.dropout,
     inputNoise: config.inputNoise ?? d.inputNoise,
     inputDropout: config.inputDropout ?? d.inputDropout,
+    inputUnitNorm: config.inputUnitNorm ?? d.inputUnitNorm,
     focalGamma: config.focalGamma ?? d.focalGamma,
     classWeights: config.classWeights ?? null,
     aceTemperature: config.aceTemperature ?? d.aceTemperature,

@@ -61,7 +61,7 @@ export class EmojeNetwork {
     this.config = config;
     const { units, dropout, seed, numHeads } = config;
     const m = config.modalities.length;
-    this.normalizers = config.modalities.map((mod, k) => new FeatureNormalizer({ dim: mod.dim, noise: config.inputNoise, dropout: config.inputDropout, seed: seed * 101 + 20 + k, name: `normalize_${mod.name}` }));
+    this.normalizers = config.modalities.map((mod, k) => new FeatureNormalizer({ dim: mod.dim, noise: config.inputNoise, dropout: config.inputDropout, unitNorm: config.inputUnitNorm, seed: seed * 101 + 20 + k, name: `normalize_${mod.name}` }));
     this.encoders = config.modalities.map((mod, k) =>
       vectorEncoder({ units, dropout, seed: seed * 101 + k, name: `encoder_${mod.name}` }),
     );

@@ -12,6 +12,11 @@ export interface FeatureNormalizerArgs {
   noise?: number;
   /** Dropout on the standardised features while training. Defaults to 0. */
   dropout?: number;
+  /**
+   * Rescale each standardised vector to norm sqrt(dim), so only its direction counts. Removes a
+   * train/test shift in feature magnitude (MOSI's text features: mean norm 3.8 on train, 2.6 on test). Defaults to false.
+   */
+  unitNorm?: boolean;
   seed?: number;
   name?: string;
 }
@@ -27,6 +32,7 @@ export class FeatureNormalizer extends tfl.layers.Layer {
   private readonly minStd: number;
   private readonly noise: number;
   private readonly rate: number;
+  private readonly unitNorm: boolean;
   private readonly seed?: number;
   private readonly random: SeededRandom;
   private mean: tfl.LayerVariable | null = null;
@@ -38,6 +44,7 @@ export class FeatureNormalizer extends tfl.layers.Layer {
     this.minStd = args.minStd ?? 1e-3;
     this.noise = args.noise ?? 0;
     this.rate = args.dropout ?? 0;
+    this.unitNorm = args.unitNorm ?? false;
     this.seed = args.seed;
     this.random = new SeededRandom((args.seed ?? 1) + 29);
   }
@@ -57,6 +64,10 @@ export class FeatureNormalizer extends tfl.layers.Layer {
       const x = Array.isArray(inputs) ? inputs[0] : inputs;
       this.invokeCallHook(x, kwargs);
       let y = tf.div(tf.sub(x, this.mean!.read()), this.std!.read());
+      if (this.unitNorm) {
+        const norm = tf.sqrt(tf.maximum(tf.sum(tf.square(y), -1, true), 1e-12));
+        y = tf.mul(tf.div(y, norm), Math.sqrt(this.dim));
+      }
       if (kwargs['training'] === true) {
         if (this.noise > 0) y = tf.add(y, tf.randomNormal(y.shape, 0, this.noise, 'float32', this.random.seed()));
         y = dropout(y, this.rate, true, this.random.seed());
@@ -88,7 +99,7 @@ export class FeatureNormalizer extends tfl.layers.Layer {
   }
 
   override getConfig(): tf.serialization.ConfigDict {
-    return { ...super.getConfig(), dim: this.dim, minStd: this.minStd, noise: this.noise, dropout: this.rate, ...(this.seed == null ? {} : { seed: this.seed }) };
+    return { ...super.getConfig(), dim: this.dim, minStd: this.minStd, noise: this.noise, dropout: this.rate, unitNorm: this.unitNorm, ...(this.seed == null ? {} : { seed: this.seed }) };
   }
 }
 tf.serialization.registerClass(FeatureNormalizer);
