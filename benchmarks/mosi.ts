@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadMosi } from '@emoje/datasets/node';
 import { allScenarios, createModel, evaluateProtocols, meanStd, train, type ClassificationMetrics, type ModelConfig } from '@emoje/model';
-import { createTrainingProgress, initBackend, MOSI_PRESET, writeFileAtomic } from '@emoje/runtime-node';
+import { createTrainingProgress, initBackend, MOSI_PRESET, presetTrainOptions, writeFileAtomic } from '@emoje/runtime-node';
 import { VARIANTS, renderMosiMarkdown, updateBenchmarksSection, type VariantName } from './report';
 
 const { values } = parseArgs({
@@ -70,9 +70,8 @@ for (const variant of variantNames) {
     const progress = createTrainingProgress(`${variant} seed ${seed}`, epochs);
     const t0 = Date.now();
     const result = await train(model, { train: dataset.train, dev: dataset.dev }, {
-      ...MOSI_PRESET.train,
+      ...presetTrainOptions(MOSI_PRESET, epochs),
       ...trainOverrides,
-      epochs,
       seed,
       onStep: progress.onStep,
       onEpochEnd: progress.onEpochEnd,

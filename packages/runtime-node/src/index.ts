@@ -49,5 +49,5 @@ export {
   type BackendSelection,
 } from '@emoje/core';
 export { createTrainingProgress, type TrainingProgress, type TrainingProgressOptions } from './progress';
-export { MOSI_PRESET } from './presets';
+export { MOSI_PRESET, presetTrainOptions } from './presets';
 export { fileCheckpointStore } from './checkpoint-store';

@@ -27,3 +27,8 @@ export const MOSI_PRESET: { model: Omit<ModelConfig, 'modalities' | 'classes'>; 
     modalityDropout: { rate: 0.3, scenarioRate: 0.3 },
   },
 };
+
+/** The preset's training options for `epochs` epochs: its averaging window never exceeds the run. */
+export function presetTrainOptions(preset: { train: TrainOptions }, epochs: number): TrainOptions {
+  return { ...preset.train, epochs, averageLastEpochs: Math.min(preset.train.averageLastEpochs ?? 0, epochs) };
+}

@@ -3,7 +3,7 @@ import { createModel, evaluateProtocols, train, type BlockSwitches } from '@emoj
 import { fileCheckpointStore } from '../checkpoint-store';
 import { loadNamedDataset } from '../datasets';
 import { saveModel } from '../fs-io';
-import { MOSI_PRESET } from '../presets';
+import { MOSI_PRESET, presetTrainOptions } from '../presets';
 import type { CommandRegistrar } from '../program';
 import { createTrainingProgress } from '../progress';
 import { renderProtocolTable } from '../table';
@@ -50,8 +50,7 @@ export const registerTrainCommand: CommandRegistrar = (program, context) => {
       const progress = createTrainingProgress(`train ${options.dataset}`, epochs);
       try {
         const result = await train(model, { train: dataset.train, dev: dataset.dev }, {
-          ...MOSI_PRESET.train,
-          epochs,
+          ...presetTrainOptions(MOSI_PRESET, epochs),
           seed: options.seed,
           onStep: progress.onStep,
           onEpochEnd: progress.onEpochEnd,
