@@ -11,6 +11,7 @@ import { parseArgs } from 'node:util';
 import { extractAudioFeatures, poseFeatures, poseUtteranceVector, type Keypoint } from '@emoje/encoders';
 import { writeFileAtomic } from '@emoje/runtime-node';
 import { updateBenchmarksSection } from './report';
+import { SeededRandom } from '@emoje/core';
 
 const { values } = parseArgs({
   options: {
@@ -27,13 +28,10 @@ const poseFrameCount = Number(values.frames);
 /** The audio floor this benchmark guards: seconds of audio per second of compute. */
 const AUDIO_FLOOR = 50;
 
+/** Uniform [0, 1) numbers from a seeded generator. */
 function rng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const random = new SeededRandom(seed);
+  return () => random.next();
 }
 
 /**

@@ -51,3 +51,4 @@ export {
 export { createTrainingProgress, type TrainingProgress, type TrainingProgressOptions } from './progress';
 export { MOSI_PRESET, presetTrainOptions } from './presets';
 export { fileCheckpointStore } from './checkpoint-store';
+export { createInferencePool, type InferencePool, type InferencePoolOptions } from './inference-pool';

@@ -5,14 +5,12 @@ import { pitchTrack } from './pitch';
 import { PROSODY_VECTOR_KEYS } from './prosody';
 import { resample } from './resample';
 import { logMelSpectrogram, mfcc } from './spectrogram';
+import { SeededRandom } from '@emoje/core';
 
+/** Uniform [0, 1) numbers from a seeded generator. */
 function rng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const random = new SeededRandom(seed);
+  return () => random.next();
 }
 
 /** Speech-like test signal: voiced harmonic bursts, a noise burst, a pause. */

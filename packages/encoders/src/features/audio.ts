@@ -4,6 +4,7 @@ import { PitchAnalyzer, frameEnergyDb, type PitchOptions } from './pitch';
 import { PROSODY_VECTOR_KEYS, prosodyStatistics, type ProsodyStatistics, type ProsodyStatisticsOptions } from './prosody';
 import { Resampler, type ResampleOptions } from './resample';
 import { SpectralAnalyzer, pickSpectralOptions, type SpectralOptions } from './spectrogram';
+import { SlidingBuffer } from './sliding-buffer';
 
 /** Options of {@link extractAudioFeatures} and {@link AudioFeatureExtractor}. */
 export interface AudioFeatureOptions
@@ -107,9 +108,7 @@ export class AudioFeatureExtractor {
   private readonly frameLength: number;
   private readonly hop: number;
   private readonly lookahead: number;
-  private buffer = new Float32Array(4096);
-  private bufferStart = 0;
-  private bufferLength = 0;
+  private readonly window = new SlidingBuffer(4096);
   private inputCount = 0;
   private logMel: Float32Array[] = [];
   private mfcc: Float32Array[] = [];
@@ -152,40 +151,19 @@ export class AudioFeatureExtractor {
     };
   }
 
-  private append(samples: ArrayLike<number>, length = samples.length): void {
-    const drop = Math.max(0, Math.min(this.bufferLength, this.frameCount * this.hop - this.bufferStart));
-    if (this.bufferLength - drop + length > this.buffer.length) {
-      const grown = new Float32Array(Math.max(2 * this.buffer.length, this.bufferLength - drop + length));
-      grown.set(this.buffer.subarray(drop, this.bufferLength));
-      this.buffer = grown;
-    } else if (drop > 0) {
-      this.buffer.copyWithin(0, drop, this.bufferLength);
-    }
-    this.bufferStart += drop;
-    this.bufferLength -= drop;
-    const b = this.buffer;
-    const at = this.bufferLength;
-    if (samples.length >= length && (samples instanceof Float32Array || samples instanceof Float64Array)) {
-      b.set(samples.length === length ? samples : samples.subarray(0, length), at);
-    } else {
-      for (let i = 0; i < length; i++) b[at + i] = i < samples.length ? samples[i] : 0;
-    }
-    this.bufferLength += length;
-  }
-
   /** Analyses every frame whose samples, pitch look-ahead included, are buffered and that fits in the first `signalLength` samples. */
   private analyzeFrames(signalLength: number): AudioFrames {
     const first = this.frameCount;
-    const end = this.bufferStart + this.bufferLength;
+    const end = this.window.start + this.window.length;
     for (;;) {
       const start = this.frameCount * this.hop;
       if (start + this.lookahead > end || start + this.frameLength > signalLength) break;
-      const offset = start - this.bufferStart;
-      const energyDb = frameEnergyDb(this.buffer, offset, this.frameLength);
-      const p = this.pitchAnalyzer.analyze(this.buffer, offset, energyDb);
+      const offset = start - this.window.start;
+      const energyDb = frameEnergyDb(this.window.data, offset, this.frameLength);
+      const p = this.pitchAnalyzer.analyze(this.window.data, offset, energyDb);
       const logMel = new Float32Array(this.spectral.options.numMelBands);
       const mfcc = new Float32Array(this.spectral.options.numMfcc);
-      this.spectral.analyze(this.buffer, offset, logMel, mfcc);
+      this.spectral.analyze(this.window.data, offset, logMel, mfcc);
       this.logMel.push(logMel);
       this.mfcc.push(mfcc);
       this.pitch.push(p.pitch);
@@ -205,15 +183,19 @@ export class AudioFeatureExtractor {
   push(chunk: Float32Array | Float64Array): AudioFrames {
     assertSamples('chunk', chunk);
     this.inputCount += chunk.length;
-    this.append(this.resampler ? this.resampler.push(chunk) : chunk);
+    const samples = this.resampler ? this.resampler.push(chunk) : chunk;
+    this.window.append(samples, samples.length, this.frameCount * this.hop);
     return this.analyzeFrames(Number.MAX_SAFE_INTEGER);
   }
 
   /** Ends the utterance: analyses the last frames and returns all features; then resets. */
   flush(): AudioFeatures {
-    if (this.resampler) this.append(this.resampler.flush());
-    const signalLength = this.bufferStart + this.bufferLength;
-    this.append([], this.lookahead);
+    if (this.resampler) {
+      const tail = this.resampler.flush();
+      this.window.append(tail, tail.length, this.frameCount * this.hop);
+    }
+    const signalLength = this.window.start + this.window.length;
+    this.window.append([], this.lookahead, this.frameCount * this.hop);
     this.analyzeFrames(signalLength);
     const frameRate = this.sampleRate / this.hop;
     const pitch = Float32Array.from(this.pitch);
@@ -249,9 +231,7 @@ export class AudioFeatureExtractor {
   /** Drops the current utterance. */
   reset(): void {
     this.resampler?.reset();
-    this.buffer = new Float32Array(4096);
-    this.bufferStart = 0;
-    this.bufferLength = 0;
+    this.window.reset(4096);
     this.inputCount = 0;
     this.logMel = [];
     this.mfcc = [];

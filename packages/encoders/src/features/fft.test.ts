@@ -1,14 +1,12 @@
 import { EmojeInputError } from '@emoje/core';
 import { describe, expect, it } from 'vitest';
 import { ComplexFft, RealFft, nextPowerOfTwo, powerSpectrum, rfft } from './fft';
+import { SeededRandom } from '@emoje/core';
 
+/** Uniform [0, 1) numbers from a seeded generator. */
 function rng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const random = new SeededRandom(seed);
+  return () => random.next();
 }
 
 function naiveDft(x: ArrayLike<number>, n: number): { re: number[]; im: number[] } {

@@ -1,16 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { PitchAnalyzer, pitchTrack } from './pitch';
 import { prosodyStatistics } from './prosody';
+import { SeededRandom } from '@emoje/core';
 
 const SR = 16000;
 
+/** Uniform [0, 1) numbers from a seeded generator. */
 function rng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const random = new SeededRandom(seed);
+  return () => random.next();
 }
 
 /** A harmonic tone: f0 with harmonics 1, 1/2, 1/3, ... */

@@ -1,14 +1,12 @@
 import { EmojeInputError } from '@emoje/core';
 import { describe, expect, it } from 'vitest';
 import { POSE_FEATURE_DIM, POSE_FEATURE_LAYOUT, POSE_JOINTS, POSE_LAYOUT_INDICES, POSE_UTTERANCE_VECTOR_WIDTH, poseFeatures, poseUtteranceVector, type Keypoint } from './pose';
+import { SeededRandom } from '@emoje/core';
 
+/** Uniform [0, 1) numbers from a seeded generator. */
 function rng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const random = new SeededRandom(seed);
+  return () => random.next();
 }
 
 /** A plausible upper body (pixels) with some jitter, as the shared joints. */

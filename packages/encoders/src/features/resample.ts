@@ -1,5 +1,6 @@
 import { assertInteger, assertNumberInRange } from '@emoje/core';
 import { assertSampleRate, assertSamples } from './common';
+import { SlidingBuffer } from './sliding-buffer';
 
 /** Options of the windowed-sinc resampler. */
 export interface ResampleOptions {
@@ -55,9 +56,7 @@ export class Resampler {
   private readonly i0Beta: number;
   private readonly table: Float64Array | null;
   private readonly scratch: Float64Array;
-  private buffer = new Float32Array(0);
-  private bufferStart = 0;
-  private bufferLength = 0;
+  private readonly window = new SlidingBuffer(0);
   private inputCount = 0;
   private nextOutput = 0;
 
@@ -98,9 +97,7 @@ export class Resampler {
   /** Forgets all input. */
   reset(): void {
     // K leading zeros stand for the silence before the signal.
-    this.buffer = new Float32Array(Math.max(1024, 4 * this.taps));
-    this.bufferStart = -this.half;
-    this.bufferLength = this.half;
+    this.window.reset(Math.max(1024, 4 * this.taps), -this.half, this.half);
     this.inputCount = 0;
     this.nextOutput = 0;
   }
@@ -125,27 +122,8 @@ export class Resampler {
     for (let j = 0; j < this.taps; j++) out[j] /= sum;
   }
 
-  private append(chunk: ArrayLike<number>, length = chunk.length): void {
-    // drop the samples no future output reads: everything before (first input of the next output)
-    const nextFirst = Math.floor((this.nextOutput * this.down) / this.up) - this.half + 1;
-    const drop = Math.max(0, Math.min(this.bufferLength, nextFirst - this.bufferStart));
-    if (this.bufferLength + length - drop > this.buffer.length) {
-      const grown = new Float32Array(Math.max(2 * this.buffer.length, this.bufferLength - drop + length));
-      grown.set(this.buffer.subarray(drop, this.bufferLength));
-      this.buffer = grown;
-    } else if (drop > 0) {
-      this.buffer.copyWithin(0, drop, this.bufferLength);
-    }
-    this.bufferStart += drop;
-    this.bufferLength -= drop;
-    const b = this.buffer;
-    const at = this.bufferLength;
-    for (let i = 0; i < length; i++) b[at + i] = i < chunk.length ? chunk[i] : 0;
-    this.bufferLength += length;
-  }
-
   private produce(limit: number): Float32Array {
-    const end = this.bufferStart + this.bufferLength;
+    const end = this.window.start + this.window.length;
     const K = this.half;
     const taps = this.taps;
     const up = this.up;
@@ -154,7 +132,7 @@ export class Resampler {
     const bound = Math.max(0, Math.ceil(((end - K) * up) / down) + 1 - this.nextOutput);
     const count = Math.max(0, Math.min(limit - this.nextOutput, bound));
     const out = new Float32Array(count);
-    const b = this.buffer;
+    const b = this.window.data;
     const table = this.table;
     let n = this.nextOutput;
     for (; n < this.nextOutput + count; n++) {
@@ -172,7 +150,7 @@ export class Resampler {
         weights = this.scratch;
         w0 = 0;
       }
-      const base = k0 - K + 1 - this.bufferStart;
+      const base = k0 - K + 1 - this.window.start;
       let sum = 0;
       for (let j = 0; j < taps; j++) sum += weights[w0 + j] * b[base + j];
       out[n - this.nextOutput] = sum;
@@ -189,7 +167,7 @@ export class Resampler {
       this.inputCount += chunk.length;
       return Float32Array.from(chunk);
     }
-    this.append(chunk);
+    this.window.append(chunk, chunk.length, Math.floor((this.nextOutput * this.down) / this.up) - this.half + 1);
     this.inputCount += chunk.length;
     return this.produce(Number.MAX_SAFE_INTEGER);
   }
@@ -201,7 +179,7 @@ export class Resampler {
       return new Float32Array(0);
     }
     const total = Math.ceil((this.inputCount * this.up) / this.down);
-    this.append([], this.half + 1);
+    this.window.append([], this.half + 1, Math.floor((this.nextOutput * this.down) / this.up) - this.half + 1);
     const out = this.produce(total);
     this.reset();
     return out;
