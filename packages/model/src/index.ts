@@ -20,7 +20,7 @@ export {
   type FeatureInput,
   type AvailabilityPolicy,
 } from './batch';
-export { focalLoss, guidedContrastiveLoss } from './losses';
+export { focalLoss, guidedContrastiveLoss, type GuidedContrastiveHost } from './losses';
 export { classificationMetrics, meanStd, type ClassificationMetrics } from './metrics';
 export { ClassifierHead, ModalityHeads, type ClassifierHeadArgs, type ModalityHeadsArgs } from './heads';
 export { FeatureNormalizer, presentVectors, type FeatureNormalizerArgs } from './normalizer';

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { MASKED_LOGIT, matMul, zeroMasked } from '@emoje/core';
+import { EmojeInputError, MASKED_LOGIT, matMul, zeroMasked } from '@emoje/core';
 
 /**
  * Focal loss (Lin et al. 2017) over labeled utterances:
@@ -39,6 +39,9 @@ export function focalLoss(logits: tf.Tensor, labels: tf.Tensor, gamma = 1, class
  * @param descriptors `[B, U, M, D]`.
  * @param availability `[B, U, M]` (0 on padding).
  * @param labels `[B, U]` int32, -1 = unlabeled (then only same-utterance positives).
+ * @param host optional plain copies of `availability` and `labels` (e.g. a batch's `host`): the loss then
+ * keeps only the present slots and builds its masks on the host, which gives the same value and gradients
+ * with far fewer `[n, n]` ops (padding and missing modalities drop out of the similarity matrix).
  * @returns a scalar; 0 when no anchor has a positive (e.g. a single modality).
  */
 export function guidedContrastiveLoss(
@@ -46,7 +49,9 @@ export function guidedContrastiveLoss(
   availability: tf.Tensor,
   labels: tf.Tensor,
   temperature = 0.1,
+  host?: GuidedContrastiveHost,
 ): tf.Scalar {
+  if (host) return hostGuidedContrastiveLoss(descriptors, host, temperature);
   return tf.tidy(() => {
     const [b, u, m, d] = descriptors.shape as number[];
     const n = b * u * m;
@@ -76,6 +81,66 @@ export function guidedContrastiveLoss(
     const positives = tf.sum(positive, -1);
     const hasPositive = tf.cast(tf.greater(positives, 0), 'float32');
     const perAnchor = tf.div(tf.sum(tf.mul(positive, zeroMasked(logProb, candidate)), -1), tf.maximum(positives, 1));
+    return tf.div(tf.neg(tf.sum(tf.mul(perAnchor, hasPositive))), tf.maximum(tf.sum(hasPositive), 1)) as tf.Scalar;
+  });
+}
+
+/** Plain copies of a batch's availability `[B*U*M]` and labels `[B*U]`, row-major. */
+export interface GuidedContrastiveHost {
+  availability: ArrayLike<number>;
+  labels: ArrayLike<number>;
+}
+
+/**
+ * {@link guidedContrastiveLoss} over the present slots only, with candidate and positive masks built on
+ * the host. Absent slots have no candidate and no positive in the full formulation and contribute
+ * `exp(MASKED_LOGIT) = 0` to every softmax, so dropping them changes neither the value nor the gradients.
+ */
+function hostGuidedContrastiveLoss(descriptors: tf.Tensor, host: GuidedContrastiveHost, temperature: number): tf.Scalar {
+  const [b, u, m, d] = descriptors.shape as number[];
+  const total = b * u * m;
+  if (host.availability.length !== total || host.labels.length !== b * u) {
+    throw new EmojeInputError('host', `availability of length ${total} and labels of length ${b * u}`, `lengths ${host.availability.length} and ${host.labels.length}`);
+  }
+  const slots: number[] = [];
+  for (let s = 0; s < total; s++) if (host.availability[s] > 0) slots.push(s);
+  const n = slots.length;
+  const candidate = new Float32Array(n * n);
+  const positive = new Float32Array(n * n);
+  for (let i = 0; i < n; i++) {
+    const si = slots[i];
+    const mi = si % m;
+    const ui = (si - mi) / m;
+    const li = host.labels[ui];
+    const ai = host.availability[si];
+    for (let j = 0; j < n; j++) {
+      const sj = slots[j];
+      const mj = sj % m;
+      if (mi === mj) continue;
+      const uj = (sj - mj) / m;
+      const lj = host.labels[uj];
+      const c = ai * host.availability[sj];
+      candidate[i * n + j] = c;
+      if (ui === uj || (li >= 0 && lj >= 0 && li === lj)) positive[i * n + j] = c;
+    }
+  }
+  return tf.tidy(() => {
+    if (n === 0) return tf.scalar(0);
+    // Row selection as a product with a 0/1 matrix (GatherV2's gradient needs UnsortedSegmentSum, which wasm lacks).
+    const select = new Float32Array(n * total);
+    slots.forEach((slot, i) => (select[i * total + slot] = 1));
+    const valid = tf.tensor1d(Float32Array.from(host.availability));
+    const flat = matMul(tf.tensor2d(select, [n, total]), zeroMasked(tf.reshape(descriptors, [total, d]), valid));
+    const norm = tf.sqrt(tf.maximum(tf.sum(tf.square(flat), -1, true), 1e-12));
+    const unit = tf.div(flat, norm);
+    const similarity = tf.mul(matMul(unit, unit, false, true), 1 / temperature);
+    const candidates = tf.tensor2d(candidate, [n, n]);
+    const positives = tf.tensor2d(positive, [n, n]);
+    const masked = tf.add(similarity, tf.mul(tf.sub(1, candidates), MASKED_LOGIT));
+    const logProb = tf.sub(masked, tf.logSumExp(masked, -1, true));
+    const count = tf.sum(positives, -1);
+    const hasPositive = tf.cast(tf.greater(count, 0), 'float32');
+    const perAnchor = tf.div(tf.sum(tf.mul(positives, zeroMasked(logProb, candidates)), -1), tf.maximum(count, 1));
     return tf.div(tf.neg(tf.sum(tf.mul(perAnchor, hasPositive))), tf.maximum(tf.sum(hasPositive), 1)) as tf.Scalar;
   });
 }

@@ -181,7 +181,7 @@ export class EmojeNetwork {
       const classWeights = this.config.classWeights;
       const zero = tf.scalar(0);
       const focal = focalLoss(out.logits, batch.labels, gamma, classWeights);
-      const ace = w.ace > 0 ? guidedContrastiveLoss(out.descriptors, out.availability, batch.labels, this.config.aceTemperature) : zero;
+      const ace = w.ace > 0 ? guidedContrastiveLoss(out.descriptors, out.availability, batch.labels, this.config.aceTemperature, batch.host) : zero;
       const modalityLabels = tf.where(
         tf.greater(out.availability, 0),
         tf.broadcastTo(tf.expandDims(batch.labels, -1), out.availability.shape),

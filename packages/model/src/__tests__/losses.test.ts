@@ -48,6 +48,22 @@ describe.each(TEST_BACKENDS)('losses on %s', (backend) => {
     expectClose(single, [0], 1e-7);
   });
 
+  it('guided NCE with host masks gives the value and gradients of the tensor formulation', () => {
+    const availability = tf.tensor3d([[[1, 1, 0], [1, 0, 1], [0, 0, 0], [1, 1, 1]], [[1, 1, 1], [0, 1, 1], [1, 0, 0], [0, 0, 0]]]);
+    const labels = tf.tensor2d([[0, 1, -1, 1], [1, -1, 0, -1]], [2, 4], 'int32');
+    const host = { availability: availability.dataSync(), labels: labels.dataSync() };
+    for (const seed of [3, 4, 5]) {
+      const c = randomTensor([2, 4, 3, 5], seed);
+      const garbage = tf.where(tf.greater(tf.expandDims(availability, -1), 0), c, tf.fill(c.shape, NaN));
+      const reference = guidedContrastiveLoss(c, availability, labels, 0.2);
+      expectClose(guidedContrastiveLoss(c, availability, labels, 0.2, host), reference, 1e-5);
+      expectClose(guidedContrastiveLoss(garbage, availability, labels, 0.2, host), reference, 1e-5);
+      const grad = (h?: typeof host) => tf.grad((x: tf.Tensor) => guidedContrastiveLoss(x, availability, labels, 0.2, h))(c);
+      expectClose(grad(host), grad(), 1e-5);
+    }
+    expectClose(guidedContrastiveLoss(randomTensor([1, 1, 3, 2], 1), tf.zeros([1, 1, 3]), tf.tensor2d([[0]], [1, 1], 'int32'), 0.1, { availability: [0, 0, 0], labels: [0] }), [0], 1e-7);
+  });
+
   it('guided NCE gradient matches finite differences', () => {
     const availability = tf.tensor3d([[[1, 1, 1], [1, 0, 1]]]);
     const labels = tf.tensor2d([[0, 0]], [1, 2], 'int32');
