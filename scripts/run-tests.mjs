@@ -8,9 +8,12 @@ import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
-const dirs = ['packages', 'examples'].flatMap((group) =>
-  existsSync(join(root, group)) ? readdirSync(join(root, group)).map((name) => join(root, group, name)) : [],
-);
+const dirs = [
+  ...['packages', 'examples'].flatMap((group) =>
+    existsSync(join(root, group)) ? readdirSync(join(root, group)).map((name) => join(root, group, name)) : [],
+  ),
+  join(root, 'benchmarks'),
+];
 for (const dir of dirs) rmSync(join(dir, '.test-results'), { recursive: true, force: true });
 
 const extra = process.argv.slice(2);
