@@ -52,3 +52,4 @@ export { createTrainingProgress, type TrainingProgress, type TrainingProgressOpt
 export { MOSI_PRESET, presetTrainOptions } from './presets';
 export { fileCheckpointStore } from './checkpoint-store';
 export { createInferencePool, type InferencePool, type InferencePoolOptions } from './inference-pool';
+export { featurizeManifest, featurizeManifestFile, type DialogueManifest, type ManifestUtterance, type ManifestModalities } from './manifest';

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { EmojeInputError } from '@emoje/core';
 import type { DialogueInput } from '@emoje/model';
 import { loadModel } from '../fs-io';
+import { featurizeManifestFile } from '../manifest';
 import type { CommandRegistrar } from '../program';
 import { renderTable } from '../table';
 
@@ -29,14 +30,25 @@ export const registerPredictCommand: CommandRegistrar = (program, context) => {
     .command('predict')
     .description('predict every utterance of the dialogue(s) in a JSON file')
     .requiredOption('--model <dir>', 'folder of a saved model')
-    .requiredOption('--input <file>', 'JSON file: {"utterances":[{"speaker":"A","features":{"text":[...]}}]} or an array of such dialogues')
+    .option('--input <file>', 'JSON file of feature vectors: {"utterances":[{"speaker":"A","features":{"text":[...]}}]} or an array of such dialogues')
+    .option('--manifest <file>', 'JSON dialogue manifest of media files: {"utterances":[{"speaker":"A","wav":"a.wav","keypoints":"a.json"}]}')
     .option('--modalities <names>', 'use only these modalities (comma-separated); the others count as missing')
     .option('--json', 'print the predictions as JSON', false)
-    .action(async (options: { model: string; input: string; modalities?: string; json: boolean }, command: Command) => {
+    .action(async (options: { model: string; input?: string; manifest?: string; modalities?: string; json: boolean }, command: Command) => {
+      if ((options.input == null) === (options.manifest == null)) {
+        throw new EmojeInputError('--input / --manifest', 'exactly one of them', options.input ? 'both' : 'neither');
+      }
       await context.initBackend(command);
-      const dialogues = await readDialogues(options.input);
       const model = await loadModel(options.model);
       try {
+        let dialogues: DialogueInput[];
+        if (options.manifest) {
+          const { dialogue, warnings } = await featurizeManifestFile(options.manifest, model.config.modalities);
+          for (const warning of warnings) context.io.err(`warning: ${warning}\n`);
+          dialogues = [dialogue];
+        } else {
+          dialogues = await readDialogues(options.input!);
+        }
         const predictions = await model.predictBatch(dialogues, { modalities: options.modalities?.split(',').map((s) => s.trim()) });
         if (options.json) {
           context.io.out(`${JSON.stringify(predictions, null, 2)}\n`);
