@@ -1,7 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AUDIO_UTTERANCE_VECTOR_WIDTH, POSE_UTTERANCE_VECTOR_WIDTH } from '@emoje/encoders';
+import { AUDIO_UTTERANCE_VECTOR_WIDTH, FACE_API_EXPRESSIONS, POSE_UTTERANCE_VECTOR_WIDTH, faceFeatures, faceUtteranceVector } from '@emoje/encoders';
 import { createModel } from '@emoje/model';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { featurizeManifest, initBackend, runCli, saveModel, type CliIO } from './index';
@@ -92,6 +92,34 @@ describe('dialogue manifests of media files', () => {
     expect(warnings).toHaveLength(2);
     expect(warnings[0]).toMatch(/utterances\[1\]\.wav: nowhere\.wav could not be used/);
     expect(warnings[1]).toMatch(/utterances\[2\]\.keypoints: broken\.json could not be used/);
+  });
+
+  it('featurizes face files (face-api expressions per frame); no face, a width mismatch or a broken file is a warning', async () => {
+    const expr = (happy: number) => Object.fromEntries(FACE_API_EXPRESSIONS.map((k) => [k, k === 'happy' ? happy : (1 - happy) / 6]));
+    const frames = [{ expressions: expr(0.9) }, null, { expressions: expr(0.5) }, { expressions: expr(0.7) }];
+    await writeFile(join(dir, 'face.json'), JSON.stringify({ frames }));
+    await writeFile(join(dir, 'noface.json'), JSON.stringify({ frames: [null, null] }));
+    await writeFile(join(dir, 'landmarks.json'), JSON.stringify({ frames: [{ landmarks: Array.from({ length: 68 }, (_, i) => ({ x: i, y: i % 7 })) }] }));
+    const modalities = [{ name: 'face', kind: 'vector' as const, dim: 15 }];
+    const manifest = { utterances: [
+      { speaker: 'A', face: 'face.json' },
+      { speaker: 'B', face: 'noface.json' },
+      { speaker: 'A', face: 'landmarks.json' },
+      { speaker: 'B', face: 'broken.json' },
+    ] };
+    const { dialogue, warnings } = await featurizeManifest(manifest, modalities, { baseDir: dir });
+    const expected = faceUtteranceVector(faceFeatures(frames));
+    expect(expected).toHaveLength(15);
+    expect(Array.from(dialogue.utterances[0].features.face as Float32Array)).toEqual(Array.from(expected));
+    expect(dialogue.utterances.slice(1).map((u) => u.features.face ?? null)).toEqual([null, null, null]);
+    expect(warnings).toHaveLength(3);
+    expect(warnings[0]).toMatch(/utterances\[1\]\.face: noface\.json could not be used \(no frame with a detected face\); 'face' treated as missing/);
+    expect(warnings[1]).toMatch(/utterances\[2\]\.face: .*face vector is 273 wide .* the model's 'face' modality 15/);
+    expect(warnings[2]).toMatch(/utterances\[3\]\.face: broken\.json could not be used/);
+    const renamed = await featurizeManifest({ utterances: [{ speaker: 'A', face: 'face.json' }] }, [{ name: 'visual', kind: 'vector', dim: 15 }], { baseDir: dir, names: { face: 'visual' } });
+    expect(renamed.dialogue.utterances[0].features.visual).toHaveLength(15);
+    const without = await featurizeManifest({ utterances: [{ speaker: 'A', face: 'face.json' }] }, MODALITIES, { baseDir: dir });
+    expect(without.warnings[0]).toMatch(/utterances\[0\]\.face: the model has no 'face' modality; ignored/);
   });
 
   it('emoje predict --manifest prints one row per utterance and the warnings on stderr', async () => {

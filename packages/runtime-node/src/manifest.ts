@@ -7,6 +7,9 @@ import {
   POSE_UTTERANCE_VECTOR_WIDTH,
   decodeWav,
   extractAudioFeatures,
+  faceFeatures,
+  faceUtteranceVector,
+  type FaceFrame,
   poseFeatures,
   poseUtteranceVector,
   type PoseFrame,
@@ -23,6 +26,12 @@ export interface ManifestUtterance {
   wav?: string;
   /** A keypoints JSON file: `{ "layout": "coco17" | "mediapipe33", "frames": [[{x, y, score}, ...] | null, ...] }`. */
   keypoints?: string;
+  /**
+   * A face JSON file: `{ "frames": [{ "landmarks"?: [{x, y}, ...], "expressions"?: {name: p} | [p, ...] } | null, ...],
+   * "expressionKeys"?: [...] }`, one entry per video frame, `null` where no face was detected (e.g. the `frames` of
+   * `faceApiFrames` from `@emoje/face-api-adapter`). Becomes `faceUtteranceVector(faceFeatures(frames))`.
+   */
+  face?: string;
   /** Precomputed feature vectors by modality name, used as they are. */
   features?: Record<string, number[] | null>;
 }
@@ -32,16 +41,19 @@ export interface DialogueManifest {
   utterances: ManifestUtterance[];
 }
 
-/** Which model modality each media kind fills. Defaults: WAV -> `audio`, keypoints -> `body`. */
+/** Which model modality each media kind fills. Defaults: WAV -> `audio`, keypoints -> `body`, face -> `face`. */
 export interface ManifestModalities {
   audio?: string;
   body?: string;
+  face?: string;
 }
 
 /**
  * Turns a manifest into a dialogue the model can predict: each WAV becomes the 77-wide audio utterance
  * vector of `extractAudioFeatures`, each keypoints file the 147-wide body-pose vector of
- * `poseUtteranceVector`. A file that is absent, unreadable or malformed makes that modality missing
+ * `poseUtteranceVector`, each face file the `faceUtteranceVector` of its frames (`2 * frameWidth + 1` wide: 15 for
+ * the 7 face-api expressions, 273 for 68 landmarks, 287 for both; a face vector of another width than the model's face
+ * modality is a warning and a missing face). A file that is absent, unreadable or malformed makes that modality missing
  * for the utterance and adds a warning naming the file and the cause; it never throws for that.
  * @throws EmojeInputError when the manifest itself is malformed, or the model's modality widths do not
  * match the extractors'.
@@ -56,8 +68,14 @@ export async function featurizeManifest(
   }
   const audioName = names.audio ?? 'audio';
   const bodyName = names.body ?? 'body';
+  const faceName = names.face ?? 'face';
   const audio = modalities.find((m) => m.name === audioName);
   const body = modalities.find((m) => m.name === bodyName);
+  const face = modalities.find((m) => m.name === faceName);
+  if (face && !('dim' in face)) {
+    throw new EmojeInputError(`model modality '${faceName}'`, 'a vector modality (the face utterance vector)', `kind ${(face as { kind: string }).kind}`);
+  }
+  const faceDim = face && 'dim' in face ? face.dim : 0;
   if (audio && audio.dim !== AUDIO_UTTERANCE_VECTOR_WIDTH) {
     throw new EmojeInputError(`model modality '${audioName}'`, `width ${AUDIO_UTTERANCE_VECTOR_WIDTH} (the audio utterance vector)`, `width ${audio.dim}`);
   }
@@ -98,6 +116,26 @@ export async function featurizeManifest(
             features[bodyName] = poseUtteranceVector(pose);
           } catch (error) {
             warnings.push(`${at}.keypoints: ${u.keypoints} could not be used (${(error as Error).message}); '${bodyName}' treated as missing`);
+          }
+        }
+      }
+      if (u.face != null) {
+        if (!face) warnings.push(`${at}.face: the model has no '${faceName}' modality; ignored`);
+        else {
+          try {
+            const parsed = JSON.parse(await readFile(path(u.face), 'utf8')) as { frames?: Array<FaceFrame | null>; expressionKeys?: string[] };
+            if (parsed === null || typeof parsed !== 'object' || !Array.isArray(parsed.frames)) {
+              throw new Error('expected {"frames": [{"landmarks"?: [...], "expressions"?: {...}} | null, ...]}');
+            }
+            const frames = faceFeatures(parsed.frames, parsed.expressionKeys ? { expressionKeys: parsed.expressionKeys } : {});
+            if (!frames.frameMask.some((v) => v > 0)) throw new Error('no frame with a detected face');
+            const vector = faceUtteranceVector(frames);
+            if (vector.length !== faceDim) {
+              throw new Error(`its face vector is ${vector.length} wide (frames of width ${frames.featureDim}), the model's '${faceName}' modality ${faceDim}`);
+            }
+            features[faceName] = vector;
+          } catch (error) {
+            warnings.push(`${at}.face: ${u.face} could not be used (${(error as Error).message}); '${faceName}' treated as missing`);
           }
         }
       }
