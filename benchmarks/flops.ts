@@ -93,7 +93,7 @@ export function trainingFlopsPerEpoch(c: FlopConfig, dialogueLengths: readonly n
 
 /** The counter's config from a resolved model config. */
 export function flopConfig(config: {
-  modalities: readonly { dim: number }[];
+  modalities: readonly ({ kind: 'vector'; dim: number } | { kind: 'tokens' })[];
   classes: readonly string[];
   units: number;
   acnLayers: number;
@@ -105,7 +105,10 @@ export function flopConfig(config: {
   lossWeights: FlopConfig['lossWeights'];
 }): FlopConfig {
   return {
-    modalityDims: config.modalities.map((m) => m.dim),
+    modalityDims: config.modalities.map((m) => {
+      if (m.kind !== 'vector') throw new Error('flopConfig: token modalities are not counted (vector modalities only)');
+      return m.dim;
+    }),
     units: config.units,
     acnLayers: config.acnLayers,
     embeddingDim: config.embeddingDim,

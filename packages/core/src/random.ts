@@ -23,6 +23,12 @@ export class SeededRandom {
     return Math.floor(this.next() * n);
   }
 
+  /** Standard normal (Box-Muller). */
+  normal(): number {
+    const u = 1 - this.next();
+    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * this.next());
+  }
+
   /** A fresh 31-bit seed, for tfjs ops that take one. */
   seed(): number {
     return Math.floor(this.next() * 0x7fffffff);

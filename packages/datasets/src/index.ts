@@ -4,7 +4,13 @@
  *
  * @packageDocumentation
  */
-export { SPLITS, type ModalitySpec, type Utterance, type Dialogue, type DialogueDataset, type SplitName } from './types';
+export {
+  SPLITS,
+  type ModalitySpec,
+  type VectorModalitySpec,
+  type TextModalitySpec,
+  type FeatureValue,
+  type Utterance, type Dialogue, type DialogueDataset, type SplitName } from './types';
 export {
   parseMosi,
   MOSI_FILES,
@@ -20,3 +26,40 @@ export {
 export { holdOutDialogues, type HoldOutOptions, type HoldOut } from './split';
 export { decodeFloat32LE } from './binary';
 export { datasetSummary, validateDataset, withoutModalities, type SplitSummary, type DatasetSummary } from './utils';
+export {
+  parseMeld,
+  parseMeldSplit,
+  parseMeldTimestamp,
+  MELD_EMOTIONS,
+  MELD_SENTIMENTS,
+  MELD_COLUMNS,
+  MELD_FILES,
+  MELD_MODALITIES,
+  MELD_LICENSE,
+  MELD_SOURCE,
+  type MeldOptions,
+  type MeldCsvTexts,
+} from './meld';
+export {
+  encodeWordVectors,
+  decodeWordVectors,
+  embeddingMatrix,
+  float16ToFloat32,
+  float32ToFloat16,
+  WORD_VECTORS_MAGIC,
+  type WordVectors,
+  type EmbeddingMatrix,
+  type EmbeddingMatrixOptions,
+} from './word-vectors';
+export {
+  parseDialogueJsonl,
+  formatDialogueJsonl,
+  DIALOGUE_JSONL_FORMAT,
+  DIALOGUE_JSONL_VERSION,
+  type DialogueJsonlHeader,
+  type DialogueJsonlLine,
+  type DialogueJsonlUtterance,
+  type DialogueJsonlOptions,
+  type ParsedDialogueJsonl,
+  type UtteranceMedia,
+} from './jsonl';

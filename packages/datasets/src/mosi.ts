@@ -1,7 +1,7 @@
 import { EmojeInputError, assertInteger } from '@emoje/core';
 import { describe } from './describe';
 import { assertFraction, holdOutDialogues } from './split';
-import type { Dialogue, DialogueDataset, ModalitySpec, Utterance } from './types';
+import type { Dialogue, DialogueDataset, Utterance, VectorModalitySpec } from './types';
 
 /** One row of `mosi_index.json`: the utterance stored in row `row` of the feature file. */
 export interface MosiIndexRow {
@@ -55,11 +55,11 @@ export const MOSI_FILES = {
 } as const;
 
 /** MOSI's modalities in model order: text (100), audio (73), visual (100). */
-export const MOSI_MODALITIES: readonly ModalitySpec[] = Object.freeze([
+export const MOSI_MODALITIES: readonly VectorModalitySpec[] = Object.freeze([
   Object.freeze({ name: 'text', kind: 'vector', dim: 100 }),
   Object.freeze({ name: 'audio', kind: 'vector', dim: 73 }),
   Object.freeze({ name: 'visual', kind: 'vector', dim: 100 }),
-] as ModalitySpec[]);
+] as VectorModalitySpec[]);
 
 /** The number of float32 values per row of the MOSI feature file (100 + 73 + 100). */
 export const MOSI_ROW_WIDTH = 273;
@@ -100,7 +100,7 @@ interface Entry {
  * @param index - One {@link MosiIndexRow} per row (`mosi_index.json`'s `utterances`), in any order.
  * @throws {@link EmojeInputError} naming the field (`features`, `index[i].label`, `options.devFraction`, ...).
  */
-export function parseMosi(features: Float32Array, index: MosiIndexRow[], options: MosiOptions = {}): DialogueDataset {
+export function parseMosi(features: Float32Array, index: MosiIndexRow[], options: MosiOptions = {}): DialogueDataset<VectorModalitySpec> {
   const devFraction = options.devFraction ?? 0.15;
   const seed = options.seed ?? 7;
   assertFraction('options.devFraction', devFraction);

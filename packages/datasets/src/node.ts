@@ -1,5 +1,5 @@
 /**
- * `@emoje/datasets/node`: loads the MOSI files bundled with the package from the file system (Node only).
+ * `@emoje/datasets/node`: loads the data bundled with the package (CMU-MOSI, MELD, GloVe vectors) from the file system (Node only).
  *
  * @packageDocumentation
  */
@@ -9,8 +9,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EmojeInputError } from '@emoje/core';
 import { decodeFloat32LE } from './binary';
+import { MELD_FILES, parseMeld, type MeldOptions } from './meld';
 import { MOSI_FILES, parseMosi, type MosiIndexFile, type MosiOptions } from './mosi';
-import type { DialogueDataset } from './types';
+import { decodeWordVectors, type WordVectors } from './word-vectors';
+import type { DialogueDataset, VectorModalitySpec } from './types';
 
 /** Options of {@link loadMosi}: the split options of `parseMosi`, and where the files are. */
 export interface LoadMosiOptions extends MosiOptions {
@@ -47,7 +49,7 @@ export function readMosiFiles(dataDir: string = mosiDataDir()): MosiFiles {
  * Loads CMU-MOSI (2,199 utterances in 93 videos; train / dev / test) from the files bundled with the package,
  * or from `options.dataDir`. See `parseMosi` for the format and the dev split.
  */
-export async function loadMosi(options: LoadMosiOptions = {}): Promise<DialogueDataset> {
+export async function loadMosi(options: LoadMosiOptions = {}): Promise<DialogueDataset<VectorModalitySpec>> {
   const dir = options.dataDir ?? mosiDataDir();
   const [bytes, json] = await Promise.all([
     readFile(join(dir, MOSI_FILES.features)),
@@ -58,7 +60,7 @@ export async function loadMosi(options: LoadMosiOptions = {}): Promise<DialogueD
 }
 
 /** The synchronous {@link loadMosi}. */
-export function loadMosiSync(options: LoadMosiOptions = {}): DialogueDataset {
+export function loadMosiSync(options: LoadMosiOptions = {}): DialogueDataset<VectorModalitySpec> {
   const { features, index } = readMosiFiles(options.dataDir ?? mosiDataDir());
   return parseMosi(features, index.utterances, options);
 }
@@ -75,4 +77,35 @@ function decodeFiles(bytes: Uint8Array, json: string, dir: string): MosiFiles {
     throw new EmojeInputError(`${join(dir, MOSI_FILES.index)}: utterances`, 'an array of index rows', typeof index);
   }
   return { features, index };
+}
+
+/** The absolute path of the bundled `data/meld` folder (the three CSVs and their GPL-3.0 licence). */
+export function meldDataDir(): string {
+  return fileURLToPath(new URL('../data/meld/', import.meta.url));
+}
+
+/** Options of {@link loadMeld}: the label choice of `parseMeld`, and where the CSVs are. */
+export interface LoadMeldOptions extends MeldOptions {
+  /** A folder holding `train_sent_emo.csv`, `dev_sent_emo.csv` and `test_sent_emo.csv`. Default: the bundled copy. */
+  dataDir?: string;
+}
+
+/**
+ * Loads MELD's transcripts and labels (9,989 / 1,109 / 2,610 utterances in 1,038 / 114 / 280 dialogues; 7 emotions
+ * or 3 sentiments) with one text modality. See `parseMeld`.
+ */
+export async function loadMeld(options: LoadMeldOptions = {}): Promise<DialogueDataset> {
+  const dir = options.dataDir ?? meldDataDir();
+  const [train, dev, test] = await Promise.all(
+    (['train', 'dev', 'test'] as const).map((split) => readFile(join(dir, MELD_FILES[split]), 'utf8')),
+  );
+  return parseMeld({ train, dev, test }, options);
+}
+
+/** The bundled GloVe 6B 100-d vectors of MELD's 5,906 word types (see `data/glove/PROVENANCE.md`). */
+export const GLOVE_MELD_FILE = 'glove-6b-100d-meld.ewv';
+
+/** Loads the bundled GloVe vectors of MELD's vocabulary, or a word-vector file written by `encodeWordVectors`. */
+export async function loadWordVectors(path: string = fileURLToPath(new URL(`../data/glove/${GLOVE_MELD_FILE}`, import.meta.url))): Promise<WordVectors> {
+  return decodeWordVectors(await readFile(path), path);
 }

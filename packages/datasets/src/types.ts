@@ -7,15 +7,29 @@
 
 /**
  * One modality of a dataset, in the order the model sees them (for MOSI: text, audio, visual).
+ * `'vector'`: one fixed-size `Float32Array` per utterance. `'text'`: the utterance's words as a string
+ * (a model turns it into token ids with its vocabulary).
  */
-export interface ModalitySpec {
+export type ModalitySpec = VectorModalitySpec | TextModalitySpec;
+
+/** A modality given as one feature vector of width `dim` per utterance. */
+export interface VectorModalitySpec {
   /** The modality's name, the key of {@link Utterance.features}, e.g. `'audio'`. Unique in a dataset. */
   name: string;
-  /** How the features are shaped. `'vector'`: one fixed-size vector per utterance. */
   kind: 'vector';
   /** The length of each utterance's feature vector for this modality (`d_m`). */
   dim: number;
 }
+
+/** A modality given as raw text per utterance (a non-empty string). */
+export interface TextModalitySpec {
+  /** The modality's name, the key of {@link Utterance.features}, e.g. `'text'`. Unique in a dataset. */
+  name: string;
+  kind: 'text';
+}
+
+/** The value of one modality for one utterance: a vector, a text, or `null`/`undefined` when missing. */
+export type FeatureValue = Float32Array | string | null | undefined;
 
 /**
  * One utterance (one turn) of a dialogue.
@@ -29,11 +43,14 @@ export interface Utterance {
   text?: string;
   /** The class index into {@link DialogueDataset.classes}, or `null` when the utterance is unlabeled. */
   label: number | null;
+  /** Start and end time in the source recording, in seconds, when the dataset has them. */
+  start?: number;
+  end?: number;
   /**
-   * The features per modality name. A `Float32Array` of length {@link ModalitySpec.dim} when the modality is
-   * present; `null` or `undefined` (or no key at all) when it is missing for this utterance.
+   * The features per modality name: a `Float32Array` of the modality's `dim` (vector modalities) or a
+   * non-empty string (text modalities) when present; `null` or `undefined` (or no key) when missing.
    */
-  features: Record<string, Float32Array | null | undefined>;
+  features: Record<string, FeatureValue>;
 }
 
 /**
@@ -49,13 +66,13 @@ export interface Dialogue {
 /**
  * A dataset of dialogues with its three splits.
  */
-export interface DialogueDataset {
+export interface DialogueDataset<M extends ModalitySpec = ModalitySpec> {
   /** A short name, e.g. `'cmu-mosi'`. */
   name: string;
   /** The class names; a label `k` means `classes[k]`. */
   classes: string[];
   /** The modalities in model order. */
-  modalities: ModalitySpec[];
+  modalities: M[];
   /** Training dialogues. */
   train: Dialogue[];
   /** Development (validation) dialogues, for early stopping and model selection. */

@@ -83,11 +83,12 @@ function summarize(ds: DialogueDataset, dialogues: readonly Dialogue[]): SplitSu
 
 /**
  * Checks a dataset against the format (see `types.ts`) and throws on the first problem:
- * a name, classes (non-empty, unique) and modalities (unique names, kind `'vector'`, positive integer `dim`);
+ * a name, classes (non-empty, unique) and modalities (unique names, kind `'vector'` with a positive integer `dim`,
+ * or kind `'text'`);
  * three split arrays; non-empty dialogues; dialogue ids unique across the dataset and utterance ids unique across
  * the dataset; a speaker string per utterance; labels `null` or an integer class index; features keyed by
- * declared modalities only, each `null`/`undefined` (missing) or a `Float32Array` of the modality's `dim` with
- * finite values.
+ * declared modalities only, each `null`/`undefined` (missing), a `Float32Array` of the modality's `dim` with
+ * finite values (vector modalities) or a non-blank string (text modalities).
  *
  * @throws {@link EmojeInputError} whose field is the path at fault, e.g. `train[3].utterances[2].features.audio`,
  * and whose message names the dialogue and utterance ids.
@@ -111,7 +112,7 @@ export function validateDataset(ds: unknown): asserts ds is DialogueDataset {
   if (!Array.isArray(modalities) || modalities.length === 0) {
     throw new EmojeInputError('modalities', 'a non-empty array of modality specs', describe(modalities));
   }
-  const dims = new Map<string, number>();
+  const dims = new Map<string, number | 'text'>();
   modalities.forEach((m, i) => {
     const at = `modalities[${i}]`;
     if (!isObject(m)) throw new EmojeInputError(at, 'an object {name, kind, dim}', describe(m));
@@ -119,7 +120,11 @@ export function validateDataset(ds: unknown): asserts ds is DialogueDataset {
       throw new EmojeInputError(`${at}.name`, 'a non-empty string', describe(m.name));
     }
     if (dims.has(m.name)) throw new EmojeInputError(`${at}.name`, 'a modality name not listed before', describe(m.name));
-    if (m.kind !== 'vector') throw new EmojeInputError(`${at}.kind`, "'vector'", describe(m.kind));
+    if (m.kind === 'text') {
+      dims.set(m.name, 'text');
+      return;
+    }
+    if (m.kind !== 'vector') throw new EmojeInputError(`${at}.kind`, "'vector' or 'text'", describe(m.kind));
     if (typeof m.dim !== 'number' || !Number.isInteger(m.dim) || m.dim < 1) {
       throw new EmojeInputError(`${at}.dim`, 'a positive integer', describe(m.dim));
     }
@@ -158,7 +163,7 @@ function checkUtterance(
   at: string,
   dialogueHint: string,
   numClasses: number,
-  dims: ReadonlyMap<string, number>,
+  dims: ReadonlyMap<string, number | 'text'>,
   utteranceIds: Map<string, string>,
 ): void {
   if (!isObject(u)) {
@@ -191,6 +196,12 @@ function checkUtterance(
       throw new EmojeInputError(field, `a declared modality (${[...dims.keys()].join(', ')})`, `undeclared "${name}"`, hint);
     }
     if (value === null || value === undefined) continue;
+    if (dim === 'text') {
+      if (typeof value !== 'string' || value.trim().length === 0) {
+        throw new EmojeInputError(field, 'a non-empty text, or null when missing', describe(value), hint);
+      }
+      continue;
+    }
     if (!(value instanceof Float32Array) || value.length !== dim) {
       throw new EmojeInputError(field, `a Float32Array of length ${dim}, or null when missing`, describe(value), hint);
     }

@@ -85,7 +85,7 @@ describe('parseMosi on the bundled CMU-MOSI files', () => {
       const u = [...all.train, ...all.test].flatMap((d) => d.utterances).find((x) => x.id === entry.id)!;
       expect(u.label).toBe(entry.label);
       expect(u.text).toBe(entry.text);
-      const { text, audio, visual } = u.features;
+      const { text, audio, visual } = u.features as Record<string, Float32Array>;
       expect([text!.length, audio!.length, visual!.length]).toEqual([100, 73, 100]);
       expect(Array.from(text!)).toEqual(Array.from({ length: 100 }, (_, c) => raw(row, c)));
       expect(Array.from(audio!)).toEqual(Array.from({ length: 73 }, (_, c) => raw(row, 100 + c)));

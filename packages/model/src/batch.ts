@@ -1,9 +1,33 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { EmojeInputError, SeededRandom } from '@emoje/core';
-import type { ModalityConfig } from './config';
+import { Vocabulary } from '@emoje/encoders';
+import type { ResolvedModalityConfig } from './config';
 
-/** Feature vector of one modality for one utterance; `null`/`undefined` = missing. */
-export type FeatureInput = Float32Array | ArrayLike<number> | null | undefined;
+/**
+ * One modality of one utterance: a feature vector (vector modalities), or text (token modalities: a string,
+ * or token ids of the model's vocabulary). `null`/`undefined` = missing.
+ */
+export type FeatureInput = Float32Array | ArrayLike<number> | string | null | undefined;
+
+type Modalities = readonly ResolvedModalityConfig[];
+
+const vocabularies = new WeakMap<object, Vocabulary>();
+
+/** The {@link Vocabulary} of a token modality (built once per config object). */
+export function modalityVocabulary(modality: ResolvedModalityConfig & { kind: 'tokens' }): Vocabulary {
+  let vocabulary = vocabularies.get(modality);
+  if (!vocabulary) {
+    vocabulary = new Vocabulary(modality.vocabulary);
+    vocabularies.set(modality, vocabulary);
+  }
+  return vocabulary;
+}
+
+/** The token ids of a present token-modality input, cut to `maxTokens`. */
+function tokenIds(modality: ResolvedModalityConfig & { kind: 'tokens' }, value: ArrayLike<number> | string): ArrayLike<number> {
+  if (typeof value === 'string') return modalityVocabulary(modality).encode(value, modality.maxTokens);
+  return value.length > modality.maxTokens ? Array.prototype.slice.call(value, 0, modality.maxTokens) : value;
+}
 
 /** One utterance as the model reads it (structurally compatible with `@emoje/datasets`'s `Utterance`). */
 export interface UtteranceInput {
@@ -23,7 +47,10 @@ export interface DialogueInput {
 
 /** The tensors of one padded batch. Dispose with {@link disposeBatch}. */
 export interface Batch {
-  /** Per modality, in config order: `[B, U, d_m]`, zeros where missing or padded. */
+  /**
+   * Per modality, in config order: vector modalities `[B, U, d_m]` float32, zeros where missing or padded;
+   * token modalities `[B, U, S]` int32 token ids, 0 (`<pad>`) where missing or padded, S the longest text in the batch.
+   */
   features: tf.Tensor3D[];
   /** `[B, U, M]`, 1 where present (0 on padding). */
   availability: tf.Tensor3D;
@@ -56,7 +83,7 @@ export type AvailabilityPolicy = (dialogueIndex: number, utteranceIndex: number,
 /** Checks one dialogue against the modality config; errors name the dialogue, utterance and field. */
 export function validateDialogue(
   dialogue: DialogueInput,
-  modalities: readonly ModalityConfig[],
+  modalities: Modalities,
   numClasses: number,
   where = 'dialogue',
   maxSpeakers = Infinity,
@@ -89,12 +116,17 @@ export function validateDialogue(
       const v = u.features[m.name];
       if (v == null) continue;
       present++;
-      if (typeof v.length !== 'number' || v.length !== m.dim) {
-        throw new EmojeInputError(`${at}.features.${m.name}`, `a vector of length ${m.dim}`, `length ${v.length}`);
+      const field = `${at}.features.${m.name}`;
+      if (m.kind === 'tokens') {
+        checkTokens(m, v, field);
+        continue;
+      }
+      if (typeof v === 'string' || typeof v.length !== 'number' || v.length !== m.dim) {
+        throw new EmojeInputError(field, `a vector of length ${m.dim}`, typeof v === 'string' ? 'a string' : `length ${v.length}`);
       }
       for (let k = 0; k < v.length; k++) {
         if (!Number.isFinite(v[k])) {
-          throw new EmojeInputError(`${at}.features.${m.name}[${k}]`, 'a finite number (mark a missing modality with null)', String(v[k]));
+          throw new EmojeInputError(`${field}[${k}]`, 'a finite number (mark a missing modality with null)', String(v[k]));
         }
       }
     }
@@ -110,6 +142,23 @@ export function validateDialogue(
   }
 }
 
+function checkTokens(m: ResolvedModalityConfig & { kind: 'tokens' }, v: ArrayLike<number> | string, field: string): void {
+  if (typeof v === 'string') {
+    if (modalityVocabulary(m).encode(v, 1).length === 0) {
+      throw new EmojeInputError(field, 'a text with at least one word or sign (mark a missing modality with null)', JSON.stringify(v));
+    }
+    return;
+  }
+  if (typeof v.length !== 'number' || v.length === 0) {
+    throw new EmojeInputError(field, 'a text, or a non-empty array of token ids', String(v));
+  }
+  for (let k = 0; k < v.length; k++) {
+    if (!Number.isInteger(v[k]) || v[k] < 1 || v[k] >= m.vocabulary.length) {
+      throw new EmojeInputError(`${field}[${k}]`, `a token id in 1..${m.vocabulary.length - 1}`, String(v[k]));
+    }
+  }
+}
+
 /**
  * Pads `dialogues` into one batch. Missing modalities and padded utterances get zero
  * features and availability 0; `policy` can drop further modalities per utterance.
@@ -117,13 +166,27 @@ export function validateDialogue(
  */
 export function collate(
   dialogues: readonly DialogueInput[],
-  modalities: readonly ModalityConfig[],
+  modalities: Modalities,
   policy?: AvailabilityPolicy,
 ): Batch {
   const b = dialogues.length;
   const u = Math.max(...dialogues.map((d) => d.utterances.length));
   const m = modalities.length;
-  const feats = modalities.map((mod) => new Float32Array(b * u * mod.dim));
+  const ids = modalities.map((mod) =>
+    mod.kind === 'tokens'
+      ? dialogues.map((d) => d.utterances.map((utt) => {
+          const v = utt.features[mod.name];
+          return v == null ? null : tokenIds(mod, v);
+        }))
+      : null,
+  );
+  const widths = modalities.map((mod, k) => {
+    if (mod.kind === 'vector') return mod.dim;
+    let longest = 1;
+    for (const d of ids[k]!) for (const t of d) if (t) longest = Math.max(longest, t.length);
+    return longest;
+  });
+  const feats = modalities.map((mod, k) => (mod.kind === 'tokens' ? new Int32Array(b * u * widths[k]) : new Float32Array(b * u * widths[k])));
   const availability = new Float32Array(b * u * m);
   const utteranceMask = new Float32Array(b * u);
   const speakers = new Int32Array(b * u);
@@ -142,12 +205,13 @@ export function collate(
       modalities.forEach((mod, k) => {
         if (!kept[k] || !present[k]) return;
         availability[slot * m + k] = 1;
-        feats[k].set(utt.features[mod.name] as ArrayLike<number>, slot * mod.dim);
+        const values = mod.kind === 'tokens' ? ids[k]![i][j]! : (utt.features[mod.name] as ArrayLike<number>);
+        feats[k].set(values, slot * widths[k]);
       });
     });
   });
   return {
-    features: feats.map((f, k) => tf.tensor3d(f, [b, u, modalities[k].dim])),
+    features: feats.map((f, k) => tf.tensor3d(f, [b, u, widths[k]], modalities[k].kind === 'tokens' ? 'int32' : 'float32')),
     availability: tf.tensor3d(availability, [b, u, m]),
     utteranceMask: tf.tensor2d(utteranceMask, [b, u]),
     speakers: tf.tensor2d(speakers, [b, u], 'int32'),
@@ -157,7 +221,7 @@ export function collate(
 }
 
 /** Keeps only the modalities named in `keep` (a fixed missing-modality scenario). */
-export function scenarioPolicy(modalities: readonly ModalityConfig[], keep: readonly string[]): AvailabilityPolicy {
+export function scenarioPolicy(modalities: readonly { name: string }[], keep: readonly string[]): AvailabilityPolicy {
   const unknown = keep.filter((k) => !modalities.some((m) => m.name === k));
   if (unknown.length) {
     throw new EmojeInputError('scenario', `modalities among ${modalities.map((m) => m.name).join(', ')}`, unknown.join(', '));
@@ -182,7 +246,7 @@ export function missingRatePolicy(rate: number, rng: SeededRandom): Availability
 }
 
 /** Every non-empty subset of the modalities, shortest first, named by initials (T, A, V, TA, ...). */
-export function allScenarios(modalities: readonly ModalityConfig[]): { name: string; keep: string[] }[] {
+export function allScenarios(modalities: readonly { name: string }[]): { name: string; keep: string[] }[] {
   const out: { name: string; keep: string[] }[] = [];
   const m = modalities.length;
   for (let mask = 1; mask < 1 << m; mask++) {

@@ -1,14 +1,57 @@
 import { EmojeInputError, assertInteger, assertNumberInRange } from '@emoje/core';
 
-/** One input modality of the model. `vector`: one feature vector of width `dim` per utterance. */
-export interface ModalityConfig {
-  /** Name used in data and predictions, e.g. `text`, `audio`, `visual`. */
+/** One input modality of the model: a feature vector per utterance, or text read through a vocabulary. */
+export type ModalityConfig = VectorModalityConfig | TokenModalityConfig;
+
+/** A modality given as one feature vector of width `dim` per utterance. */
+export interface VectorModalityConfig {
+  /** Name used in data and predictions, e.g. `audio`, `visual`. */
   name: string;
-  /** Input kind. Only `vector` for now. */
   kind: 'vector';
   /** Feature width. */
   dim: number;
 }
+
+/**
+ * A text modality: each utterance's text (a string, tokenized with `tokenize` from `@emoje/encoders`, or
+ * token ids) through an embedding table and a temporal encoder. The vocabulary is saved with the model, so a
+ * loaded model reads raw text.
+ */
+export interface TokenModalityConfig {
+  /** Name used in data and predictions, e.g. `text`. */
+  name: string;
+  kind: 'tokens';
+  /** The token of each id; `vocabulary[0]` must be `'<pad>'` and `vocabulary[1]` `'<unk>'` (see `Vocabulary`). */
+  vocabulary: string[];
+  /** Width of the word vectors. Defaults to 100. */
+  embeddingDim?: number;
+  /** Longest token sequence kept per utterance (longer texts are cut). Defaults to 64. */
+  maxTokens?: number;
+  /** Whether training updates the word vectors. Defaults to false (frozen pretrained vectors). */
+  trainableEmbeddings?: boolean;
+  /** Temporal encoder over the tokens. Defaults to `'convolution'`. */
+  temporal?: 'convolution' | 'attention';
+  /** Kernel width of the temporal convolution. Defaults to 3. */
+  kernelSize?: number;
+  /**
+   * What the cross-modal attention sees of this modality: its token sequence (the design's default) or only its
+   * pooled vector (cheaper: with text as the only modality, cross-attention has nothing to attend to anyway).
+   * Defaults to `'tokens'`.
+   */
+  crossAttention?: 'tokens' | 'pooled';
+}
+
+/** A {@link ModalityConfig} with every default filled in. */
+export type ResolvedModalityConfig = VectorModalityConfig | Required<TokenModalityConfig>;
+
+export const DEFAULT_TOKEN_MODALITY = {
+  embeddingDim: 100,
+  maxTokens: 64,
+  trainableEmbeddings: false,
+  temporal: 'convolution',
+  kernelSize: 3,
+  crossAttention: 'tokens',
+} as const;
 
 /** Which blocks are on. Turning one off gives the design's ablations. */
 export interface BlockSwitches {
@@ -74,7 +117,8 @@ export interface ModelConfig {
 }
 
 /** A {@link ModelConfig} with every default filled in. */
-export type ResolvedModelConfig = Required<Omit<ModelConfig, 'blocks' | 'lossWeights' | 'classWeights'>> & {
+export type ResolvedModelConfig = Required<Omit<ModelConfig, 'modalities' | 'blocks' | 'lossWeights' | 'classWeights'>> & {
+  modalities: ResolvedModalityConfig[];
   blocks: BlockSwitches;
   lossWeights: LossWeights;
   classWeights: number[] | null;
@@ -109,21 +153,20 @@ export function resolveModelConfig(config: ModelConfig): ResolvedModelConfig {
     throw new EmojeInputError('config.modalities', 'a non-empty array of {name, kind, dim}', JSON.stringify(config.modalities));
   }
   const names = new Set<string>();
-  config.modalities.forEach((m, i) => {
+  const modalities = config.modalities.map((m, i) => {
     if (!m || typeof m.name !== 'string' || m.name.length === 0) {
       throw new EmojeInputError(`config.modalities[${i}].name`, 'a non-empty string', JSON.stringify(m?.name));
     }
     if (names.has(m.name)) throw new EmojeInputError(`config.modalities[${i}].name`, 'a unique name', JSON.stringify(m.name));
     names.add(m.name);
-    if (m.kind !== 'vector') throw new EmojeInputError(`config.modalities[${i}].kind`, "'vector'", JSON.stringify(m.kind));
-    assertInteger(`config.modalities[${i}].dim`, m.dim, 1);
+    return resolveModality(m, `config.modalities[${i}]`);
   });
   if (!Array.isArray(config.classes) || config.classes.length < 2 || config.classes.some((c) => typeof c !== 'string')) {
     throw new EmojeInputError('config.classes', 'an array of at least 2 class names', JSON.stringify(config.classes));
   }
   const d = DEFAULT_MODEL_CONFIG;
   const resolved: ResolvedModelConfig = {
-    modalities: config.modalities.map((m) => ({ name: m.name, kind: m.kind, dim: m.dim })),
+    modalities,
     classes: [...config.classes],
     units: config.units ?? d.units,
     acnLayers: config.acnLayers ?? d.acnLayers,
@@ -172,6 +215,43 @@ export function resolveModelConfig(config: ModelConfig): ResolvedModelConfig {
     if (typeof resolved.blocks[key] !== 'boolean') {
       throw new EmojeInputError(`config.blocks.${key}`, 'true or false', JSON.stringify(resolved.blocks[key]));
     }
+  }
+  return resolved;
+}
+
+function resolveModality(m: ModalityConfig, at: string): ResolvedModalityConfig {
+  if (m.kind === 'vector') {
+    assertInteger(`${at}.dim`, m.dim, 1);
+    return { name: m.name, kind: 'vector', dim: m.dim };
+  }
+  if (m.kind !== 'tokens') throw new EmojeInputError(`${at}.kind`, "'vector' or 'tokens'", JSON.stringify((m as { kind?: unknown }).kind));
+  const vocabulary = m.vocabulary;
+  if (!Array.isArray(vocabulary) || vocabulary.length < 3 || vocabulary[0] !== '<pad>' || vocabulary[1] !== '<unk>') {
+    throw new EmojeInputError(`${at}.vocabulary`, "an array of tokens starting with '<pad>', '<unk>' and at least one word", JSON.stringify(Array.isArray(vocabulary) ? vocabulary.slice(0, 3) : vocabulary));
+  }
+  const d = DEFAULT_TOKEN_MODALITY;
+  const resolved: Required<TokenModalityConfig> = {
+    name: m.name,
+    kind: 'tokens',
+    vocabulary: [...vocabulary],
+    embeddingDim: m.embeddingDim ?? d.embeddingDim,
+    maxTokens: m.maxTokens ?? d.maxTokens,
+    trainableEmbeddings: m.trainableEmbeddings ?? d.trainableEmbeddings,
+    temporal: m.temporal ?? d.temporal,
+    kernelSize: m.kernelSize ?? d.kernelSize,
+    crossAttention: m.crossAttention ?? d.crossAttention,
+  };
+  assertInteger(`${at}.embeddingDim`, resolved.embeddingDim, 1);
+  assertInteger(`${at}.maxTokens`, resolved.maxTokens, 1);
+  assertInteger(`${at}.kernelSize`, resolved.kernelSize, 1);
+  if (typeof resolved.trainableEmbeddings !== 'boolean') {
+    throw new EmojeInputError(`${at}.trainableEmbeddings`, 'true or false', JSON.stringify(resolved.trainableEmbeddings));
+  }
+  if (resolved.crossAttention !== 'tokens' && resolved.crossAttention !== 'pooled') {
+    throw new EmojeInputError(`${at}.crossAttention`, "'tokens' or 'pooled'", JSON.stringify(resolved.crossAttention));
+  }
+  if (resolved.temporal !== 'convolution' && resolved.temporal !== 'attention') {
+    throw new EmojeInputError(`${at}.temporal`, "'convolution' or 'attention'", JSON.stringify(resolved.temporal));
   }
   return resolved;
 }

@@ -135,7 +135,8 @@ export class ModalityHeads extends tfl.layers.Layer {
     return tf.tidy(() => {
       const c = Array.isArray(inputs) ? inputs[0] : inputs;
       this.invokeCallHook(c, kwargs);
-      const perModality = tf.unstack(c, 2).map((cm, m) => applyLinear(cm, this.heads[m]));
+      // Slices, not tf.unstack: tfjs's Unpack gradient breaks when the axis has size 1 (one modality).
+      const perModality = this.heads.map((head, m) => applyLinear(tf.squeeze(tf.slice(c, [0, 0, m, 0], [-1, -1, 1, -1]), [2]), head));
       return tf.stack(perModality, 2);
     });
   }

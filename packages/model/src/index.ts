@@ -3,12 +3,17 @@ export {
   DEFAULT_MODEL_CONFIG,
   type ModelConfig,
   type ModalityConfig,
+  type VectorModalityConfig,
+  type TokenModalityConfig,
+  type ResolvedModalityConfig,
+  DEFAULT_TOKEN_MODALITY,
   type BlockSwitches,
   type LossWeights,
   type ResolvedModelConfig,
 } from './config';
 export {
   collate,
+  modalityVocabulary,
   disposeBatch,
   validateDialogue,
   scenarioPolicy,

@@ -56,7 +56,7 @@ class Model implements EmojeModel {
   /** Runs one dummy utterance so every layer creates its weights. */
   private build(): void {
     const dialogue: DialogueInput = {
-      utterances: [{ speaker: 0, features: Object.fromEntries(this.config.modalities.map((m) => [m.name, new Float32Array(m.dim)])) }],
+      utterances: [{ speaker: 0, features: Object.fromEntries(this.config.modalities.map((m) => [m.name, m.kind === 'vector' ? new Float32Array(m.dim) : [1]])) }],
     };
     const batch = collate([dialogue], this.config.modalities);
     try {

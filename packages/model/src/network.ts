@@ -1,11 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { EmojeInputError } from '@emoje/core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { dialogueContext } from '@emoje/dialogue-context';
-import { vectorEncoder } from '@emoje/encoders';
+import { tokenTextEncoder, vectorEncoder, type TokenTextEncoder } from '@emoje/encoders';
 import { adaptiveCrossAttention, queryAdaptiveFusion } from '@emoje/fusion';
 import { jointContrastiveLoss, jointEmbedding, reconstructionLoss, type JointEmbedding } from '@emoje/joint-embedding';
 import type { Batch } from './batch';
-import type { ResolvedModelConfig } from './config';
+import type { ResolvedModalityConfig, ResolvedModelConfig } from './config';
 import { ClassifierHead, ModalityHeads } from './heads';
 import { focalLoss, guidedContrastiveLoss } from './losses';
 import { FeatureNormalizer, presentVectors } from './normalizer';
@@ -40,6 +41,23 @@ export interface LossTerms {
   auxiliary: tf.Scalar;
 }
 
+function createEncoder(mod: ResolvedModalityConfig, units: number, dropout: number, seed: number, numHeads: number): tfl.layers.Layer {
+  if (mod.kind === 'vector') return vectorEncoder({ units, dropout, seed, name: `encoder_${mod.name}` });
+  return tokenTextEncoder({
+    units,
+    vocabularySize: mod.vocabulary.length,
+    embeddingDim: mod.embeddingDim,
+    trainableEmbeddings: mod.trainableEmbeddings,
+    kind: mod.temporal,
+    kernelSize: mod.kernelSize,
+    numHeads,
+    maxLength: mod.maxTokens,
+    dropout,
+    seed,
+    name: `encoder_${mod.name}`,
+  });
+}
+
 /**
  * The AM²-EmoJE network: per-modality encoders -> adaptive cross-attended network ->
  * joint embedding (compensation of missing modalities) -> query-adaptive fusion ->
@@ -48,7 +66,8 @@ export interface LossTerms {
  */
 export class EmojeNetwork {
   readonly config: ResolvedModelConfig;
-  private readonly normalizers: FeatureNormalizer[];
+  /** Per modality: the feature standardisation of a vector modality, null for a token modality. */
+  private readonly normalizers: (FeatureNormalizer | null)[];
   private readonly encoders: tfl.layers.Layer[];
   private readonly acn: tfl.layers.Layer;
   private readonly joint: JointEmbedding | null;
@@ -61,10 +80,12 @@ export class EmojeNetwork {
     this.config = config;
     const { units, dropout, seed, numHeads } = config;
     const m = config.modalities.length;
-    this.normalizers = config.modalities.map((mod, k) => new FeatureNormalizer({ dim: mod.dim, noise: config.inputNoise, dropout: config.inputDropout, unitNorm: config.inputUnitNorm, seed: seed * 101 + 20 + k, name: `normalize_${mod.name}` }));
-    this.encoders = config.modalities.map((mod, k) =>
-      vectorEncoder({ units, dropout, seed: seed * 101 + k, name: `encoder_${mod.name}` }),
+    this.normalizers = config.modalities.map((mod, k) =>
+      mod.kind === 'vector'
+        ? new FeatureNormalizer({ dim: mod.dim, noise: config.inputNoise, dropout: config.inputDropout, unitNorm: config.inputUnitNorm, seed: seed * 101 + 20 + k, name: `normalize_${mod.name}` })
+        : null,
     );
+    this.encoders = config.modalities.map((mod, k) => createEncoder(mod, units, dropout, seed * 101 + k, numHeads));
     this.acn = adaptiveCrossAttention({
       numModalities: m,
       units,
@@ -105,7 +126,7 @@ export class EmojeNetwork {
   /** The block layers in a fixed order (the order of the saved weights). */
   get layers(): tfl.layers.Layer[] {
     return [
-      ...this.normalizers,
+      ...this.normalizers.filter((n): n is FeatureNormalizer => n !== null),
       ...this.encoders,
       this.acn,
       ...(this.joint ? [this.joint] : []),
@@ -121,9 +142,22 @@ export class EmojeNetwork {
     return this.layers.flatMap((layer) => layer.weights);
   }
 
-  /** Sets every modality's feature standardisation from the present features of `dialogues`. */
+  /** Sets every vector modality's feature standardisation from the present features of `dialogues`. */
   adaptNormalization(dialogues: readonly DialogueInput[]): void {
-    this.config.modalities.forEach((mod, k) => this.normalizers[k].adapt(presentVectors(dialogues, mod.name)));
+    this.config.modalities.forEach((mod, k) => this.normalizers[k]?.adapt(presentVectors(dialogues, mod.name)));
+  }
+
+  /**
+   * Sets the word vectors of a token modality (row `i` = the vector of `vocabulary[i]`), e.g. from GloVe.
+   * @throws EmojeInputError naming `modality` when it is not a token modality of the model, or the shape is wrong.
+   */
+  setWordVectors(modality: string, vectors: Float32Array | tf.Tensor2D): void {
+    const k = this.config.modalities.findIndex((m) => m.name === modality);
+    if (k < 0 || this.config.modalities[k].kind !== 'tokens') {
+      const names = this.config.modalities.filter((m) => m.kind === 'tokens').map((m) => m.name);
+      throw new EmojeInputError('modality', `a token modality of the model (${names.join(', ') || 'none'})`, JSON.stringify(modality));
+    }
+    (this.encoders[k] as TokenTextEncoder).setEmbeddings(vectors);
   }
 
   /** Runs the network on a batch. */
@@ -132,11 +166,25 @@ export class EmojeNetwork {
     return tf.tidy((): tf.TensorContainer => {
       const kwargs = { training };
       const availability = tf.mul(batch.availability, tf.expandDims(batch.utteranceMask, -1)) as tf.Tensor3D;
-      const perModality = tf.unstack(availability, 2);
-      const encoded = this.encoders.map(
-        (encoder, k) => encoder.apply([this.normalizers[k].apply(batch.features[k], kwargs) as tf.Tensor, perModality[k]], kwargs) as tf.Tensor,
-      );
-      const descriptors = this.acn.apply([...encoded, availability], kwargs) as tf.Tensor4D;
+      const encoded: tf.Tensor[] = [];
+      const frameMasks: tf.Tensor[] = [];
+      this.encoders.forEach((encoder, k) => {
+        const normalizer = this.normalizers[k];
+        if (normalizer) {
+          const present = tf.squeeze(tf.slice(availability, [0, 0, k], [-1, -1, 1]), [2]);
+          encoded.push(encoder.apply([normalizer.apply(batch.features[k], kwargs) as tf.Tensor, present], kwargs) as tf.Tensor);
+          return;
+        }
+        const ids = batch.features[k];
+        const [tokens, pooled] = encoder.apply(ids, kwargs) as tf.Tensor[];
+        if ((this.config.modalities[k] as { crossAttention: string }).crossAttention === 'pooled') {
+          encoded.push(pooled);
+          return;
+        }
+        encoded.push(tokens);
+        frameMasks.push(tf.cast(tf.notEqual(ids, 0), 'float32'));
+      });
+      const descriptors = this.acn.apply([...encoded, availability, ...frameMasks], kwargs) as tf.Tensor4D;
 
       let fusedInput: tf.Tensor = descriptors;
       let imputed: tf.Tensor3D = tf.zerosLike(availability);

@@ -109,7 +109,7 @@ export function presentVectors(dialogues: readonly DialogueInput[], modality: st
   const out: ArrayLike<number>[] = [];
   for (const d of dialogues) for (const u of d.utterances) {
     const v = u.features[modality];
-    if (v != null) out.push(v);
+    if (v != null && typeof v !== 'string') out.push(v);
   }
   return out;
 }

@@ -34,7 +34,7 @@ describe('emoje train / eval / predict on the bundled MOSI data', () => {
     const data = await loadMosi();
     const utterances = data.test[0].utterances.slice(0, 3).map((u, i) => ({
       speaker: u.speaker,
-      features: { text: Array.from(u.features.text!), audio: i === 0 ? null : Array.from(u.features.audio!) },
+      features: { text: Array.from(u.features.text as Float32Array), audio: i === 0 ? null : Array.from(u.features.audio as Float32Array) },
     }));
     const input = join(dir, 'dialogue.json');
     await writeFile(input, JSON.stringify({ utterances }));

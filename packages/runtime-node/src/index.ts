@@ -49,7 +49,9 @@ export {
   type BackendSelection,
 } from '@emoje/core';
 export { createTrainingProgress, type TrainingProgress, type TrainingProgressOptions } from './progress';
-export { MOSI_PRESET, presetTrainOptions } from './presets';
+export { MOSI_PRESET, TEXT_PRESET, presetFor, presetTrainOptions, classWeightsFromLabels, type Preset } from './presets';
 export { fileCheckpointStore } from './checkpoint-store';
 export { createInferencePool, type InferencePool, type InferencePoolOptions } from './inference-pool';
 export { featurizeManifest, featurizeManifestFile, type DialogueManifest, type ManifestUtterance, type ManifestModalities } from './manifest';
+export { modelModalities, createModelForDataset, type ModelModalities, type ModelModalitiesOptions, type ModelForDatasetOptions } from './text-modality';
+export { loadDialogueJsonl, type LoadDialogueJsonlOptions, type LoadedDialogueFile } from './dialogue-file';

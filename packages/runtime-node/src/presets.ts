@@ -1,10 +1,21 @@
-import type { ModelConfig, TrainOptions } from '@emoje/model';
+import type { DialogueDataset } from '@emoje/datasets';
+import type { ModelConfig, TokenModalityConfig, TrainOptions } from '@emoje/model';
+
+/** Model and training settings for one kind of data. */
+export interface Preset {
+  model: Omit<ModelConfig, 'modalities' | 'classes'>;
+  /** Settings of the token modalities made from text (vocabulary excepted). */
+  tokens?: Omit<TokenModalityConfig, 'name' | 'kind' | 'vocabulary'>;
+  /** Weight classes by `(N / (C * n_c)) ** classWeightPower` from the training labels; 0 = no class weights. */
+  classWeightPower?: number;
+  train: TrainOptions;
+}
 
 /**
  * Hyper-parameters for CMU-MOSI (3 vector modalities, ~1.2k training utterances in 54
  * videos), chosen on the dev split; the benchmark and `emoje train --dataset mosi` use them.
  */
-export const MOSI_PRESET: { model: Omit<ModelConfig, 'modalities' | 'classes'>; train: TrainOptions } = {
+export const MOSI_PRESET: Preset = {
   model: {
     units: 64,
     acnLayers: 2,
@@ -28,7 +39,58 @@ export const MOSI_PRESET: { model: Omit<ModelConfig, 'modalities' | 'classes'>; 
   },
 };
 
+/**
+ * Hyper-parameters for conversations read from text (MELD: ~10k utterances in ~1k multi-party dialogues, 7 imbalanced
+ * emotions), chosen on MELD's dev split; `npm run bench:meld` and `emoje train --dataset meld` use them, and so does a
+ * JSON Lines dataset with a text modality.
+ */
+export const TEXT_PRESET: Preset = {
+  model: {
+    units: 64,
+    acnLayers: 1,
+    numHeads: 4,
+    embeddingDim: 32,
+    contextUnits: 64,
+    contextLayers: 1,
+    dropout: 0.3,
+    inputNoise: 0.1,
+    inputDropout: 0.1,
+    focalGamma: 1,
+    lossWeights: { ace: 0, joint: 0.1, reconstruction: 0.1, auxiliary: 0.1 },
+  },
+  tokens: { maxTokens: 48, crossAttention: 'pooled', trainableEmbeddings: false, temporal: 'convolution', kernelSize: 3 },
+  classWeightPower: 0.5,
+  train: {
+    epochs: 8,
+    averageLastEpochs: 0,
+    batchSize: 8,
+    learningRate: 1e-3,
+    weightDecay: 2e-4,
+    patience: 4,
+    modalityDropout: false,
+  },
+};
+
+/** The preset a dataset trains with: MOSI's for MOSI, the text preset for data with a text modality, else MOSI's. */
+export function presetFor(dataset: Pick<DialogueDataset, 'name' | 'modalities'>): Preset {
+  if (dataset.name === 'cmu-mosi') return MOSI_PRESET;
+  return dataset.modalities.some((m) => m.kind === 'text') ? TEXT_PRESET : MOSI_PRESET;
+}
+
 /** The preset's training options for `epochs` epochs: its averaging window never exceeds the run. */
 export function presetTrainOptions(preset: { train: TrainOptions }, epochs: number): TrainOptions {
   return { ...preset.train, epochs, averageLastEpochs: Math.min(preset.train.averageLastEpochs ?? 0, epochs) };
+}
+
+/**
+ * Per-class loss weights `(N / (C * n_c)) ** power` from the labels of `dialogues` (power 0.5: the square root of
+ * inverse frequency; 1: fully balanced). A class absent from the data gets the largest weight seen.
+ */
+export function classWeightsFromLabels(dialogues: DialogueDataset['train'], numClasses: number, power: number): number[] {
+  const counts = new Array<number>(numClasses).fill(0);
+  for (const d of dialogues) for (const u of d.utterances) if (u.label !== null) counts[u.label]++;
+  const total = counts.reduce((a, b) => a + b, 0);
+  const weights = counts.map((c) => (c > 0 ? (total / (numClasses * c)) ** power : Number.NaN));
+  const largest = Math.max(...weights.filter(Number.isFinite), 1);
+  return weights.map((w) => (Number.isFinite(w) ? w : largest));
 }

@@ -65,3 +65,4 @@ export {
   frameSequenceUtteranceVectorWidth,
   type FrameFeatures,
 } from './common';
+export { tokenize, Vocabulary, type VocabularyBuildOptions } from './text';

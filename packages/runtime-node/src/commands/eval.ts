@@ -12,7 +12,7 @@ export const registerEvalCommand: CommandRegistrar = (program, context) => {
     .command('eval')
     .description('evaluate a saved model on every modality scenario and missing rate')
     .requiredOption('--model <dir>', 'folder of a saved model')
-    .requiredOption('--dataset <name>', 'dataset to evaluate on (bundled: mosi)')
+    .requiredOption('--dataset <name>', 'dataset to evaluate on: mosi or meld (bundled), or the path of a dialogue JSON Lines file')
     .option('--split <name>', 'split to evaluate: test or dev', 'test')
     .option('--seed <n>', 'seed of the random missing patterns', parseInteger('--seed', 0), 1)
     .option('--json', 'print the results as JSON', false)

@@ -1,9 +1,10 @@
 import type { Command } from 'commander';
-import { createModel, evaluateProtocols, train, type BlockSwitches } from '@emoje/model';
+import { evaluateProtocols, train, type BlockSwitches } from '@emoje/model';
 import { fileCheckpointStore } from '../checkpoint-store';
 import { loadNamedDataset } from '../datasets';
 import { saveModel } from '../fs-io';
-import { MOSI_PRESET, presetTrainOptions } from '../presets';
+import { presetFor, presetTrainOptions } from '../presets';
+import { createModelForDataset } from '../text-modality';
 import type { CommandRegistrar } from '../program';
 import { createTrainingProgress } from '../progress';
 import { renderProtocolTable } from '../table';
@@ -27,7 +28,7 @@ export const registerTrainCommand: CommandRegistrar = (program, context) => {
   program
     .command('train')
     .description('train a model on a dataset, save it, and print the test results table')
-    .requiredOption('--dataset <name>', 'dataset to train on (bundled: mosi)')
+    .requiredOption('--dataset <name>', 'dataset to train on: mosi or meld (bundled), or the path of a dialogue JSON Lines file')
     .requiredOption('--out <dir>', 'folder to save the trained model in (written atomically)')
     .option('--epochs <n>', 'maximum epochs (early stopping on dev weighted F1)', parseInteger('--epochs', 1))
     .option('--seed <n>', 'seed of initialisation, shuffling and modality dropout', parseInteger('--seed', 0), 1)
@@ -39,18 +40,19 @@ export const registerTrainCommand: CommandRegistrar = (program, context) => {
     .option('--json', 'print the results as JSON', false)
     .action(async (options: TrainCommandOptions, command: Command) => {
       await context.initBackend(command);
-      const dataset = await loadNamedDataset(options.dataset);
+      const dataset = await loadNamedDataset(options.dataset, { warn: (line) => context.io.err(`warning: ${line}\n`) });
       const blocks: Partial<BlockSwitches> = {
         jointEmbedding: options.jointEmbedding,
         queryAdaptiveFusion: options.qaf,
         dialogueContext: options.context,
       };
-      const model = createModel({ ...MOSI_PRESET.model, modalities: dataset.modalities, classes: dataset.classes, blocks, seed: options.seed });
-      const epochs = options.epochs ?? MOSI_PRESET.train.epochs ?? 40;
+      const preset = presetFor(dataset);
+      const { model } = await createModelForDataset(dataset, { preset, blocks, seed: options.seed });
+      const epochs = options.epochs ?? preset.train.epochs ?? 40;
       const progress = createTrainingProgress(`train ${options.dataset}`, epochs);
       try {
         const result = await train(model, { train: dataset.train, dev: dataset.dev }, {
-          ...presetTrainOptions(MOSI_PRESET, epochs),
+          ...presetTrainOptions(preset, epochs),
           seed: options.seed,
           onStep: progress.onStep,
           onEpochEnd: progress.onEpochEnd,
