@@ -68,3 +68,46 @@ describe('emoje train / eval / predict on the bundled MOSI data', () => {
     expect(unknown.stderr.join('')).toContain('--dataset');
   });
 });
+
+describe('emoje train / eval / predict on a dialogue JSON Lines file (text)', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'emoje-jsonl-'));
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+  const example = new URL('../../../data/examples/dialogues.jsonl', import.meta.url).pathname;
+
+  it('trains on the README example file with no code, evaluates it and predicts raw text', async () => {
+    const io = capture();
+    const code = await runCli(['node', 'emoje', 'train', '--dataset', example, '--out', join(dir, 'model'), '--epochs', '3', '--json'], { io });
+    expect(code, io.stderr.join('')).toBe(0);
+    const report = JSON.parse(io.stdout.join(''));
+    expect(Object.keys(report.test.scenarios)).toEqual(['T']);
+    expect(report.test.scenarios.T.support).toBe(8);
+    const saved = JSON.parse(await readFile(join(dir, 'model', 'model.json'), 'utf8'));
+    expect(saved.modelTopology.config.modalities[0].kind).toBe('tokens');
+    expect(saved.modelTopology.config.modalities[0].vocabulary).toContain('great');
+
+    const evaluated = capture();
+    expect(await runCli(['node', 'emoje', 'eval', '--model', join(dir, 'model'), '--dataset', example, '--json'], { io: evaluated })).toBe(0);
+    expect(JSON.parse(evaluated.stdout.join('')).scenarios.T.accuracy).toBeCloseTo(report.test.scenarios.T.accuracy, 6);
+
+    const input = join(dir, 'talk.json');
+    await writeFile(input, JSON.stringify({ utterances: [{ speaker: 'A', text: 'This is outrageous, I want a refund!' }, { speaker: 'B', text: 'Thank you, that is wonderful.' }] }));
+    const predicted = capture();
+    expect(await runCli(['node', 'emoje', 'predict', '--model', join(dir, 'model'), '--input', input, '--json'], { io: predicted })).toBe(0);
+    const rows = JSON.parse(predicted.stdout.join(''));
+    expect(rows[0]).toHaveLength(2);
+    expect(Object.keys(rows[0][0].probabilities)).toEqual(['neutral', 'joy', 'anger']);
+  });
+
+  it('a malformed line fails with the file, line and field', async () => {
+    const bad = join(dir, 'bad.jsonl');
+    const lines = (await readFile(example, 'utf8')).split('\n');
+    lines[3] = lines[3].replace('"label": "neutral"', '"label": "bored"');
+    await writeFile(bad, lines.join('\n'));
+    const io = capture();
+    expect(await runCli(['node', 'emoje', 'train', '--dataset', bad, '--out', join(dir, 'x')], { io })).toBe(1);
+    expect(io.stderr.join('')).toMatch(/bad\.jsonl:4 utterances\[0\]\.label: expected one of neutral, joy, anger/);
+  });
+});

@@ -20,7 +20,7 @@ import type { DialogueInput, ModalityConfig } from '@emoje/model';
 /** One utterance of a dialogue manifest: media files by path (relative to the manifest). */
 export interface ManifestUtterance {
   speaker: string;
-  /** Transcript (kept for display; text features come from `features.text` when the model has a text modality). */
+  /** Transcript: the input of the model's token (text) modality, when it has one. */
   text?: string;
   /** A WAV file: PCM 8/16/24/32-bit or float, any sample rate, mono or more channels. */
   wav?: string;
@@ -76,11 +76,12 @@ export async function featurizeManifest(
     throw new EmojeInputError(`model modality '${faceName}'`, 'a vector modality (the face utterance vector)', `kind ${(face as { kind: string }).kind}`);
   }
   const faceDim = face && 'dim' in face ? face.dim : 0;
-  if (audio && audio.dim !== AUDIO_UTTERANCE_VECTOR_WIDTH) {
-    throw new EmojeInputError(`model modality '${audioName}'`, `width ${AUDIO_UTTERANCE_VECTOR_WIDTH} (the audio utterance vector)`, `width ${audio.dim}`);
+  const widthOf = (m: ModalityConfig) => (m.kind === 'vector' ? `width ${m.dim}` : `kind ${m.kind}`);
+  if (audio && (audio.kind !== 'vector' || audio.dim !== AUDIO_UTTERANCE_VECTOR_WIDTH)) {
+    throw new EmojeInputError(`model modality '${audioName}'`, `width ${AUDIO_UTTERANCE_VECTOR_WIDTH} (the audio utterance vector)`, widthOf(audio));
   }
-  if (body && body.dim !== POSE_UTTERANCE_VECTOR_WIDTH) {
-    throw new EmojeInputError(`model modality '${bodyName}'`, `width ${POSE_UTTERANCE_VECTOR_WIDTH} (the body-pose utterance vector)`, `width ${body.dim}`);
+  if (body && (body.kind !== 'vector' || body.dim !== POSE_UTTERANCE_VECTOR_WIDTH)) {
+    throw new EmojeInputError(`model modality '${bodyName}'`, `width ${POSE_UTTERANCE_VECTOR_WIDTH} (the body-pose utterance vector)`, widthOf(body));
   }
   const warnings: string[] = [];
   const path = (p: string) => (isAbsolute(p) ? p : resolve(baseDir, p));
@@ -90,8 +91,11 @@ export async function featurizeManifest(
       if (!u || typeof u.speaker !== 'string' || u.speaker === '') {
         throw new EmojeInputError(`${at}.speaker`, 'a speaker name', JSON.stringify(u?.speaker));
       }
-      const features: Record<string, Float32Array | null> = {};
+      const features: Record<string, Float32Array | string | null> = {};
       for (const [name, values] of Object.entries(u.features ?? {})) features[name] = values == null ? null : Float32Array.from(values);
+      for (const m of modalities) {
+        if (m.kind === 'tokens' && features[m.name] == null && typeof u.text === 'string' && u.text.trim() !== '') features[m.name] = u.text;
+      }
       if (u.wav != null) {
         if (!audio) warnings.push(`${at}.wav: the model has no '${audioName}' modality; ignored`);
         else {

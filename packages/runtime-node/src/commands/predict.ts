@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { EmojeInputError } from '@emoje/core';
-import type { DialogueInput } from '@emoje/model';
+import type { DialogueInput, ModalityConfig } from '@emoje/model';
 import { loadModel } from '../fs-io';
 import { featurizeManifestFile } from '../manifest';
 import type { CommandRegistrar } from '../program';
@@ -24,13 +24,32 @@ export async function readDialogues(path: string): Promise<DialogueInput[]> {
   return list as DialogueInput[];
 }
 
+/**
+ * Fills each token (text) modality of the model from the utterance's `text` field when `features` does not give it,
+ * so that a dialogue file can carry plain `{"speaker": "A", "text": "..."}` utterances.
+ */
+export function withTextInputs(dialogue: DialogueInput, modalities: readonly ModalityConfig[]): DialogueInput {
+  const tokenModalities = modalities.filter((m) => m.kind === 'tokens').map((m) => m.name);
+  if (tokenModalities.length === 0) return dialogue;
+  return {
+    ...dialogue,
+    utterances: dialogue.utterances.map((u) => {
+      const text = (u as { text?: unknown }).text;
+      if (typeof text !== 'string') return u;
+      const features = { ...(u.features ?? {}) };
+      for (const name of tokenModalities) if (features[name] == null) features[name] = text;
+      return { ...u, features };
+    }),
+  };
+}
+
 /** `emoje predict`: per-utterance emotion, probability, modality weights and imputed modalities. */
 export const registerPredictCommand: CommandRegistrar = (program, context) => {
   program
     .command('predict')
     .description('predict every utterance of the dialogue(s) in a JSON file')
     .requiredOption('--model <dir>', 'folder of a saved model')
-    .option('--input <file>', 'JSON file of feature vectors: {"utterances":[{"speaker":"A","features":{"text":[...]}}]} or an array of such dialogues')
+    .option('--input <file>', 'JSON file of dialogue(s): {"utterances":[{"speaker":"A","text":"...","features":{"audio":[...]}}]} or an array of them')
     .option('--manifest <file>', 'JSON dialogue manifest of media files: {"utterances":[{"speaker":"A","wav":"a.wav","keypoints":"a.json"}]}')
     .option('--modalities <names>', 'use only these modalities (comma-separated); the others count as missing')
     .option('--json', 'print the predictions as JSON', false)
@@ -47,7 +66,7 @@ export const registerPredictCommand: CommandRegistrar = (program, context) => {
           for (const warning of warnings) context.io.err(`warning: ${warning}\n`);
           dialogues = [dialogue];
         } else {
-          dialogues = await readDialogues(options.input!);
+          dialogues = (await readDialogues(options.input!)).map((d) => withTextInputs(d, model.config.modalities));
         }
         const predictions = await model.predictBatch(dialogues, { modalities: options.modalities?.split(',').map((s) => s.trim()) });
         if (options.json) {

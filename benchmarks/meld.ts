@@ -1,0 +1,108 @@
+/**
+ * MELD text benchmark: AM²-EmoJE on MELD's transcripts alone (a token modality started from GloVe 6B 100-d vectors)
+ * with the speaker-aware dialogue context, and the no-context ablation, over several seeds, trained on all of MELD's
+ * train split with early stopping on its dev split, scored on its test split. Writes
+ * benchmarks/results/meld.json and the `meld` section of BENCHMARKS.md.
+ *
+ *   npm run bench:meld                          # 3 seeds x (full, no-context)
+ *   npm run bench:meld -- --seeds 1 --variants full --no-markdown --out /tmp/m.json
+ */
+import { parseArgs } from 'node:util';
+import { loadMeld } from '@emoje/datasets/node';
+import { evaluate, meanStd, train, type ClassificationMetrics, type ModelConfig } from '@emoje/model';
+import { TEXT_PRESET, createModelForDataset, createTrainingProgress, initBackend, presetTrainOptions, writeFileAtomic, type Preset } from '@emoje/runtime-node';
+import { renderMeldMarkdown, updateBenchmarksSection, type MeldReport } from './report';
+
+const VARIANTS = ['full', 'no-context'] as const;
+type Variant = (typeof VARIANTS)[number];
+
+const { values } = parseArgs({
+  options: {
+    seeds: { type: 'string', default: '1,2,3' },
+    variants: { type: 'string', default: VARIANTS.join(',') },
+    epochs: { type: 'string' },
+    out: { type: 'string', default: 'benchmarks/results/meld.json' },
+    'no-markdown': { type: 'boolean', default: false },
+    config: { type: 'string' },
+    tokens: { type: 'string' },
+    train: { type: 'string' },
+    'class-weight-power': { type: 'string' },
+  },
+});
+const seeds = values.seeds.split(',').map(Number);
+const variants = values.variants.split(',') as Variant[];
+for (const v of variants) if (!VARIANTS.includes(v)) throw new Error(`--variants: unknown variant '${v}' (known: ${VARIANTS.join(', ')})`);
+const preset: Preset = {
+  ...TEXT_PRESET,
+  model: { ...TEXT_PRESET.model, ...(values.config ? (JSON.parse(values.config) as Partial<ModelConfig>) : {}) },
+  tokens: { ...TEXT_PRESET.tokens, ...(values.tokens ? JSON.parse(values.tokens) : {}) },
+  classWeightPower: values['class-weight-power'] !== undefined ? Number(values['class-weight-power']) : TEXT_PRESET.classWeightPower,
+  train: { ...TEXT_PRESET.train, ...(values.train ? JSON.parse(values.train) : {}) },
+};
+const epochs = Number(values.epochs ?? preset.train.epochs);
+
+const backend = await initBackend();
+console.log(`backend: ${backend.backend} (${backend.reason})`);
+const dataset = await loadMeld();
+const started = Date.now();
+const runs: Record<string, { metrics: ClassificationMetrics[]; dev: number[]; epochs: number[]; bestEpochs: number[]; seconds: number[] }> = {};
+let coverage: unknown = null;
+for (const variant of variants) {
+  const r = (runs[variant] = { metrics: [] as ClassificationMetrics[], dev: [] as number[], epochs: [] as number[], bestEpochs: [] as number[], seconds: [] as number[] });
+  for (const seed of seeds) {
+    const created = await createModelForDataset(dataset, { preset, seed, blocks: { dialogueContext: variant !== 'no-context' } });
+    coverage = created.coverage;
+    const model = created.model;
+    const progress = createTrainingProgress(`${variant} seed ${seed}`, epochs);
+    const t0 = Date.now();
+    const result = await train(model, { train: dataset.train, dev: dataset.dev }, { ...presetTrainOptions(preset, epochs), seed, onStep: progress.onStep, onEpochEnd: progress.onEpochEnd });
+    progress.stop();
+    const seconds = (Date.now() - t0) / 1000;
+    const m = evaluate(model.network, dataset.test);
+    r.metrics.push(m);
+    r.dev.push(result.bestDevWeightedF1);
+    r.epochs.push(result.epochs);
+    r.bestEpochs.push(result.bestEpoch);
+    r.seconds.push(seconds);
+    console.log(`${variant} seed ${seed}: test wF1 ${m.weightedF1.toFixed(4)} acc ${m.accuracy.toFixed(4)} (best dev epoch ${result.bestEpoch} of ${result.epochs}, ${(seconds / 60).toFixed(1)} min) per class ${Object.entries(m.perClassF1).map(([k, v]) => `${k} ${v.toFixed(3)}`).join(', ')}`);
+    model.dispose();
+  }
+}
+
+const summarise = (r: (typeof runs)[string]) => {
+  const ms = r.metrics;
+  const wf1 = meanStd(ms.map((m) => m.weightedF1));
+  const acc = meanStd(ms.map((m) => m.accuracy));
+  const mf1 = meanStd(ms.map((m) => m.macroF1));
+  const perClassF1 = Object.fromEntries(dataset.classes.map((c) => [c, meanStd(ms.map((m) => m.perClassF1[c])).mean]));
+  return {
+    weightedF1: wf1.mean,
+    accuracy: acc.mean,
+    macroF1: mf1.mean,
+    std: { weightedF1: wf1.std, accuracy: acc.std, macroF1: mf1.std },
+    perClassF1,
+    perSeed: ms.map((m, i) => ({ seed: seeds[i], weightedF1: m.weightedF1, accuracy: m.accuracy, devWeightedF1: r.dev[i] })),
+    confusion: ms.map((m) => m.confusion),
+    epochs: r.epochs,
+    bestEpochs: r.bestEpochs,
+    trainMinutes: r.seconds.map((s) => s / 60),
+  };
+};
+const report: MeldReport = {
+  dataset: 'meld',
+  modalities: ['text'],
+  seeds,
+  backend: backend.backend,
+  classes: dataset.classes,
+  split: Object.fromEntries((['train', 'dev', 'test'] as const).map((s) => [s, { dialogues: dataset[s].length, utterances: dataset[s].reduce((n, d) => n + d.utterances.length, 0) }])),
+  wordVectors: { source: 'GloVe 6B 100d (bundled, float16)', coverage },
+  preset: { model: preset.model, tokens: preset.tokens, classWeightPower: preset.classWeightPower, train: { ...preset.train, epochs } },
+  minutes: (Date.now() - started) / 60000,
+  generatedAt: new Date().toISOString(),
+  variants: Object.fromEntries(Object.entries(runs).map(([v, r]) => [v, summarise(r)])),
+};
+await writeFileAtomic(values.out, JSON.stringify(report, null, 2) + '\n');
+const markdown = renderMeldMarkdown(report);
+console.log('\n' + markdown);
+if (!values['no-markdown']) await updateBenchmarksSection('meld', markdown);
+console.log(`wrote ${values.out}${values['no-markdown'] ? '' : ' and BENCHMARKS.md'}`);
