@@ -1,0 +1,45 @@
+import { statSync, readdirSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'vite';
+
+/** The example's folder. */
+export const DEMO_ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+/** Builds the page for production (minified, `vite build` with vite.config.ts) into `outDir`. */
+export async function buildDemo(dir = join(DEMO_ROOT, 'dist')): Promise<string> {
+  const outDir = resolve(dir);
+  await build({ root: DEMO_ROOT, configFile: join(DEMO_ROOT, 'vite.config.ts'), logLevel: 'warn', build: { outDir, minify: true } });
+  return outDir;
+}
+
+/** Sizes of a build, in bytes: everything, the JavaScript, the wasm binaries, the shipped model. */
+export interface BundleSize {
+  totalBytes: number;
+  jsBytes: number;
+  wasmBytes: number;
+  modelBytes: number;
+  /** The JavaScript the page itself loads before any backend chunk (entry chunk plus its static imports). */
+  files: { path: string; bytes: number }[];
+}
+
+/** Adds up the files of a build folder. */
+export function bundleSize(outDir: string): BundleSize {
+  const files: { path: string; bytes: number }[] = [];
+  const walk = (dir: string) => {
+    for (const name of readdirSync(dir)) {
+      const path = join(dir, name);
+      if (statSync(path).isDirectory()) walk(path);
+      else files.push({ path: relative(outDir, path), bytes: statSync(path).size });
+    }
+  };
+  walk(outDir);
+  const sum = (pick: (p: string) => boolean) => files.filter((f) => pick(f.path)).reduce((n, f) => n + f.bytes, 0);
+  return {
+    totalBytes: sum(() => true),
+    jsBytes: sum((p) => p.endsWith('.js')),
+    wasmBytes: sum((p) => p.endsWith('.wasm')),
+    modelBytes: sum((p) => p.startsWith('models/')),
+    files: files.sort((a, b) => b.bytes - a.bytes),
+  };
+}

@@ -1,0 +1,58 @@
+import { AUDIO_UTTERANCE_VECTOR_WIDTH, FACE_API_EXPRESSIONS } from '@emoje/encoders';
+import type { ResolvedModelConfig } from '@emoje/runtime-web';
+import { describe, expect, it } from 'vitest';
+import { buildDialogue, expressionScores, expressionVector, modalityRole, type UtteranceRow } from './dialogue';
+
+const modalities = [
+  { name: 'text', kind: 'tokens', vocabulary: ['<pad>', '<unk>', 'hi'], embeddingDim: 8, maxTokens: 8, trainableEmbeddings: false, temporal: 'convolution', kernelSize: 3 },
+  { name: 'audio', kind: 'vector', dim: AUDIO_UTTERANCE_VECTOR_WIDTH },
+  { name: 'face', kind: 'vector', dim: 15 },
+] as ResolvedModelConfig['modalities'];
+
+const row = (over: Partial<UtteranceRow>): UtteranceRow => ({ speaker: 'A', text: '', audio: null, expression: '', ...over });
+
+describe('the page rows to a model dialogue', () => {
+  it('reads each modality by its kind and name', () => {
+    expect(modalities.map(modalityRole)).toEqual(['text', 'audio', 'face']);
+    expect(modalityRole({ name: 'visual', kind: 'vector', dim: 100 })).toBe('face');
+    expect(modalityRole({ name: 'body', kind: 'vector', dim: 147 })).toBe('unsupported');
+  });
+
+  it('fills text, audio and face, skips empty rows and keeps the row index', () => {
+    const audio = new Float32Array(AUDIO_UTTERANCE_VECTOR_WIDTH).fill(0.5);
+    const { dialogue, rows, notes } = buildDialogue(
+      [row({ speaker: ' Ann ', text: ' hi there ', expression: 'happy' }), row({}), row({ speaker: '', audio })],
+      { modalities },
+      { privacy: false },
+    );
+    expect(rows).toEqual([0, 2]);
+    expect(dialogue.utterances[0]).toEqual({ speaker: 'Ann', features: { text: 'hi there', face: expressionVector('happy') } });
+    expect(dialogue.utterances[1]).toEqual({ speaker: 'A', features: { audio } });
+    expect(notes).toEqual([[], []]);
+  });
+
+  it('privacy leaves every face out and says so', () => {
+    const { dialogue, notes } = buildDialogue([row({ text: 'hi', expression: 'sad' })], { modalities }, { privacy: true });
+    expect(dialogue.utterances[0].features).toEqual({ text: 'hi' });
+    expect(notes[0]).toEqual(['face: left out (privacy)']);
+  });
+
+  it('leaves out, with a note, inputs whose width the model does not take', () => {
+    const wide = [...modalities.slice(0, 2), { name: 'face', kind: 'vector', dim: 100 }] as ResolvedModelConfig['modalities'];
+    const { dialogue, notes } = buildDialogue([row({ text: 'hi', expression: 'sad', audio: new Float32Array(3) })], { modalities: wide }, { privacy: false });
+    expect(dialogue.utterances[0].features).toEqual({ text: 'hi' });
+    expect(notes[0]).toEqual(['audio: the recording gives 3 values, the model wants 77', 'face: the expression gives 15 values, the model wants 100']);
+  });
+
+  it('an expression is one face frame of face-api.js-style scores', () => {
+    const scores = expressionScores('angry', 0.9);
+    expect(Object.keys(scores)).toEqual([...FACE_API_EXPRESSIONS]);
+    expect(scores.angry).toBeCloseTo(0.9, 6);
+    expect(Object.values(scores).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 6);
+    const v = expressionVector('angry');
+    expect(v.length).toBe(15);
+    expect(v[FACE_API_EXPRESSIONS.indexOf('angry')]).toBeCloseTo(0.9, 6);
+    expect(v[14]).toBe(1); // one real frame
+    expect(() => expressionScores('bored')).toThrow(/expression: expected one of neutral/);
+  });
+});

@@ -1,0 +1,39 @@
+/// <reference types="vite/client" />
+import * as tf from '@tensorflow/tfjs-core';
+import { DEFAULT_LOADERS, WEB_BACKENDS, initBackend, type BackendSelection, type WebBackendName } from '@emoje/runtime-web';
+// The wasm binaries, emitted by Vite as hashed assets and handed to tfjs (the threaded one is never used, see below).
+import wasmPlainUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
+import wasmSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
+
+/** The backend named by `?backend=` in the page URL, if it is one runtime-web knows. */
+export function requestedBackend(search = location.search): WebBackendName | undefined {
+  const name = new URLSearchParams(search).get('backend');
+  return (WEB_BACKENDS as readonly string[]).includes(name ?? '') ? (name as WebBackendName) : undefined;
+}
+
+/**
+ * Starts tfjs with the best backend (or the one forced). The wasm backend runs single-threaded: its threaded
+ * build needs cross-origin isolation (COOP/COEP headers) and hung in a minified production build, so the
+ * demo neither sends those headers nor lets tfjs pick the threaded binary.
+ */
+export function startBackend(options: { backend?: WebBackendName; order?: readonly WebBackendName[]; reinit?: boolean } = {}): Promise<BackendSelection> {
+  return initBackend({
+    backend: options.backend,
+    order: options.order,
+    reinit: options.reinit,
+    // tfjs wants an entry for all three binaries; the threaded one is never fetched (multithreading is off),
+    // so it points at the SIMD binary instead of adding 1 MB of unused wasm to the build
+    wasmPaths: { 'tfjs-backend-wasm.wasm': wasmPlainUrl, 'tfjs-backend-wasm-simd.wasm': wasmSimdUrl, 'tfjs-backend-wasm-threaded-simd.wasm': wasmSimdUrl },
+    loaders: {
+      wasm: async () => {
+        const module = await DEFAULT_LOADERS.wasm();
+        tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+        return module;
+      },
+    },
+    logger: { debug: () => undefined, warn: (m) => console.warn(m) },
+  });
+}
+
+/** The URL of the model shipped with the page (`public/models/demo`). */
+export const DEMO_MODEL_URL = new URL(`${import.meta.env.BASE_URL}models/demo/model.json`, location.href).href;
