@@ -4,6 +4,8 @@ export { TokenTextEncoder, tokenTextEncoder, type TokenTextEncoderArgs } from '.
 export { SequenceEncoderBase } from './sequence-base';
 export {
   TEMPORAL_KINDS,
+  POOLING_KINDS,
+  type PoolingKind,
   resolveTemporalArgs,
   temporalConvolution,
   type TemporalKind,

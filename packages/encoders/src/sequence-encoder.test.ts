@@ -140,6 +140,41 @@ describe.each(TEST_BACKENDS)('SequenceEncoder on %s', (backend) => {
   });
 });
 
+describe.each(TEST_BACKENDS)('SequenceEncoder with max pooling on %s', (backend) => {
+  beforeAll(() => useBackend(backend));
+  const layer = () => sequenceEncoder({ units: UNITS, kind: 'convolution', feedForwardUnits: 6, pooling: 'max', seed: 8, activation: 'tanh' });
+  let mask: tf.Tensor3D;
+  beforeAll(() => {
+    mask = tf.tensor3d([[[1, 1, 1, 0, 0], [0, 0, 0, 0, 0], [0, 1, 0, 1, 1]]]);
+  });
+
+  it('pools the per-channel max of the real tokens, zeros for an utterance without one, blind to masked frames', () => {
+    const encoder = layer();
+    const x = randomTensor([1, 3, 5, D_IN], 9);
+    const [tokens, pooled] = encoder.apply([x, mask]) as tf.Tensor[];
+    const t = tokens.arraySync() as number[][][][];
+    const m = mask.arraySync() as number[][][];
+    const expected = t[0].map((frames, u) =>
+      Array.from({ length: UNITS }, (_, c) => {
+        const real = frames.filter((_, f) => m[0][u][f] === 1).map((frame) => frame[c]);
+        return real.length ? Math.max(...real) : 0;
+      }),
+    );
+    expectClose(pooled, tf.tensor3d([expected]), 1e-6);
+    for (const fill of ['random', 'nan'] as const) {
+      const [, again] = encoder.apply([fillMasked(x, mask, fill), mask]) as tf.Tensor[];
+      expectClose(again, pooled, 1e-6);
+    }
+  });
+
+  it('matches finite differences for the input', () => {
+    const encoder = layer();
+    const x = randomTensor([1, 3, 5, D_IN], 10);
+    encoder.apply([x, mask]);
+    expectGradientsMatch(numericGradient((v) => probeLoss(encoder.apply([v, mask]) as tf.Tensor[]), x, { count: 12 }));
+  });
+});
+
 describe('SequenceEncoder arguments', () => {
   it('rejects bad args with an EmojeInputError naming the argument', () => {
     const cases: Array<[Record<string, unknown>, string]> = [
@@ -152,6 +187,7 @@ describe('SequenceEncoder arguments', () => {
       [{ units: 4, feedForwardUnits: -1 }, 'feedForwardUnits'],
       [{ units: 4, activation: 'elu' }, 'activation'],
       [{ units: 4, dropout: 2 }, 'dropout'],
+      [{ units: 4, pooling: 'sum' }, 'pooling'],
       [{ units: 4, seed: -1 }, 'seed'],
     ];
     for (const [args, field] of cases) {
@@ -171,6 +207,7 @@ describe('SequenceEncoder arguments', () => {
       maxLength: 512,
       activation: 'gelu',
       dropout: 0.1,
+      pooling: 'mean',
     });
   });
 });

@@ -32,6 +32,10 @@ import { assertRate } from './common';
 export type TemporalKind = 'attention' | 'convolution';
 export const TEMPORAL_KINDS: readonly TemporalKind[] = ['attention', 'convolution'];
 
+/** How the token outputs are pooled into one vector per utterance. */
+export type PoolingKind = 'mean' | 'max';
+export const POOLING_KINDS: readonly PoolingKind[] = ['mean', 'max'];
+
 /** Arguments shared by the encoders of frame and token sequences. */
 export interface TemporalEncoderArgs {
   /** Output width D of every token and of the pooled vector. Required. */
@@ -56,6 +60,11 @@ export interface TemporalEncoderArgs {
   activation?: ActivationName;
   /** Dropout rate on every residual branch while training. Defaults to 0.1. */
   dropout?: number;
+  /**
+   * Pooling of the tokens into the utterance vector: `'mean'` over real frames, or `'max'` per channel over real
+   * frames (the text-CNN choice). Zeros for an utterance with no frame either way. Defaults to `'mean'`.
+   */
+  pooling?: PoolingKind;
   /** Seed of the weight initializers and the per-call dropout masks. Defaults to a random seed. */
   seed?: number;
 }
@@ -71,6 +80,7 @@ export interface ResolvedTemporalArgs {
   maxLength: number;
   activation: ActivationName;
   dropout: number;
+  pooling: PoolingKind;
 }
 
 /** Fills in the defaults of {@link TemporalEncoderArgs} and validates every field (EmojeInputError naming it). */
@@ -96,7 +106,9 @@ export function resolveTemporalArgs(args: TemporalEncoderArgs): ResolvedTemporal
   assertOneOf('activation', activation, ACTIVATIONS);
   const rate = args.dropout ?? 0.1;
   assertRate('dropout', rate);
-  return { units: args.units, kind, numLayers, numHeads, kernelSize, feedForwardUnits, maxLength, activation, dropout: rate };
+  const pooling = args.pooling ?? 'mean';
+  assertOneOf('pooling', pooling, POOLING_KINDS);
+  return { units: args.units, kind, numLayers, numHeads, kernelSize, feedForwardUnits, maxLength, activation, dropout: rate, pooling };
 }
 
 interface TemporalBlockWeights {
@@ -191,7 +203,18 @@ export function applyTemporalEncoder(
       h = zeroMasked(tf.add(h, dropout(ffn, rate, training, random.seed())), mask);
     }
     const tokens = zeroMasked(applyLayerNorm(h, w.finalNorm), mask);
-    const pooled = maskedMean(tokens, mask, 1);
+    const pooled = cfg.pooling === 'max' ? maskedMax(tokens, mask) : maskedMean(tokens, mask, 1);
     return [tf.reshape(tokens, [b, u, s, units]), tf.reshape(pooled, [b, u, units])];
+  });
+}
+
+/** Per-channel max of `x [N, S, D]` over the frames where `mask [N, S]` is 1; zeros for a row with no frame. */
+function maskedMax(x: tf.Tensor, mask: tf.Tensor): tf.Tensor {
+  return tf.tidy(() => {
+    const m = tf.expandDims(mask, -1);
+    // Masked frames hold zeros (see zeroMasked), so subtracting a large constant there takes them out of the max.
+    const shifted = tf.sub(x, tf.mul(tf.sub(1, m), 1e9));
+    const any = tf.cast(tf.greater(tf.sum(mask, 1, true), 0), 'float32');
+    return tf.mul(tf.max(shifted, 1), any);
   });
 }

@@ -39,6 +39,8 @@ export interface TokenModalityConfig {
    * Defaults to `'tokens'`.
    */
   crossAttention?: 'tokens' | 'pooled';
+  /** How the token outputs become the utterance's pooled vector: mean or per-channel max. Defaults to `'mean'`. */
+  pooling?: 'mean' | 'max';
 }
 
 /** A {@link ModalityConfig} with every default filled in. */
@@ -51,6 +53,7 @@ export const DEFAULT_TOKEN_MODALITY = {
   temporal: 'convolution',
   kernelSize: 3,
   crossAttention: 'tokens',
+  pooling: 'mean',
 } as const;
 
 /** Which blocks are on. Turning one off gives the design's ablations. */
@@ -240,12 +243,16 @@ function resolveModality(m: ModalityConfig, at: string): ResolvedModalityConfig 
     temporal: m.temporal ?? d.temporal,
     kernelSize: m.kernelSize ?? d.kernelSize,
     crossAttention: m.crossAttention ?? d.crossAttention,
+    pooling: m.pooling ?? d.pooling,
   };
   assertInteger(`${at}.embeddingDim`, resolved.embeddingDim, 1);
   assertInteger(`${at}.maxTokens`, resolved.maxTokens, 1);
   assertInteger(`${at}.kernelSize`, resolved.kernelSize, 1);
   if (typeof resolved.trainableEmbeddings !== 'boolean') {
     throw new EmojeInputError(`${at}.trainableEmbeddings`, 'true or false', JSON.stringify(resolved.trainableEmbeddings));
+  }
+  if (resolved.pooling !== 'mean' && resolved.pooling !== 'max') {
+    throw new EmojeInputError(`${at}.pooling`, "'mean' or 'max'", JSON.stringify(resolved.pooling));
   }
   if (resolved.crossAttention !== 'tokens' && resolved.crossAttention !== 'pooled') {
     throw new EmojeInputError(`${at}.crossAttention`, "'tokens' or 'pooled'", JSON.stringify(resolved.crossAttention));

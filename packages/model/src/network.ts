@@ -52,6 +52,7 @@ function createEncoder(mod: ResolvedModalityConfig, units: number, dropout: numb
     kernelSize: mod.kernelSize,
     numHeads,
     maxLength: mod.maxTokens,
+    pooling: mod.pooling,
     dropout,
     seed,
     name: `encoder_${mod.name}`,
