@@ -11,12 +11,9 @@ import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
-import { loadMosi } from '@emoje/datasets/node';
-import { dialogueContext } from '@emoje/dialogue-context';
-import { tokenTextEncoder } from '@emoje/encoders';
-import { applyLinear, createLinear, InitializerSource, type LinearWeights } from '@emoje/core';
+import { loadMeld, loadMosi } from '@emoje/datasets/node';
 import { createModel, train, type DialogueInput, type EmojeModel } from '@emoje/model';
-import { createInferencePool, initBackend, MOSI_PRESET, saveModel, writeFileAtomic, type NodeBackendName } from '@emoje/runtime-node';
+import { createInferencePool, createModelForDataset, initBackend, MOSI_PRESET, saveModel, TEXT_PRESET, writeFileAtomic, type NodeBackendName } from '@emoje/runtime-node';
 import { flopConfig, trainingFlopsPerEpoch } from './flops';
 import { updateBenchmarksSection } from './report';
 
@@ -150,81 +147,21 @@ async function inferThroughput(model: EmojeModel, dialogues: DialogueInput[], ro
 }
 
 // -------------------------------------------------------------------------------------------- MELD model
-const MELD = { vocabulary: 6000, embeddingDim: 100, units: 100, tokens: 30, minUtterances: 10, maxUtterances: 33, classes: 7, batchSize: 4, speakers: 6 } as const;
-
 /**
- * A MELD-sized token-text pipeline built from the blocks (the model package has only vector modalities):
- * TokenTextEncoder (vocabulary 6000, embeddings 100, one attention layer of width 100) -> DialogueContext
- * (width 100, one layer, global + speaker branches) -> linear head to 7 classes, softmax cross-entropy,
- * tf.train.adam through optimizer.minimize. Batches of 4 dialogues of 10-33 utterances of 30 token ids.
+ * The MELD text model exactly as `npm run bench:meld` trains it (`createModelForDataset` with `TEXT_PRESET`: token
+ * modality from the bundled GloVe vectors, token convolution, speaker-aware context, class-weighted focal loss), trained
+ * with the preset's options on the first `dialogues` training dialogues of real MELD; median epoch time after a warm-up epoch.
  */
-async function trainMeld(steps: number, warmup: number): Promise<{ utterancesPerSec: number; stepSeconds: number[]; utterancesPerStep: number }> {
-  const encoder = tokenTextEncoder({ units: MELD.units, vocabularySize: MELD.vocabulary, embeddingDim: MELD.embeddingDim, numLayers: 1, numHeads: 4, dropout: 0.1, seed: 1, name: 'meld_text' });
-  const context = dialogueContext({ units: MELD.units, numLayers: 1, numHeads: 4, maxSpeakers: 9, dropout: 0.1, seed: 2, name: 'meld_context' });
-  const init = new InitializerSource(3);
-  const headWeights: tf.Variable[] = [];
-  const head: LinearWeights = createLinear((name, shape, initializer) => {
-    const v = tf.variable(initializer.apply(shape) as tf.Tensor, true, `meld_head_${name}`);
-    headWeights.push(v);
-    return { read: () => v } as never;
-  }, init, 'logits', MELD.units, MELD.classes);
-  const next = stream(11);
-  const batches = Array.from({ length: 4 }, (_, k) => {
-    const b = MELD.batchSize;
-    const lengths = Array.from({ length: b }, (_, i) => MELD.minUtterances + ((k * b + i) * 7) % (MELD.maxUtterances - MELD.minUtterances + 1));
-    const u = Math.max(...lengths);
-    const ids = new Int32Array(b * u * MELD.tokens);
-    const mask = new Float32Array(b * u);
-    const speakers = new Int32Array(b * u);
-    const labels = new Int32Array(b * u);
-    lengths.forEach((len, i) => {
-      for (let j = 0; j < len; j++) {
-        mask[i * u + j] = 1;
-        speakers[i * u + j] = Math.floor((next() + 1) * 3);
-        labels[i * u + j] = Math.floor((next() + 1) * 3.5) % MELD.classes;
-        const n = 8 + Math.floor((next() + 1) * 11); // 8-29 real tokens, the rest padding
-        for (let t = 0; t < n; t++) ids[(i * u + j) * MELD.tokens + t] = 1 + Math.floor((next() + 1) * ((MELD.vocabulary - 1) / 2));
-      }
-    });
-    return {
-      ids: tf.tensor3d(ids, [b, u, MELD.tokens], 'int32'),
-      mask: tf.tensor2d(mask, [b, u]),
-      speakers: tf.tensor2d(speakers, [b, u], 'int32'),
-      labels: tf.oneHot(tf.tensor1d(labels, 'int32'), MELD.classes),
-      weights: tf.tensor1d(mask),
-      utterances: lengths.reduce((a, c) => a + c, 0),
-    };
-  });
-  const loss = (batch: (typeof batches)[number]) => {
-    const [, pooled] = encoder.apply(batch.ids, { training: true }) as tf.Tensor[];
-    const contextual = context.apply([pooled, batch.mask, batch.speakers], { training: true }) as tf.Tensor;
-    const logits = tf.reshape(applyLinear(contextual, head), [-1, MELD.classes]);
-    return tf.losses.softmaxCrossEntropy(batch.labels, logits, batch.weights) as tf.Scalar;
-  };
-  tf.tidy(() => void loss(batches[0])); // builds the layers
-  const variables = [...encoder.trainableWeights, ...context.trainableWeights].map((w) => w.read() as tf.Variable).concat(headWeights);
-  const optimizer = tf.train.adam(1e-3);
-  const stepSeconds: number[] = [];
-  let utterances = 0;
-  for (let s = 0; s < warmup + steps; s++) {
-    const batch = batches[s % batches.length];
-    const t0 = now();
-    const value = optimizer.minimize(() => loss(batch), true, variables);
-    value?.dataSync();
-    value?.dispose();
-    sampleRss();
-    if (s >= warmup) {
-      stepSeconds.push((now() - t0) / 1000);
-      utterances += batch.utterances;
-    }
-  }
-  optimizer.dispose();
-  const utterancesPerStep = utterances / steps;
-  tf.dispose(batches.flatMap((b) => [b.ids, b.mask, b.speakers, b.labels, b.weights]));
-  encoder.dispose();
-  context.dispose();
-  tf.dispose(headWeights);
-  return { utterancesPerSec: utterancesPerStep / median(stepSeconds), stepSeconds, utterancesPerStep };
+async function trainMeld(dialogues: number, epochs: number): Promise<{ utterancesPerSec: number; epochSeconds: number[]; utterances: number; batchSize: number }> {
+  const meld = await loadMeld();
+  const subset = meld.train.slice(0, dialogues);
+  const { model } = await createModelForDataset(meld, { preset: TEXT_PRESET, seed: 1 });
+  const seconds: number[] = [];
+  await train(model, { train: subset }, { ...TEXT_PRESET.train, epochs, patience: epochs, onStep: sampleRss, onEpochEnd: (info) => void seconds.push(info.seconds) });
+  model.dispose();
+  const timed = seconds.slice(1);
+  const utterances = subset.reduce((n, d) => n + d.utterances.length, 0);
+  return { utterancesPerSec: utterances / median(timed), epochSeconds: timed, utterances, batchSize: TEXT_PRESET.train.batchSize! };
 }
 
 // ------------------------------------------------------------------------------------------------- runs
@@ -238,15 +175,16 @@ interface BackendPlan {
   matmulRepeats: number;
   mosiDialogues: DialogueInput[];
   mosiEpochs: number;
-  meldSteps: number;
+  meldDialogues: number;
+  meldEpochs: number;
   inferIterations: number;
   batchRounds: number;
 }
 const plans: Record<NodeBackendName, BackendPlan> = {
-  wasm: { matmulSize: 1024, matmulRepeats: 7, mosiDialogues: data.train, mosiEpochs: 9, meldSteps: 8, inferIterations: 300, batchRounds: 7 },
-  tensorflow: { matmulSize: 1024, matmulRepeats: 7, mosiDialogues: data.train, mosiEpochs: 9, meldSteps: 8, inferIterations: 300, batchRounds: 7 },
+  wasm: { matmulSize: 1024, matmulRepeats: 7, mosiDialogues: data.train, mosiEpochs: 9, meldDialogues: 64, meldEpochs: 4, inferIterations: 300, batchRounds: 7 },
+  tensorflow: { matmulSize: 1024, matmulRepeats: 7, mosiDialogues: data.train, mosiEpochs: 9, meldDialogues: 64, meldEpochs: 4, inferIterations: 300, batchRounds: 7 },
   // The reference JavaScript backend is 15-25x slower: a smaller matMul, 8 dialogues, fewer iterations.
-  cpu: { matmulSize: 512, matmulRepeats: 3, mosiDialogues: data.train.slice(0, 8), mosiEpochs: 4, meldSteps: 2, inferIterations: 30, batchRounds: 2 },
+  cpu: { matmulSize: 512, matmulRepeats: 3, mosiDialogues: data.train.slice(0, 8), mosiEpochs: 4, meldDialogues: 8, meldEpochs: 2, inferIterations: 30, batchRounds: 2 },
 };
 
 const RATIO_DIALOGUES = 8;
@@ -281,8 +219,8 @@ for (const name of backends) {
   console.log(`[${name}] inference`);
   const latency = await inferLatency(model, inferDialogue, plan.inferIterations);
   const inferDialoguesPerSec = await inferThroughput(model, inferBatch, plan.batchRounds);
-  console.log(`[${name}] MELD-sized token model`);
-  const meld = await trainMeld(plan.meldSteps, 2);
+  console.log(`[${name}] MELD text model`);
+  const meld = await trainMeld(plan.meldDialogues, plan.meldEpochs);
   if (name === 'wasm') {
     wasmModelDir = await mkdtemp(join(tmpdir(), 'emoje-perf-'));
     await saveModel(model, wasmModelDir);
@@ -302,7 +240,7 @@ for (const name of backends) {
     numTensorsDriftSteps: mosi.numTensorsDriftSteps,
     peakRssMiB: peakRss / 2 ** 20,
     mosiRun: { dialogues: mosi.dialogues, utterances: mosi.utterances, batchSize: MOSI_PRESET.train.batchSize, timedEpochSeconds: mosi.epochSeconds },
-    meldRun: { batchSize: MELD.batchSize, utterancesPerStep: meld.utterancesPerStep, timedStepSeconds: meld.stepSeconds },
+    meldRun: { dialogues: plan.meldDialogues, utterances: meld.utterances, batchSize: meld.batchSize, timedEpochSeconds: meld.epochSeconds },
     seconds: (now() - t0) / 1000,
   };
   console.log(`[${name}]`, JSON.stringify(results[name]));
@@ -392,7 +330,7 @@ const report = {
   },
   notes: {
     mosi: `createModel(MOSI_PRESET.model), text/audio/visual 100/73/100 on the bundled CMU-MOSI training split, train() with MOSI_PRESET.train (batch ${MOSI_PRESET.train.batchSize}, modality dropout), no dev evaluation; median of the timed epochs after one warm-up epoch.`,
-    meld: 'MELD-sized token-text pipeline from the blocks: TokenTextEncoder (vocabulary 6000, embedding 100, 1 attention layer, width 100) -> DialogueContext (width 100) -> linear head (7 classes), synthetic dialogues of 10-33 utterances x 30 token slots (8-29 real), batch 4, tf.train.adam via optimizer.minimize; median step time after 2 warm-up steps.',
+    meld: 'The MELD text model of bench:meld (createModelForDataset with TEXT_PRESET: vocabulary from the training texts, frozen GloVe 100-d table, token convolution with max pooling, speaker-aware context, 7 classes, batch 8 dialogues) trained with train() on the first 64 real MELD training dialogues (8 on cpu); median epoch time after a warm-up epoch.',
     flops: 'analytical, matrix products only, forward + backward = 3x forward, padding excluded (benchmarks/flops.ts)',
     inference: 'inferP50Ms / inferP95Ms: model.predict on one 10-utterance dialogue with all 3 modalities; inferDialoguesPerSec: model.predictBatch of 32 such dialogues',
   },
@@ -432,7 +370,7 @@ function renderPerfMarkdown(r: typeof report): string {
     row('MOSI model: GFLOP per training utterance (analytical)', (n) => get(n).modelGflopsPerUtterance.toFixed(5)),
     row('MOSI model: achieved training GFLOP/s', (n) => f(get(n).achievedTrainGflops, 2)),
     row('MOSI model: training efficiency (achieved / matMul peak)', (n) => f(get(n).trainEfficiency, 3)),
-    row('MELD-sized token model: training utterances/s', (n) => f(get(n).trainUtterancesPerSec.meld, 0)),
+    row('MELD text model: training utterances/s', (n) => f(get(n).trainUtterancesPerSec.meld, 0)),
     row('inference p50 / p95, one 10-utterance dialogue (ms)', (n) => `${f(get(n).inferP50Ms, 2)} / ${f(get(n).inferP95Ms, 2)}`),
     row('batched inference (predictBatch of 32), dialogues/s', (n) => f(get(n).inferDialoguesPerSec, 0)),
     row('tensor count drift over training steps', (n) => `${get(n).numTensorsDrift} over ${get(n).numTensorsDriftSteps} steps`),
