@@ -149,6 +149,17 @@ describe.each(TEST_BACKENDS)('TokenTextEncoder on %s', (backend) => {
   });
 });
 
+describe('TokenTextEncoder without the device-side id check', () => {
+  it('skips the read-back only when asked: validateIds false takes in-range ids as they are', async () => {
+    await useBackend('cpu');
+    const checked = tokenTextEncoder({ units: 4, vocabularySize: 5, embeddingDim: 3, numHeads: 2, seed: 1 });
+    const unchecked = tokenTextEncoder({ units: 4, vocabularySize: 5, embeddingDim: 3, numHeads: 2, seed: 1, validateIds: false });
+    const ids = tf.tensor3d([[[1, 2, 0]]], undefined, 'int32');
+    expectClose((unchecked.apply(ids) as tf.Tensor[])[1], (checked.apply(ids) as tf.Tensor[])[1], 0);
+    expect(() => checked.apply(tf.tensor3d([[[1, 7, 0]]], undefined, 'int32'))).toThrowError(/^tokenIds:/);
+  });
+});
+
 describe('TokenTextEncoder arguments', () => {
   it('rejects bad args with an EmojeInputError naming the argument', () => {
     const base = { units: 4, vocabularySize: 10, embeddingDim: 3 };
@@ -160,6 +171,7 @@ describe('TokenTextEncoder arguments', () => {
       [{ ...base, trainableEmbeddings: 'yes' }, 'trainableEmbeddings'],
       [{ ...base, units: 6 }, 'numHeads'],
       [{ ...base, kind: 'gru' }, 'kind'],
+      [{ ...base, validateIds: 1 }, 'validateIds'],
     ];
     for (const [args, field] of cases) {
       expect(() => tokenTextEncoder(args as never)).toThrowError(new RegExp(`^${field}:`));
@@ -170,6 +182,7 @@ describe('TokenTextEncoder arguments', () => {
     expect(tokenTextEncoder({ units: 8, vocabularySize: 10, embeddingDim: 3 }).getConfig()).toMatchObject({
       padId: 0,
       trainableEmbeddings: true,
+      validateIds: true,
       kind: 'attention',
       numLayers: 1,
       numHeads: 4,

@@ -16,6 +16,12 @@ export interface TokenTextEncoderArgs extends TemporalEncoderArgs, LayerArgs {
   padId?: number;
   /** Whether training updates the embedding table (false: frozen pretrained vectors). Defaults to true. */
   trainableEmbeddings?: boolean;
+  /**
+   * Check on every call that the ids lie in `[0, vocabularySize)` (one small read-back from the backend). Turn it off
+   * only when the ids are already checked on the host, as the model package does: the read-back is a synchronous GPU
+   * download, which WebGPU in some headless browsers cannot do. Defaults to true.
+   */
+  validateIds?: boolean;
 }
 
 /**
@@ -42,6 +48,7 @@ export class TokenTextEncoder extends SequenceEncoderBase {
   readonly embeddingDim: number;
   readonly padId: number;
   readonly trainableEmbeddings: boolean;
+  readonly validateIds: boolean;
   private embeddings: LayerVariable | null = null;
   private pendingEmbeddings: tf.Tensor2D | null = null;
 
@@ -54,6 +61,9 @@ export class TokenTextEncoder extends SequenceEncoderBase {
     assertInteger('padId', padId, 0, args.vocabularySize - 1);
     const trainableEmbeddings = args.trainableEmbeddings ?? true;
     assertBoolean('trainableEmbeddings', trainableEmbeddings);
+    const validateIds = args.validateIds ?? true;
+    assertBoolean('validateIds', validateIds);
+    this.validateIds = validateIds;
     this.vocabularySize = args.vocabularySize;
     this.embeddingDim = args.embeddingDim;
     this.padId = padId;
@@ -146,7 +156,7 @@ export class TokenTextEncoder extends SequenceEncoderBase {
         throw new EmojeInputError('tokenIds', 'shape [B, U, S]', `shape ${formatShape(ids.shape)}`);
       }
       this.checkLength('tokenIds', ids.shape[2]);
-      assertIdsInRange('tokenIds', ids, this.vocabularySize);
+      if (this.validateIds) assertIdsInRange('tokenIds', ids, this.vocabularySize);
       const table = (this.embeddings as LayerVariable).read();
       const frameMask = tf.cast(tf.notEqual(tf.cast(ids, 'int32'), this.padId), 'float32');
       const embedded = embeddingLookup(table, ids);
@@ -162,6 +172,7 @@ export class TokenTextEncoder extends SequenceEncoderBase {
       embeddingDim: this.embeddingDim,
       padId: this.padId,
       trainableEmbeddings: this.trainableEmbeddings,
+      validateIds: this.validateIds,
     };
   }
 

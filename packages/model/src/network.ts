@@ -48,6 +48,8 @@ function createEncoder(mod: ResolvedModalityConfig, units: number, dropout: numb
     vocabularySize: mod.vocabulary.length,
     embeddingDim: mod.embeddingDim,
     trainableEmbeddings: mod.trainableEmbeddings,
+    // collate checks token ids on the host (validateDialogue), so no read-back from the device per call.
+    validateIds: false,
     kind: mod.temporal,
     kernelSize: mod.kernelSize,
     numHeads,
