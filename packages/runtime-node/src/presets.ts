@@ -58,7 +58,7 @@ export const TEXT_PRESET: Preset = {
     focalGamma: 1,
     lossWeights: { ace: 0, joint: 0.1, reconstruction: 0.1, auxiliary: 0.1 },
   },
-  tokens: { maxTokens: 48, crossAttention: 'pooled', trainableEmbeddings: false, temporal: 'convolution', kernelSize: 3 },
+  tokens: { maxTokens: 48, crossAttention: 'pooled', pooling: 'max', trainableEmbeddings: true, temporal: 'convolution', kernelSize: 3 },
   classWeightPower: 0.5,
   train: {
     epochs: 8,

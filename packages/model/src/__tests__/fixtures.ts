@@ -1,3 +1,4 @@
+import * as tf from '@tensorflow/tfjs-core';
 import { SeededRandom } from '@emoje/core';
 import type { DialogueInput, ModelConfig } from '../index';
 
@@ -37,4 +38,16 @@ export function syntheticDialogues(count: number, seed = 1, length = 5): Dialogu
       return { speaker: j % 2 ? 'B' : 'A', label, features };
     }),
   }));
+}
+
+/** A tf.io handler that keeps saved artifacts in memory (save, then load them back). */
+export function memoryHandler() {
+  let saved: tf.io.ModelArtifacts | null = null;
+  return {
+    save: async (artifacts: tf.io.ModelArtifacts) => {
+      saved = artifacts;
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' as const } };
+    },
+    load: async () => saved!,
+  };
 }

@@ -3,18 +3,8 @@ import { EmojeInputError } from '@emoje/core';
 import { expectClose, leakedTensors, useBackend } from '@emoje/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { allScenarios, collate, createModel, disposeBatch, loadModel, type EmojeModel } from '../index';
-import { MODALITIES, TINY_CONFIG, syntheticDialogues } from './fixtures';
+import { MODALITIES, TINY_CONFIG, memoryHandler, syntheticDialogues } from './fixtures';
 
-function memoryHandler() {
-  let saved: tf.io.ModelArtifacts | null = null;
-  return {
-    save: async (artifacts: tf.io.ModelArtifacts) => {
-      saved = artifacts;
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' as const } };
-    },
-    load: async () => saved!,
-  };
-}
 
 describe('assembled model (wasm)', () => {
   let model: EmojeModel;

@@ -3,6 +3,7 @@ import { EmojeInputError } from '@emoje/core';
 import { Vocabulary } from '@emoje/encoders';
 import { leakedTensors, useBackend } from '@emoje/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { memoryHandler } from './fixtures';
 import { collate, createModel, disposeBatch, loadModel, train, type DialogueInput, type EmojeModel, type ModelConfig } from '../index';
 
 const TEXTS = [
@@ -41,16 +42,6 @@ function dialogues(): DialogueInput[] {
   }));
 }
 
-function memoryHandler() {
-  let saved: tf.io.ModelArtifacts | null = null;
-  return {
-    save: async (artifacts: tf.io.ModelArtifacts) => {
-      saved = artifacts;
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' as const } };
-    },
-    load: async () => saved!,
-  };
-}
 
 describe('text modality read through a vocabulary (wasm)', () => {
   let model: EmojeModel;
