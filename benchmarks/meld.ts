@@ -6,7 +6,14 @@
  *
  *   npm run bench:meld                          # 3 seeds x (full, no-context)
  *   npm run bench:meld -- --seeds 1 --variants full --no-markdown --out /tmp/m.json
+ *
+ * On a machine with spare cores the variants can run as separate processes and be merged afterwards:
+ *
+ *   npm run bench:meld -- --variants full --no-markdown --out /tmp/full.json &
+ *   npm run bench:meld -- --variants no-context --no-markdown --out /tmp/no-context.json
+ *   npm run bench:meld -- --merge /tmp/full.json,/tmp/no-context.json
  */
+import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { loadMeld } from '@emoje/datasets/node';
 import { evaluate, meanStd, train, type ClassificationMetrics, type ModelConfig } from '@emoje/model';
@@ -27,6 +34,7 @@ const { values } = parseArgs({
     tokens: { type: 'string' },
     train: { type: 'string' },
     'class-weight-power': { type: 'string' },
+    merge: { type: 'string' },
   },
 });
 const seeds = values.seeds.split(',').map(Number);
@@ -41,66 +49,93 @@ const preset: Preset = {
 };
 const epochs = Number(values.epochs ?? preset.train.epochs);
 
-const backend = await initBackend();
-console.log(`backend: ${backend.backend} (${backend.reason})`);
-const dataset = await loadMeld();
-const started = Date.now();
-const runs: Record<string, { metrics: ClassificationMetrics[]; dev: number[]; epochs: number[]; bestEpochs: number[]; seconds: number[] }> = {};
-let coverage: unknown = null;
-for (const variant of variants) {
-  const r = (runs[variant] = { metrics: [] as ClassificationMetrics[], dev: [] as number[], epochs: [] as number[], bestEpochs: [] as number[], seconds: [] as number[] });
-  for (const seed of seeds) {
-    const created = await createModelForDataset(dataset, { preset, seed, blocks: { dialogueContext: variant !== 'no-context' } });
-    coverage = created.coverage;
-    const model = created.model;
-    const progress = createTrainingProgress(`${variant} seed ${seed}`, epochs);
-    const t0 = Date.now();
-    const result = await train(model, { train: dataset.train, dev: dataset.dev }, { ...presetTrainOptions(preset, epochs), seed, onStep: progress.onStep, onEpochEnd: progress.onEpochEnd });
-    progress.stop();
-    const seconds = (Date.now() - t0) / 1000;
-    const m = evaluate(model.network, dataset.test);
-    r.metrics.push(m);
-    r.dev.push(result.bestDevWeightedF1);
-    r.epochs.push(result.epochs);
-    r.bestEpochs.push(result.bestEpoch);
-    r.seconds.push(seconds);
-    console.log(`${variant} seed ${seed}: test wF1 ${m.weightedF1.toFixed(4)} acc ${m.accuracy.toFixed(4)} (best dev epoch ${result.bestEpoch} of ${result.epochs}, ${(seconds / 60).toFixed(1)} min) per class ${Object.entries(m.perClassF1).map(([k, v]) => `${k} ${v.toFixed(3)}`).join(', ')}`);
-    model.dispose();
+/** Trains and scores every variant and seed in this process. */
+async function runBenchmark(): Promise<MeldReport> {
+  const backend = await initBackend();
+  console.log(`backend: ${backend.backend} (${backend.reason})`);
+  const dataset = await loadMeld();
+  const started = Date.now();
+  const runs: Record<string, { metrics: ClassificationMetrics[]; dev: number[]; epochs: number[]; bestEpochs: number[]; seconds: number[] }> = {};
+  let coverage: unknown = null;
+  for (const variant of variants) {
+    const r = (runs[variant] = { metrics: [] as ClassificationMetrics[], dev: [] as number[], epochs: [] as number[], bestEpochs: [] as number[], seconds: [] as number[] });
+    for (const seed of seeds) {
+      const created = await createModelForDataset(dataset, { preset, seed, blocks: { dialogueContext: variant !== 'no-context' } });
+      coverage = created.coverage;
+      const model = created.model;
+      const progress = createTrainingProgress(`${variant} seed ${seed}`, epochs);
+      const t0 = Date.now();
+      const result = await train(model, { train: dataset.train, dev: dataset.dev }, { ...presetTrainOptions(preset, epochs), seed, onStep: progress.onStep, onEpochEnd: progress.onEpochEnd });
+      progress.stop();
+      const seconds = (Date.now() - t0) / 1000;
+      const m = evaluate(model.network, dataset.test);
+      r.metrics.push(m);
+      r.dev.push(result.bestDevWeightedF1);
+      r.epochs.push(result.epochs);
+      r.bestEpochs.push(result.bestEpoch);
+      r.seconds.push(seconds);
+      console.log(`${variant} seed ${seed}: test wF1 ${m.weightedF1.toFixed(4)} acc ${m.accuracy.toFixed(4)} (best dev epoch ${result.bestEpoch} of ${result.epochs}, ${(seconds / 60).toFixed(1)} min) per class ${Object.entries(m.perClassF1).map(([k, v]) => `${k} ${v.toFixed(3)}`).join(', ')}`);
+      model.dispose();
+    }
   }
+
+  const summarise = (r: (typeof runs)[string]) => {
+    const ms = r.metrics;
+    const wf1 = meanStd(ms.map((m) => m.weightedF1));
+    const acc = meanStd(ms.map((m) => m.accuracy));
+    const mf1 = meanStd(ms.map((m) => m.macroF1));
+    const perClassF1 = Object.fromEntries(dataset.classes.map((c) => [c, meanStd(ms.map((m) => m.perClassF1[c])).mean]));
+    return {
+      weightedF1: wf1.mean,
+      accuracy: acc.mean,
+      macroF1: mf1.mean,
+      std: { weightedF1: wf1.std, accuracy: acc.std, macroF1: mf1.std },
+      perClassF1,
+      perSeed: ms.map((m, i) => ({ seed: seeds[i], weightedF1: m.weightedF1, accuracy: m.accuracy, devWeightedF1: r.dev[i] })),
+      confusion: ms.map((m) => m.confusion),
+      epochs: r.epochs,
+      bestEpochs: r.bestEpochs,
+      trainMinutes: r.seconds.map((s) => s / 60),
+    };
+  };
+  return {
+    dataset: 'meld',
+    modalities: ['text'],
+    seeds,
+    backend: backend.backend,
+    classes: dataset.classes,
+    split: Object.fromEntries((['train', 'dev', 'test'] as const).map((s) => [s, { dialogues: dataset[s].length, utterances: dataset[s].reduce((n, d) => n + d.utterances.length, 0) }])),
+    wordVectors: { source: 'GloVe 6B 100d (bundled, float16)', coverage },
+    preset: { model: preset.model, tokens: preset.tokens, classWeightPower: preset.classWeightPower, train: { ...preset.train, epochs } },
+    minutes: (Date.now() - started) / 60000,
+    generatedAt: new Date().toISOString(),
+    variants: Object.fromEntries(Object.entries(runs).map(([v, r]) => [v, summarise(r)])),
+  };
 }
 
-const summarise = (r: (typeof runs)[string]) => {
-  const ms = r.metrics;
-  const wf1 = meanStd(ms.map((m) => m.weightedF1));
-  const acc = meanStd(ms.map((m) => m.accuracy));
-  const mf1 = meanStd(ms.map((m) => m.macroF1));
-  const perClassF1 = Object.fromEntries(dataset.classes.map((c) => [c, meanStd(ms.map((m) => m.perClassF1[c])).mean]));
+/**
+ * Joins reports of the same seeds and preset, each with other variants, into one (`--merge a.json,b.json`). The
+ * minutes are the longest run's, since the processes ran side by side.
+ */
+async function mergeReports(files: string[]): Promise<MeldReport> {
+  const reports = await Promise.all(files.map(async (f) => JSON.parse(await readFile(f, 'utf8')) as MeldReport));
+  const [first] = reports;
+  for (const [i, r] of reports.entries()) {
+    if (r.dataset !== 'meld') throw new Error(`--merge: ${files[i]} is not a MELD report (dataset '${r.dataset}')`);
+    if (JSON.stringify(r.seeds) !== JSON.stringify(first.seeds)) throw new Error(`--merge: ${files[i]} has seeds ${r.seeds.join(',')}, ${files[0]} has ${first.seeds.join(',')}`);
+    if (JSON.stringify(r.preset) !== JSON.stringify(first.preset)) throw new Error(`--merge: ${files[i]} was run with another preset than ${files[0]}`);
+    for (const v of Object.keys(r.variants)) if (reports.slice(0, i).some((o) => v in o.variants)) throw new Error(`--merge: variant '${v}' is in more than one file`);
+  }
   return {
-    weightedF1: wf1.mean,
-    accuracy: acc.mean,
-    macroF1: mf1.mean,
-    std: { weightedF1: wf1.std, accuracy: acc.std, macroF1: mf1.std },
-    perClassF1,
-    perSeed: ms.map((m, i) => ({ seed: seeds[i], weightedF1: m.weightedF1, accuracy: m.accuracy, devWeightedF1: r.dev[i] })),
-    confusion: ms.map((m) => m.confusion),
-    epochs: r.epochs,
-    bestEpochs: r.bestEpochs,
-    trainMinutes: r.seconds.map((s) => s / 60),
+    ...first,
+    minutes: Math.max(...reports.map((r) => r.minutes)),
+    processes: reports.length,
+    generatedAt: new Date().toISOString(),
+    variants: Object.assign({}, ...reports.map((r) => r.variants)),
   };
-};
-const report: MeldReport = {
-  dataset: 'meld',
-  modalities: ['text'],
-  seeds,
-  backend: backend.backend,
-  classes: dataset.classes,
-  split: Object.fromEntries((['train', 'dev', 'test'] as const).map((s) => [s, { dialogues: dataset[s].length, utterances: dataset[s].reduce((n, d) => n + d.utterances.length, 0) }])),
-  wordVectors: { source: 'GloVe 6B 100d (bundled, float16)', coverage },
-  preset: { model: preset.model, tokens: preset.tokens, classWeightPower: preset.classWeightPower, train: { ...preset.train, epochs } },
-  minutes: (Date.now() - started) / 60000,
-  generatedAt: new Date().toISOString(),
-  variants: Object.fromEntries(Object.entries(runs).map(([v, r]) => [v, summarise(r)])),
-};
+}
+
+const report = values.merge ? await mergeReports(values.merge.split(',')) : await runBenchmark();
 await writeFileAtomic(values.out, JSON.stringify(report, null, 2) + '\n');
 const markdown = renderMeldMarkdown(report);
 console.log('\n' + markdown);

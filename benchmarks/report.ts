@@ -95,8 +95,15 @@ export interface MeldReport {
   classes: string[];
   split: Record<string, { dialogues: number; utterances: number }>;
   wordVectors: { source: string; coverage: unknown };
-  preset: unknown;
+  preset: {
+    model: unknown;
+    tokens?: { trainableEmbeddings?: boolean; pooling?: string; temporal?: string; kernelSize?: number };
+    classWeightPower?: number;
+    train: unknown;
+  };
+  /** Wall-clock minutes; with `processes` > 1 the variants ran in that many processes at once (`--merge`). */
   minutes: number;
+  processes?: number;
   generatedAt: string;
   variants: Record<string, MeldSummary>;
 }
@@ -106,11 +113,16 @@ export function renderMeldMarkdown(report: MeldReport): string {
   const f = (x: number) => (100 * x).toFixed(1);
   const variants = Object.entries(report.variants);
   const lines: string[] = [];
+  const tokens = report.preset.tokens ?? {};
+  const power = report.preset.classWeightPower ?? 0;
+  const weighting = power === 0 ? 'no class weights' : power === 0.5 ? 'square-root inverse-frequency class weights' : power === 1 ? 'inverse-frequency class weights' : `inverse-frequency class weights to the power ${power}`;
+  const parallel = (report.processes ?? 1) > 1 ? ` as ${report.processes} processes at once` : '';
   lines.push(
-    `MELD test split (${report.split.test.utterances} utterances, 7 emotions), text only: GloVe 6B **100**-d vectors (frozen) → ` +
-      `token convolution → speaker-aware dialogue context; focal loss with square-root inverse-frequency class weights; early ` +
+    `MELD test split (${report.split.test.utterances} utterances, 7 emotions), text only: GloVe 6B **100**-d vectors ` +
+      `(${tokens.trainableEmbeddings ? 'fine-tuned' : 'frozen'}) → token ${tokens.temporal ?? 'convolution'}${tokens.kernelSize ? ` (width ${tokens.kernelSize})` : ''}, ` +
+      `${tokens.pooling ?? 'mean'} pooling → speaker-aware dialogue context; focal loss with ${weighting}; early ` +
       `stopping on MELD's dev split. Mean ± std over seeds ${report.seeds.join(', ')}; backend ${report.backend}; the whole run took ` +
-      `${report.minutes.toFixed(1)} min on this 2-core machine.`,
+      `${report.minutes.toFixed(1)} min${parallel} on this 2-core machine.`,
   );
   lines.push('');
   lines.push('| model | weighted F1 | accuracy | macro F1 | train min / seed |');

@@ -59,7 +59,7 @@ export const TEXT_PRESET: Preset = {
     lossWeights: { ace: 0, joint: 0.1, reconstruction: 0.1, auxiliary: 0.1 },
   },
   tokens: { maxTokens: 48, crossAttention: 'pooled', pooling: 'max', trainableEmbeddings: true, temporal: 'convolution', kernelSize: 3 },
-  classWeightPower: 0.5,
+  classWeightPower: 0.75,
   train: {
     epochs: 8,
     averageLastEpochs: 0,
