@@ -330,7 +330,7 @@ const report = {
   },
   notes: {
     mosi: `createModel(MOSI_PRESET.model), text/audio/visual 100/73/100 on the bundled CMU-MOSI training split, train() with MOSI_PRESET.train (batch ${MOSI_PRESET.train.batchSize}, modality dropout), no dev evaluation; median of the timed epochs after one warm-up epoch.`,
-    meld: 'The MELD text model of bench:meld (createModelForDataset with TEXT_PRESET: vocabulary from the training texts, frozen GloVe 100-d table, token convolution with max pooling, speaker-aware context, 7 classes, batch 8 dialogues) trained with train() on the first 64 real MELD training dialogues (8 on cpu); median epoch time after a warm-up epoch.',
+    meld: 'The MELD text model of bench:meld (createModelForDataset with TEXT_PRESET: vocabulary from the training texts, GloVe 100-d table fine-tuned, token convolution with max pooling, speaker-aware context, 7 classes, batch 8 dialogues) trained with train() on the first 64 real MELD training dialogues (8 on cpu); median epoch time after a warm-up epoch.',
     flops: 'analytical, matrix products only, forward + backward = 3x forward, padding excluded (benchmarks/flops.ts)',
     inference: 'inferP50Ms / inferP95Ms: model.predict on one 10-utterance dialogue with all 3 modalities; inferDialoguesPerSec: model.predictBatch of 32 such dialogues',
   },
