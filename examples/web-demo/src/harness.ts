@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { AudioFeatureExtractor } from '@emoje/encoders';
 import { loadModelFromIndexedDB, loadModelFromUrl, removeModelFromIndexedDB, saveModelToIndexedDB, type BackendSelection, type DialogueInput, type EmojeModel, type UtterancePrediction } from '@emoje/runtime-web';
 import { requestedBackend, startBackend } from './runtime';
 
@@ -28,6 +29,11 @@ export interface Harness {
   indexedDbRoundTrip(key: string, dialogue: JsonDialogue): Promise<{ predictions: UtterancePrediction[]; removed: boolean }>;
   /** Live tensors (leak check). */
   numTensors(): number;
+  /**
+   * The page's audio features of `samples` at `sampleRate`, pushed into the streaming `AudioFeatureExtractor` in
+   * blocks of `chunk` samples, as the microphone does: the utterance vector, the per-frame MFCCs and pitch.
+   */
+  audioFeatures(samples: number[], sampleRate: number, chunk: number): { utteranceVector: number[]; mfcc: number[][]; pitch: number[] };
 }
 
 let model: EmojeModel | null = null;
@@ -70,5 +76,12 @@ const harness: Harness = {
     }
   },
   numTensors: () => tf.memory().numTensors,
+  audioFeatures(samples, sampleRate, chunk) {
+    const extractor = new AudioFeatureExtractor(sampleRate);
+    const all = Float32Array.from(samples);
+    for (let i = 0; i < all.length; i += chunk) extractor.push(all.subarray(i, i + chunk));
+    const f = extractor.flush();
+    return { utteranceVector: Array.from(f.utteranceVector), mfcc: f.mfcc.map((m) => Array.from(m)), pitch: Array.from(f.pitch) };
+  },
 };
 (window as unknown as { emojeHarness: Harness }).emojeHarness = harness;

@@ -6,6 +6,7 @@ import { launchChromium, hasChromium, type Browser } from '../e2e/browser';
 import { DEMO_ROOT, buildDemo } from '../e2e/build';
 import { PRETRAINED_ASSETS, maxDifference, mosiDialogue, nodePredictions } from '../e2e/reference';
 import { serveStatic, type StaticServer } from '../e2e/server';
+import { extractAudioFeatures } from '@emoje/encoders';
 import { buildDialogue, type UtteranceRow } from '../src/dialogue';
 import type { Harness, JsonDialogue } from '../src/harness';
 import type { DemoState } from '../src/main';
@@ -83,6 +84,32 @@ describe.skipIf(!available)('web demo in headless Chromium, production build', (
       }
     });
   }
+
+  it('audio features: the browser, streaming 128-sample blocks at 44.1 kHz, gives the numbers Node gives in one call', async () => {
+    // a deterministic voiced-like signal: gliding harmonics with a pause and a little pseudo-noise, 1.2 s at 44.1 kHz
+    const rate = 44100;
+    const samples = Array.from({ length: Math.round(1.2 * rate) }, (_, i) => {
+      const t = i / rate;
+      const f0 = 150 + 60 * t;
+      const voiced = t < 0.5 || t > 0.7 ? 1 : 0;
+      const noise = ((Math.imul(i + 1, 2654435761) >>> 0) / 2 ** 32 - 0.5) * 0.01;
+      return voiced * 0.3 * (Math.sin(2 * Math.PI * f0 * t) + 0.5 * Math.sin(4 * Math.PI * f0 * t)) + noise;
+    });
+    const page = await harnessPage('wasm');
+    try {
+      const browserFeatures = await page.evaluate(([s, r]) => (window as unknown as { emojeHarness: Harness }).emojeHarness.audioFeatures(s, r, 128), [samples, rate] as const);
+      const node = extractAudioFeatures(Float32Array.from(samples), rate);
+      expect(browserFeatures.mfcc.length).toBe(node.mfcc.length);
+      expect(browserFeatures.mfcc.length).toBeGreaterThan(100);
+      const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => Math.max(...Array.from(a, (x, i) => Math.abs(x - b[i]) / Math.max(1, Math.abs(b[i]))));
+      expect(maxDiff(browserFeatures.utteranceVector, node.utteranceVector)).toBeLessThan(1e-5);
+      expect(Math.max(...browserFeatures.mfcc.map((m, i) => maxDiff(m, node.mfcc[i])))).toBeLessThan(1e-5);
+      expect(maxDiff(browserFeatures.pitch, node.pitch)).toBeLessThan(1e-5);
+      expect(node.prosody.voicedFraction).toBeGreaterThan(0.5);
+    } finally {
+      await page.close();
+    }
+  });
 
   it('wasm: a model saved to IndexedDB loads back and predicts the same, and nothing leaks', async () => {
     const page = await harnessPage('wasm');
