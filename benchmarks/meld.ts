@@ -48,6 +48,9 @@ const preset: Preset = {
   train: { ...TEXT_PRESET.train, ...(values.train ? JSON.parse(values.train) : {}) },
 };
 const epochs = Number(values.epochs ?? preset.train.epochs);
+for (const s of seeds) if (!Number.isInteger(s)) throw new Error(`--seeds: expected integers separated by commas, got '${values.seeds}'`);
+if (!Number.isInteger(epochs) || epochs < 1) throw new Error(`--epochs: expected a positive integer, got '${values.epochs}'`);
+if (!(Number.isFinite(preset.classWeightPower) && preset.classWeightPower! >= 0)) throw new Error(`--class-weight-power: expected a number >= 0, got '${values['class-weight-power']}'`);
 
 /** Trains and scores every variant and seed in this process. */
 async function runBenchmark(): Promise<MeldReport> {

@@ -261,11 +261,13 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       out: { type: 'string', default: new URL('../public/models/demo', import.meta.url).pathname },
     },
   });
+  const dialogues = Number(values.dialogues);
+  if (!Number.isInteger(dialogues) || dialogues < 6) throw new Error(`--dialogues: expected an integer of at least 6 (training dialogues; a sixth as many each for dev and test), got '${values.dialogues}'`);
   const temp = values.data ? null : await mkdtemp(join(tmpdir(), 'emoje-web-demo-'));
   const data = resolve(values.data ?? join(temp!, 'web-demo-synthetic.jsonl'));
   const out = resolve(values.out);
   try {
-    await writeFile(data, demoJsonl(Number(values.dialogues)));
+    await writeFile(data, demoJsonl(dialogues));
     console.log(`wrote ${data}`);
     const argv = ['--backend', 'wasm', 'train', '--dataset', data, '--out', out, '--epochs', values.epochs, '--seed', '7'];
     console.log(`$ emoje ${argv.join(' ')}`);
