@@ -9,9 +9,11 @@
  * What the network computes per utterance slot (see packages/model/src/network.ts), with M modalities of
  * widths d_m, D = units, P = M(M-1)/2 pairs, H = contextUnits, E = embeddingDim, C = classes:
  * - vector encoders: `d_m -> D` per modality;
- * - ACN, per layer: for each ordered pair (i, j), i != j, a cross-attention of one query token on one key
- *   token: Q, K, V, O projections `D -> D` (4 x 2D^2), QK^T and AV (2D each over all heads); then a
- *   feed-forward `D -> 2D -> D` per modality (8D^2);
+ * - ACN, per layer: per modality, the cross-attention update from the other modalities. Every vector
+ *   modality is one token per utterance, and attention over a single key token reduces to its value path,
+ *   so the network computes (packages/fusion, the stacked path) the value and output projections `D -> D`
+ *   once per central modality on the mean of the other present modalities (2 x 2D^2), and no query, key,
+ *   QK^T or AV products; then a feed-forward `D -> 2D -> D` per modality (8D^2);
  * - joint embedding: per modality a projection head `D -> D -> E` and a decoder `E -> D -> D`, and the
  *   source-mean product `[M, M] x [M, E]`;
  * - QAF: the candidate score `D -> D` per modality, the query `D -> D`, the score vector `D -> 1` per modality;
@@ -43,10 +45,10 @@ export function forwardFlopsPerUtterance(c: FlopConfig, utterances: number): num
   const d = c.units;
   const pairs = (m * (m - 1)) / 2;
   let flops = c.modalityDims.reduce((n, dim) => n + linear(dim, d), 0);
-  // ACN
-  const crossAttention = 4 * linear(d, d) + 2 * d + 2 * d;
+  // ACN (one token per modality: the value path of each central modality, see above)
+  const crossAttention = m > 1 ? 2 * linear(d, d) : 0;
   const feedForward = linear(d, 2 * d) + linear(2 * d, d);
-  flops += c.acnLayers * (m * (m - 1) * crossAttention + m * feedForward);
+  flops += c.acnLayers * m * (crossAttention + feedForward);
   if (c.blocks.jointEmbedding) {
     flops += m * (linear(d, d) + linear(d, c.embeddingDim)); // projection heads
     flops += 2 * m * m * c.embeddingDim; // source means

@@ -17,6 +17,8 @@ export {
   dropout,
   createLinear,
   applyLinear,
+  applyStreamLinear,
+  applyStreamLayerNorm,
   createLayerNorm,
   applyLayerNorm,
   createFeedForward,

@@ -177,6 +177,67 @@ describe.each(TEST_BACKENDS)('AdaptiveCrossAttention on %s', (backend) => {
     expectGradientsMatch({ analytic, numeric }, { atol: 5e-3, rtol: 5e-2 });
   });
 
+  describe('with one token per modality (the stacked path)', () => {
+    /** The same utterances as one-frame sequences `[B,U,1,D]` with all-ones frame masks: the general path. */
+    const asFrames = (inputs: tf.Tensor[], m: number) => [
+      ...inputs.slice(0, m).map((h) => tf.expandDims(h, 2)),
+      inputs[m],
+      ...inputs.slice(0, m).map((h) => tf.ones([...h.shape.slice(0, 2), 1])),
+    ];
+    const weightsOf = (layer: AdaptiveCrossAttention) => layer.trainableWeights.map((w) => (w as unknown as { val: tf.Variable }).val);
+
+    it('gives the outputs and weight gradients of the general path on the same data as one-frame sequences', () => {
+      const data = acnBatch([null, null, null], { batch: 2, utterances: 3, width: D, lengths: [3, 2], seed: 11, missing: 0.4 });
+      const layer = adaptiveCrossAttention({ numModalities: 3, ...small });
+      const frames = asFrames(data.inputs, 3);
+      const stacked = layer.apply(data.inputs) as tf.Tensor;
+      expectClose(stacked, layer.apply(frames) as tf.Tensor, 1e-5);
+      expectFinite(stacked);
+
+      const probe = tf.randomNormal(stacked.shape, 0, 1, 'float32', 4);
+      const vars = weightsOf(layer);
+      const gradsOf = (inputs: tf.Tensor[]) =>
+        tf.variableGrads(() => tf.sum(tf.mul(layer.apply(inputs) as tf.Tensor, probe)) as tf.Scalar, vars).grads;
+      const fast = gradsOf(data.inputs);
+      const general = gradsOf(frames);
+      let compared = 0;
+      for (const v of vars) {
+        if (/_attention_(query|key)_/.test(v.name)) {
+          // The query and key of an attention over one key cannot change its output: no gradient on either path.
+          expect(fast[v.name]).toBeUndefined();
+          if (general[v.name]) expect(tf.max(tf.abs(general[v.name])).dataSync()[0]).toBeLessThan(1e-6);
+          continue;
+        }
+        expectClose(fast[v.name], general[v.name], 1e-4);
+        compared++;
+      }
+      // Per layer and modality: 2 norms (gain, offset) + value + output + 2 feed-forward maps (kernel, bias); final norms.
+      expect(compared).toBe(2 * 3 * (4 + 4 + 4) + 3 * 2);
+    });
+
+    it('has input gradients that match finite differences', () => {
+      const data = acnBatch([null, null, null], { batch: 1, utterances: 2, width: 4, seed: 9, missing: 0.3 });
+      const layer = adaptiveCrossAttention({ numModalities: 3, numLayers: 2, numHeads: 2, seed: 8 });
+      const probe = tf.randomNormal([1, 2, 3, 4], 0, 1, 'float32', 5);
+      const f = (x: tf.Tensor) => tf.sum(tf.mul(layer.apply([x, data.inputs[1], data.inputs[2], data.inputs[3]]) as tf.Tensor, probe)) as tf.Scalar;
+      expectGradientsMatch(numericGradient(f, data.inputs[0], { count: 8 }), { atol: 5e-3, rtol: 5e-2 });
+    });
+
+    it('leaks no tensors in a training call or a gradient step', async () => {
+      const data = acnBatch([null, null, null], { batch: 2, utterances: 2, width: D, seed: 3 });
+      const layer = adaptiveCrossAttention({ numModalities: 3, ...small });
+      layer.apply(data.inputs);
+      expect(await leakedTensors(() => layer.apply(data.inputs, { training: true }))).toBe(0);
+      const vars = weightsOf(layer);
+      expect(
+        await leakedTensors(() => {
+          const { value, grads } = tf.variableGrads(() => tf.sum(tf.square(layer.apply(data.inputs, { training: true }) as tf.Tensor)) as tf.Scalar, vars);
+          return [value, ...Object.values(grads)];
+        }),
+      ).toBe(0);
+    });
+  });
+
   it('leaks no tensors in a forward call or a gradient step', async () => {
     const data = acnBatch([3, null], { batch: 2, utterances: 2, width: D, seed: 3 });
     const layer = adaptiveCrossAttention({ numModalities: 2, ...small });

@@ -3,12 +3,15 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import {
   ACTIVATIONS,
   BLOCK_CLASS_PREFIX,
+  activate,
   EmojeInputError,
   InitializerSource,
   SeededRandom,
   applyAttention,
   applyFeedForward,
   applyLayerNorm,
+  applyStreamLayerNorm,
+  applyStreamLinear,
   assertInteger,
   assertNumberInRange,
   assertOneOf,
@@ -262,6 +265,10 @@ export class AdaptiveCrossAttention extends tfl.layers.Layer {
       const n = b * u;
       const d = layout.width;
       const availability = tf.cast(tf.greater(tf.reshape(list[m], [n, m]), 0), 'float32');
+      if (layout.ranks.every((r) => r === 3)) {
+        const descriptors = this.callSingleTokens(list.slice(0, m), availability, training, nextSeed);
+        return tf.reshape(tf.transpose(descriptors, [1, 0, 2]), [b, u, m, d]);
+      }
 
       // Per modality: token mask [N, S], presence [N] and the NaN-proof initial state [N, S, D].
       const tokenMasks: tf.Tensor[] = [];
@@ -315,6 +322,40 @@ export class AdaptiveCrossAttention extends tfl.layers.Layer {
       });
       return tf.reshape(tf.stack(descriptors, 1), [b, u, m, d]);
     });
+  }
+
+  /**
+   * The layers when every modality is one token per utterance (`[B,U,D]` inputs), on the streams
+   * stacked as `[M, N, D]`. Attention of a query over a single key gives that key all the weight,
+   * so `MHA_m(q, h_j, h_j) = O_m(V_m(h_j))` whatever the query, and since `O_m ∘ V_m` is affine the
+   * mean over present sources `j != m` equals `O_m(V_m(mean of those h_j))`. This computes exactly
+   * that: the same outputs and gradients as the general path (tested against it with `S = 1`
+   * frame sequences), without the query/key projections and softmax that cannot change the result.
+   * Returns the descriptors `[M, N, D]`, zero where a modality is missing.
+   */
+  private callSingleTokens(tokens: tf.Tensor[], availability: tf.Tensor, training: boolean, nextSeed: () => number | undefined): tf.Tensor {
+    const m = this.numModalities;
+    const [n, d] = [availability.shape[0] as number, tokens[0].shape[2] as number];
+    const rate = this.dropoutRate;
+    const mask = tf.reshape(tf.transpose(availability), [m, n, 1]);
+    let states = zeroMasked(tf.stack(tokens.map((h) => tf.reshape(h, [n, d]))), mask);
+    // Per stream: how many other modalities are present, and 1 where at least one is.
+    const sources = tf.sub(tf.sum(mask, 0, true), mask);
+    const hasSource = tf.cast(tf.greater(sources, 0), 'float32');
+    const inverseCount = tf.div(1, tf.maximum(sources, 1));
+    for (const w of this.layerWeights) {
+      if (m > 1) {
+        const gated = tf.mul(applyStreamLayerNorm(states, w.attentionNorm), mask);
+        const sourceMean = tf.mul(tf.sub(tf.sum(gated, 0, true), gated), inverseCount);
+        const values = applyStreamLinear(sourceMean, w.attention.map((a) => a.value));
+        const update = tf.mul(applyStreamLinear(values, w.attention.map((a) => a.output)), hasSource);
+        states = tf.add(states, dropout(update, rate, training, nextSeed()));
+      }
+      const inner = activate(applyStreamLinear(applyStreamLayerNorm(states, w.feedForwardNorm), w.feedForward.map((f) => f.inner)), this.activation);
+      const hidden = applyStreamLinear(dropout(inner, rate, training, nextSeed()), w.feedForward.map((f) => f.outer));
+      states = tf.add(states, dropout(hidden, rate, training, nextSeed()));
+    }
+    return tf.mul(applyStreamLayerNorm(states, this.finalNorm), mask);
   }
 
   override getConfig(): tf.serialization.ConfigDict {
