@@ -8,6 +8,12 @@ import {
   maskedMean,
   maskedSoftmax,
   matMul,
+  logSumExp,
+  applyLinear,
+  applyLayerNorm,
+  applyStreamLinear,
+  applyStreamLayerNorm,
+  MASKED_LOGIT,
   stopGradient,
   zeroMasked,
   positionalEncoding,
@@ -15,6 +21,50 @@ import {
 
 describe.each(TEST_BACKENDS)('core ops on %s', (backend) => {
   beforeAll(() => useBackend(backend));
+
+  it('logSumExp equals tf.logSumExp in values and gradients on every axis, and matches finite differences', () => {
+    const x = randomTensor([4, 5, 3], 7);
+    for (const axis of [0, 1, 2, -1]) {
+      for (const keepDims of [false, true]) {
+        expectClose(logSumExp(x, axis, keepDims), tf.logSumExp(x, axis, keepDims), 1e-5);
+        const probe = randomTensor(tf.logSumExp(x, axis, keepDims).shape, 3);
+        const ours = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(logSumExp(t, axis, keepDims), probe)))(x);
+        const stock = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.logSumExp(t, axis, keepDims), probe)))(x);
+        expectClose(ours, stock, 1e-5);
+      }
+    }
+    const probe = randomTensor([4, 3], 4);
+    expectGradientsMatch(numericGradient((t) => tf.sum(tf.mul(logSumExp(t, 1), probe)) as tf.Scalar, x, { count: 12 }));
+  });
+
+  it('logSumExp is stable for large and masked logits and leaks nothing', async () => {
+    const x = tf.tensor2d([[1e4, 1e4 - 1, MASKED_LOGIT], [MASKED_LOGIT, 3, MASKED_LOGIT]]);
+    const value = logSumExp(x, 1).dataSync();
+    expect(value[0]).toBeCloseTo(1e4 + Math.log(1 + Math.exp(-1)), 1);
+    expect(value[1]).toBeCloseTo(3, 5);
+    const g = tf.grad((t: tf.Tensor) => tf.sum(logSumExp(t, 1)))(x).dataSync();
+    expect(Array.from(g).every(Number.isFinite)).toBe(true);
+    expect(g[2]).toBe(0);
+    expect(g[4]).toBeCloseTo(1, 6);
+    expect(await leakedTensors(() => tf.grad((t: tf.Tensor) => tf.sum(logSumExp(t, 0)))(x))).toBe(0);
+  });
+
+  it('applyStreamLinear and applyStreamLayerNorm equal the per-stream ops', () => {
+    const variables: tf.Variable[] = [];
+    const weight = (shape: number[], seed: number) => {
+      const v = tf.variable(randomTensor(shape, seed));
+      variables.push(v);
+      return { read: () => v } as never;
+    };
+    const linears = [0, 1, 2].map((m) => ({ kernel: weight([4, 6], 10 + m), bias: weight([6], 20 + m) }));
+    const norms = [0, 1, 2].map((m) => ({ gamma: weight([4], 30 + m), beta: weight([4], 40 + m) }));
+    const x = randomTensor([3, 5, 4], 8);
+    const streams = tf.unstack(x);
+    expectClose(applyStreamLinear(x, linears), tf.stack(streams.map((s, m) => applyLinear(s, linears[m]))), 1e-5);
+    expectClose(applyStreamLayerNorm(x, norms), tf.stack(streams.map((s, m) => applyLayerNorm(s, norms[m]))), 1e-5);
+    expect(() => applyStreamLinear(randomTensor([2, 5, 4], 1), linears)).toThrow(/\[3, N, in\]/);
+    tf.dispose(variables);
+  });
 
   it('matMul equals tf.matMul for every transpose flag, values and gradients', () => {
     for (const [ta, tb] of [[false, false], [true, false], [false, true], [true, true]] as const) {

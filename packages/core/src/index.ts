@@ -9,7 +9,7 @@ export {
 } from './validate';
 export { SeededRandom } from './random';
 export { matMul } from './matmul';
-export { MASKED_LOGIT, zeroMasked, maskedMean, maskedSoftmax, finiteMask, stopGradient } from './masks';
+export { MASKED_LOGIT, zeroMasked, maskedMean, maskedSoftmax, finiteMask, stopGradient, logSumExp } from './masks';
 export { InitializerSource, type Initializer, type WeightFactory } from './weights';
 export {
   ACTIVATIONS,
@@ -25,6 +25,7 @@ export {
   applyFeedForward,
   createAttention,
   applyAttention,
+  attentionCore,
   positionalEncoding,
   type ActivationName,
   type LinearWeights,

@@ -60,3 +60,37 @@ export const stopGradient: (x: tf.Tensor) => tf.Tensor = tf.customGrad((...args:
   value: tf.clone(args[0] as tf.Tensor),
   gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy),
 })) as (x: tf.Tensor) => tf.Tensor;
+
+/** Per axis, `logsumexp` over that axis (dimension kept) with its analytic gradient. */
+const logSumExpByAxis = new Map<number, (x: tf.Tensor) => tf.Tensor>();
+function logSumExpKept(axis: number): (x: tf.Tensor) => tf.Tensor {
+  let fn = logSumExpByAxis.get(axis);
+  if (!fn) {
+    fn = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+      const [x, save] = args as [tf.Tensor, tf.GradSaveFunc];
+      const shift = tf.max(x, axis, true);
+      const value = tf.add(tf.log(tf.sum(tf.exp(tf.sub(x, shift)), axis, true)), shift);
+      save([x, value]);
+      return {
+        value,
+        // d logsumexp(x) / dx = softmax(x) = exp(x - logsumexp(x)).
+        gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.mul(dy, tf.exp(tf.sub(saved[0], saved[1]))),
+      };
+    }) as (x: tf.Tensor) => tf.Tensor;
+    logSumExpByAxis.set(axis, fn);
+  }
+  return fn;
+}
+
+/**
+ * `log(sum(exp(x)))` over `axis`, computed stably, with the analytic gradient `dy * softmax(x)`.
+ * The same values and gradients as `tf.logSumExp`, whose gradient also runs back through the
+ * max it shifts by: a broadcast equality mask over all of `x`, slow on wasm for `[n, n]` similarities.
+ */
+export function logSumExp(x: tf.Tensor, axis: number, keepDims = false): tf.Tensor {
+  return tf.tidy(() => {
+    const positive = axis < 0 ? x.rank + axis : axis;
+    const kept = logSumExpKept(positive)(x);
+    return keepDims ? kept : tf.squeeze(kept, [positive]);
+  });
+}

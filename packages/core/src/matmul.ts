@@ -26,6 +26,12 @@ const plainMatMul = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) 
   };
 });
 
+/** True while a gradient tape records (inside tf.grad / variableGrads); unknown engine state counts as recording. */
+function recordingGradients(): boolean {
+  const depth = (tf.engine().state as { gradientDepth?: number }).gradientDepth;
+  return depth === undefined || depth > 0;
+}
+
 /**
  * Matrix product of rank-2 or rank-3 tensors (rank 3: equal batch sizes), with an
  * explicit-transpose gradient that is fast on wasm. Same values and gradients as `tf.matMul`.
@@ -34,6 +40,8 @@ export function matMul(a: tf.Tensor, b: tf.Tensor, transposeA = false, transpose
   return tf.tidy(() => {
     const left = transposeA ? swapLastTwo(a) : a;
     const right = transposeB ? swapLastTwo(b) : b;
+    // With no gradient being recorded (inference) the custom-gradient wrapper only adds overhead.
+    if (!recordingGradients()) return tf.matMul(left as tf.Tensor2D, right as tf.Tensor2D);
     return plainMatMul(left, right) as tf.Tensor;
   });
 }

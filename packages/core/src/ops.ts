@@ -204,19 +204,27 @@ export function applyAttention(
   w: AttentionWeights,
 ): tf.Tensor {
   return tf.tidy(() => {
-    const [n, tq, d] = query.shape as number[];
-    const tk = keyValue.shape[1] as number;
-    const h = w.numHeads;
+    const projected = attentionCore(applyLinear(query, w.query), applyLinear(keyValue, w.key), applyLinear(keyValue, w.value), mask, w.numHeads);
+    return applyLinear(projected, w.output);
+  });
+}
+
+/**
+ * The scaled dot-product part of multi-head attention on projected queries `q [N, Tq, D]`, keys and
+ * values `k, v [N, Tk, D]`, with `mask` as in {@link applyAttention}. Returns the merged heads
+ * `[N, Tq, D]`, before the output projection.
+ */
+export function attentionCore(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, mask: tf.Tensor, numHeads: number): tf.Tensor {
+  return tf.tidy(() => {
+    const [n, tq, d] = q.shape as number[];
+    const tk = k.shape[1] as number;
+    const h = numHeads;
     const headDim = d / h;
-    const q = splitHeads(applyLinear(query, w.query), h);
-    const k = splitHeads(applyLinear(keyValue, w.key), h);
-    const v = splitHeads(applyLinear(keyValue, w.value), h);
-    const logits = tf.reshape(tf.mul(matMul(q, k, false, true), 1 / Math.sqrt(headDim)), [n, h, tq, tk]);
+    const logits = tf.reshape(tf.mul(matMul(splitHeads(q, h), splitHeads(k, h), false, true), 1 / Math.sqrt(headDim)), [n, h, tq, tk]);
     const fullMask = mask.rank === 2 ? tf.reshape(mask, [n, 1, 1, tk]) : tf.reshape(mask, [n, 1, tq, tk]);
     const probs = tf.reshape(maskedSoftmax(logits, fullMask), [n * h, tq, tk]);
-    const context = tf.reshape(matMul(probs, v), [n, h, tq, headDim]);
-    const merged = tf.reshape(tf.transpose(context, [0, 2, 1, 3]), [n, tq, d]);
-    return applyLinear(merged, w.output);
+    const context = tf.reshape(matMul(probs, splitHeads(v, h)), [n, h, tq, headDim]);
+    return tf.reshape(tf.transpose(context, [0, 2, 1, 3]), [n, tq, d]);
   });
 }
 

@@ -17,7 +17,7 @@ import {
   type WeightFactory,
 } from '@emoje/core';
 import type { LayerVariable } from '@tensorflow/tfjs-layers';
-import { applyEncoder, createEncoder, type EncoderWeights } from './encoder';
+import { applyEncoderStack, createEncoder, type EncoderWeights } from './encoder';
 import { cleanSpeakerIds, contextMasks, realUtterances, speakerOneHot } from './masks';
 import {
   resolveDialogueContextOptions,
@@ -164,9 +164,10 @@ export class DialogueContext extends tfl.layers.Layer {
 
       const masks = contextMasks(real, ids, o.causal);
       const run = { activation: o.activation, dropout: rate, training, random: this.random };
-      let combined = embedded;
-      if (weights.global) combined = tf.add(combined, applyEncoder(embedded, real, masks.global, weights.global, run));
-      if (weights.speaker) combined = tf.add(combined, applyEncoder(embedded, real, masks.speaker, weights.speaker, run));
+      const encoders = [weights.global, weights.speaker].filter((w): w is EncoderWeights => w != null);
+      const encoderMasks = [weights.global ? masks.global : null, weights.speaker ? masks.speaker : null].filter((m): m is tf.Tensor => m != null);
+      // Both branches run as one stack of streams (same values as one applyEncoder call each).
+      const combined = encoders.length === 0 ? embedded : tf.add(embedded, tf.sum(applyEncoderStack(embedded, real, encoderMasks, encoders, run), 0));
       return zeroMasked(applyLayerNorm(combined, weights.outputNorm), real);
     });
   }

@@ -1,8 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
+  activate,
   applyAttention,
   applyFeedForward,
   applyLayerNorm,
+  applyStreamLayerNorm,
+  applyStreamLinear,
+  attentionCore,
   createAttention,
   createFeedForward,
   createLayerNorm,
@@ -88,5 +92,50 @@ export function applyEncoder(
       stream = tf.mul(tf.add(stream, dropout(fed, rate, training, seed())), keep);
     }
     return tf.mul(applyLayerNorm(stream, w.finalNorm), keep);
+  });
+}
+
+/**
+ * Runs K encoders of the same depth and head count over the same `h [B, U, H]`, encoder `k` with
+ * `weights[k]` and self-attention restricted by `masks[k] [B, U, U]`: the same values as K calls of
+ * {@link applyEncoder}, computed as K stacked streams so that every element-wise op, normalisation
+ * and attention runs once for all of them (on the wasm backend the per-kernel cost dominates at
+ * these sizes). Dropout masks are drawn per stack, not per encoder. Returns `[K, B, U, H]`.
+ */
+export function applyEncoderStack(
+  h: tf.Tensor,
+  real: tf.Tensor,
+  masks: readonly tf.Tensor[],
+  weights: readonly EncoderWeights[],
+  options: EncoderRunOptions,
+): tf.Tensor {
+  const k = weights.length;
+  const depth = weights[0]?.layers.length;
+  if (k === 0 || masks.length !== k || weights.some((w) => w.layers.length !== depth || w.layers.some((l, i) => l.attention.numHeads !== weights[0].layers[i].attention.numHeads))) {
+    throw new Error(`applyEncoderStack: expected one mask per encoder and encoders of one depth and head count (${k} encoders, ${masks.length} masks)`);
+  }
+  return tf.tidy(() => {
+    const [b, u, d] = h.shape as number[];
+    const { activation, training, random } = options;
+    const rate = options.dropout;
+    const seed = () => (training && rate > 0 ? random.seed() : undefined);
+    const keep = tf.reshape(real, [1, b * u, 1]);
+    const mask = k === 1 ? masks[0] : tf.concat(masks as tf.Tensor[], 0);
+    let stream = tf.reshape(k === 1 ? h : tf.stack(new Array<tf.Tensor>(k).fill(h)), [k, b * u, d]);
+    for (let l = 0; l < depth; l++) {
+      const layer = weights.map((w) => w.layers[l]);
+      const normed = applyStreamLayerNorm(stream, layer.map((x) => x.attentionNorm));
+      const project = (pick: (a: AttentionWeights) => AttentionWeights['query']) =>
+        tf.reshape(applyStreamLinear(normed, layer.map((x) => pick(x.attention))), [k * b, u, d]);
+      const attended = attentionCore(project((a) => a.query), project((a) => a.key), project((a) => a.value), mask, layer[0].attention.numHeads);
+      const output = applyStreamLinear(tf.reshape(attended, [k, b * u, d]), layer.map((x) => x.attention.output));
+      stream = tf.add(stream, dropout(output, rate, training, seed()));
+      const normed2 = applyStreamLayerNorm(stream, layer.map((x) => x.feedForwardNorm));
+      const inner = activate(applyStreamLinear(normed2, layer.map((x) => x.feedForward.inner)), activation);
+      const fed = applyStreamLinear(dropout(inner, rate, training, seed()), layer.map((x) => x.feedForward.outer));
+      stream = tf.mul(tf.add(stream, dropout(fed, rate, training, seed())), keep);
+    }
+    const out = tf.mul(applyStreamLayerNorm(stream, weights.map((w) => w.finalNorm)), keep);
+    return tf.reshape(out, [k, b, u, d]);
   });
 }

@@ -8,5 +8,5 @@ export {
   type LayerArgs,
 } from './options';
 export { realUtterances, cleanSpeakerIds, speakerOneHot, causalMask, contextMasks } from './masks';
-export { createEncoder, applyEncoder, type EncoderWeights, type EncoderLayerWeights, type EncoderRunOptions } from './encoder';
+export { createEncoder, applyEncoder, applyEncoderStack, type EncoderWeights, type EncoderLayerWeights, type EncoderRunOptions } from './encoder';
 export { validateInputShapes, validateSpeakerIds, INPUT_NAMES, type MaybeShape } from './validate';

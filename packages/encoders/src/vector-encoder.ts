@@ -137,7 +137,8 @@ export class VectorEncoder extends Layer {
       const clean = mask ? zeroMasked(x, mask) : x;
       const normed = applyLayerNorm(applyLinear(clean, this.linear as LinearWeights), this.norm as LayerNormWeights);
       const out = dropout(activate(normed, this.activation), this.dropoutRate, training, this.random.seed());
-      return mask ? zeroMasked(out, mask) : out;
+      // `out` is finite (its input was cleaned above), so a product zeroes the masked rows.
+      return mask ? tf.mul(out, tf.expandDims(mask, -1)) : out;
     });
   }
 

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { EmojeInputError, MASKED_LOGIT, assertTensorShape, matMul, zeroMasked } from '@emoje/core';
+import { EmojeInputError, MASKED_LOGIT, logSumExp, assertTensorShape, matMul, zeroMasked } from '@emoje/core';
 import { binaryAvailability } from './sources';
 
 /** Throws unless `temperature` is a positive finite number or a scalar tensor. */
@@ -72,8 +72,8 @@ export function jointContrastiveLoss(z: tf.Tensor, availability: tf.Tensor, temp
         const logits = tf.mul(matMul(a, p, false, true), inverseT);
         const restricted = tf.where(grid, logits, masked);
         const positive = tf.sum(tf.mul(logits, eye), 1);
-        const rowCe = tf.sub(tf.logSumExp(restricted, 1), positive);
-        const colCe = tf.sub(tf.logSumExp(restricted, 0), positive);
+        const rowCe = tf.sub(logSumExp(restricted, 1), positive);
+        const colCe = tf.sub(logSumExp(restricted, 0), positive);
         const perRow = tf.mul(tf.mul(tf.add(rowCe, colCe), 0.5), validRows);
         const count = tf.sum(validRows);
         pairLosses.push(tf.div(tf.sum(perRow), tf.maximum(count, 1)));

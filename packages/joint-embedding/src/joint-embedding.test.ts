@@ -5,6 +5,8 @@ import { TEST_BACKENDS, expectClose, expectFinite, leakedTensors, randomTensor, 
 import { beforeAll, describe, expect, it } from 'vitest';
 import { JointEmbedding, jointContrastiveLoss, jointEmbedding, reconstructionLoss } from './index';
 import { availabilityPattern, fillMasked, makeInputs, toArray3 } from './__tests__/fixtures';
+import { applyHead } from './heads';
+import { binaryAvailability, sourceMask, sourceWeights } from './sources';
 
 function run(layer: JointEmbedding, c: tf.Tensor, availability: tf.Tensor): tf.Tensor[] {
   return layer.apply([c, availability]) as tf.Tensor[];
@@ -130,6 +132,31 @@ describe.each(TEST_BACKENDS)('JointEmbedding on %s', (backend) => {
     const all = jointEmbedding({ numModalities: 3, embeddingDim: 3, reconstructFrom: 'all', seed: 4 });
     const [, recAll] = run(all, c, availability);
     expect(tf.sum(tf.abs(tf.slice(recAll, [0, 1, 0, 0], [1, 1, 1, 4]))).dataSync()[0]).toBeGreaterThan(0);
+  });
+
+  it.each(['others', 'all'] as const)('decodes each modality from the mean of its sources\' embeddings (reconstructFrom=%s), checked against sourceWeights', (reconstructFrom) => {
+    const { c, availability } = makeInputs(2, 3, 3, 4, 7);
+    const layer = jointEmbedding({ numModalities: 3, embeddingDim: 3, reconstructFrom, seed: 6 });
+    const [z, rec] = run(layer, c, availability);
+    const byName = (name: string) => {
+      const w = layer.weights.find((v) => v.originalName.endsWith(name));
+      if (!w) throw new Error(`no weight ${name}`);
+      return w;
+    };
+    const reference = tf.tidy(() => {
+      const present = binaryAvailability(availability);
+      const weights = sourceWeights(present, reconstructFrom);
+      const sums = tf.matMul(tf.reshape(weights, [6, 3, 3]), tf.reshape(z, [6, 3, 3]));
+      const means = tf.div(sums, tf.maximum(tf.reshape(tf.sum(weights, -1), [6, 3, 1]), 1));
+      const has = tf.reshape(sourceMask(present, reconstructFrom), [6, 3, 1]);
+      const decoded = [0, 1, 2].map((m) => {
+        const head = { inner: { kernel: byName(`decoder_${m}_inner_kernel`), bias: byName(`decoder_${m}_inner_bias`) }, outer: { kernel: byName(`decoder_${m}_outer_kernel`), bias: byName(`decoder_${m}_outer_bias`) } };
+        return applyHead(tf.reshape(tf.slice(means, [0, m, 0], [6, 1, 3]), [6, 3]), head);
+      });
+      return tf.reshape(tf.mul(tf.stack(decoded, 1), has), [2, 3, 3, 4]);
+    });
+    expectClose(rec, reference, 1e-5);
+    expect(tf.max(tf.abs(reference)).dataSync()[0]).toBeGreaterThan(1e-3);
   });
 
   it('compensate returns the compensated descriptors and imputed flags', () => {

@@ -10,12 +10,11 @@ import {
   assertShape,
   assertTensorShape,
   formatShape,
-  matMul,
   zeroMasked,
   type WeightFactory,
 } from '@emoje/core';
-import { applyHead, createHead, l2Normalize, type HeadWeights } from './heads';
-import { RECONSTRUCT_FROM, binaryAvailability, sourceMask, sourceWeights, type ReconstructFrom } from './sources';
+import { applyStreamHead, createHead, l2Normalize, type HeadWeights } from './heads';
+import { RECONSTRUCT_FROM, binaryAvailability, type ReconstructFrom } from './sources';
 
 type LayerArgs = NonNullable<ConstructorParameters<typeof layers.Layer>[0]>;
 type Kwargs = Record<string, unknown>;
@@ -202,38 +201,34 @@ export class JointEmbedding extends layers.Layer {
     });
   }
 
+  /**
+   * Works on the modalities as stacked streams `[M, N, ·]` (N = B·U), so each head runs as one op
+   * for all modalities; the source sums are the sum over present modalities minus the target's own
+   * (for `'others'`), the same as weighting by {@link sourceWeights}.
+   */
   private forward(c: tf.Tensor, availability: tf.Tensor): tf.Tensor[] {
-    const [b, u, numModalities, d] = c.shape;
+    const [b, u, m, d] = c.shape;
+    const n = b * u;
     const e = this.embeddingDim;
-    const present = binaryAvailability(availability);
-    const clean = zeroMasked(c, present);
+    const toStreams = (x: tf.Tensor, width: number) => tf.transpose(tf.reshape(x, [n, m, width]), [1, 0, 2]);
+    const fromStreams = (x: tf.Tensor, width: number) => tf.reshape(tf.transpose(x, [1, 0, 2]), [b, u, m, width]);
+    const present = toStreams(binaryAvailability(availability), 1);
+    const clean = toStreams(zeroMasked(c, binaryAvailability(availability)), d);
 
-    const embeddings: tf.Tensor[] = [];
-    for (let m = 0; m < numModalities; m++) {
-      const cm = tf.reshape(tf.slice(clean, [0, 0, m, 0], [b, u, 1, d]), [b, u, d]);
-      embeddings.push(l2Normalize(applyHead(cm, this.projections[m])));
-    }
-    const z = zeroMasked(tf.stack(embeddings, 2), present);
-
-    const weights = sourceWeights(present, this.reconstructFrom);
-    const sums = tf.reshape(
-      matMul(tf.reshape(weights, [b * u, numModalities, numModalities]), tf.reshape(z, [b * u, numModalities, e])),
-      [b, u, numModalities, e],
-    );
-    const counts = tf.sum(weights, -1, true);
+    // Unit vectors where present, exactly 0 elsewhere (the inputs are finite after zeroMasked).
+    const z = tf.mul(l2Normalize(applyStreamHead(clean, this.projections)), present);
+    const total = tf.sum(z, 0, true);
+    const presentCount = tf.sum(present, 0, true);
+    const leaveOneOut = this.reconstructFrom === 'others';
+    const counts = leaveOneOut ? tf.sub(presentCount, present) : tf.add(tf.zeros([m, 1, 1]), presentCount);
+    const sums = leaveOneOut ? tf.sub(total, z) : tf.add(tf.zeros([m, 1, 1]), total);
     const sourceMean = tf.div(sums, tf.maximum(counts, 1));
-    const hasSource = sourceMask(present, this.reconstructFrom);
+    const hasSource = tf.cast(tf.greater(counts, 0), 'float32');
 
-    const decoded: tf.Tensor[] = [];
-    for (let m = 0; m < numModalities; m++) {
-      const zm = tf.reshape(tf.slice(sourceMean, [0, 0, m, 0], [b, u, 1, e]), [b, u, e]);
-      decoded.push(applyHead(zm, this.decoders[m]));
-    }
-    const reconstruction = zeroMasked(tf.stack(decoded, 2), hasSource);
-
+    const reconstruction = tf.mul(applyStreamHead(sourceMean, this.decoders), hasSource);
     const imputed = tf.mul(tf.sub(1, present), hasSource);
-    const compensated = tf.add(clean, zeroMasked(reconstruction, imputed));
-    return [z, reconstruction, compensated, imputed];
+    const compensated = tf.add(clean, tf.mul(reconstruction, imputed));
+    return [fromStreams(z, e), fromStreams(reconstruction, d), fromStreams(compensated, d), tf.reshape(fromStreams(imputed, 1), [b, u, m])];
   }
 
   /**

@@ -5,6 +5,7 @@ import {
   SeededRandom,
   applyLayerNorm,
   applyLinear,
+  applyStreamLinear,
   activate,
   createLayerNorm,
   createLinear,
@@ -136,8 +137,11 @@ export class ModalityHeads extends tfl.layers.Layer {
       const c = Array.isArray(inputs) ? inputs[0] : inputs;
       this.invokeCallHook(c, kwargs);
       // Slices, not tf.unstack: tfjs's Unpack gradient breaks when the axis has size 1 (one modality).
-      const perModality = this.heads.map((head, m) => applyLinear(tf.squeeze(tf.slice(c, [0, 0, m, 0], [-1, -1, 1, -1]), [2]), head));
-      return tf.stack(perModality, 2);
+      const [b, u, m, d] = c.shape as number[];
+      // All modalities' heads as one stacked-stream product ([M, B·U, D] -> [M, B·U, C]).
+      const streams = tf.transpose(tf.reshape(c, [b * u, m, d]), [1, 0, 2]);
+      const logits = applyStreamLinear(streams, this.heads);
+      return tf.reshape(tf.transpose(logits, [1, 0, 2]), [b, u, m, this.numClasses]);
     });
   }
 

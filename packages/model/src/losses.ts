@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { EmojeInputError, MASKED_LOGIT, matMul, zeroMasked } from '@emoje/core';
+import { EmojeInputError, MASKED_LOGIT, logSumExp, matMul, zeroMasked } from '@emoje/core';
 
 /**
  * Focal loss (Lin et al. 2017) over labeled utterances:
@@ -77,7 +77,7 @@ export function guidedContrastiveLoss(
     const positive = tf.mul(candidate, tf.maximum(sameUtterance, sameLabel));
 
     const masked = tf.add(similarity, tf.mul(tf.sub(1, candidate), MASKED_LOGIT));
-    const logProb = tf.sub(masked, tf.logSumExp(masked, -1, true));
+    const logProb = tf.sub(masked, logSumExp(masked, -1, true));
     const positives = tf.sum(positive, -1);
     const hasPositive = tf.cast(tf.greater(positives, 0), 'float32');
     const perAnchor = tf.div(tf.sum(tf.mul(positive, zeroMasked(logProb, candidate)), -1), tf.maximum(positives, 1));
@@ -137,7 +137,7 @@ function hostGuidedContrastiveLoss(descriptors: tf.Tensor, host: GuidedContrasti
     const candidates = tf.tensor2d(candidate, [n, n]);
     const positives = tf.tensor2d(positive, [n, n]);
     const masked = tf.add(similarity, tf.mul(tf.sub(1, candidates), MASKED_LOGIT));
-    const logProb = tf.sub(masked, tf.logSumExp(masked, -1, true));
+    const logProb = tf.sub(masked, logSumExp(masked, -1, true));
     const count = tf.sum(positives, -1);
     const hasPositive = tf.cast(tf.greater(count, 0), 'float32');
     const perAnchor = tf.div(tf.sum(tf.mul(positives, zeroMasked(logProb, candidates)), -1), tf.maximum(count, 1));

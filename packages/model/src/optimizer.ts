@@ -75,16 +75,39 @@ export class FlatAdamW {
       const w = tf.concat(active.map((i) => tf.reshape(this.variables[i], [-1])));
       const stepped = tf.sub(w, tf.mul(tf.div(mHat, tf.add(tf.sqrt(vHat), epsilon)), learningRate));
       const next = this.decayMask ? tf.sub(stepped, tf.mul(stepped, tf.mul(this.decayMask, learningRate * weightDecay))) : stepped;
-      return { m: tf.keep(m), v: tf.keep(v), parts: tf.split(next, active.map((i) => this.variables[i].size)) };
+      return { m: tf.keep(m), v: tf.keep(v), next: tf.keep(next) };
     });
     tf.dispose([this.firstMoment as tf.Tensor, this.secondMoment as tf.Tensor]);
     this.firstMoment = updated.m as tf.Tensor1D;
     this.secondMoment = updated.v as tf.Tensor1D;
+    this.assignFromFlat(updated.next, active);
+    updated.next.dispose();
+  }
+
+  /**
+   * Writes consecutive pieces of `flat` into the active variables. On wasm every slice copies its whole
+   * input out of the heap (170 slices of a 1 MB vector copy 170 MB), and tensor memory is host memory,
+   * so one read of the vector and a tensor per piece is far cheaper there; elsewhere (GPU backends, where
+   * a read-back is the expensive part) the pieces are split on the device.
+   */
+  private assignFromFlat(flat: tf.Tensor, active: number[]): void {
+    const sizes = active.map((i) => this.variables[i].size);
+    if (tf.getBackend() === 'wasm') {
+      const values = flat.dataSync() as Float32Array;
+      let offset = 0;
+      active.forEach((i, k) => {
+        const variable = this.variables[i];
+        tf.tidy(() => variable.assign(tf.tensor(values.subarray(offset, offset + sizes[k]), variable.shape, 'float32')));
+        offset += sizes[k];
+      });
+      return;
+    }
+    const parts = tf.split(flat, sizes);
     active.forEach((i, k) => {
       const variable = this.variables[i];
-      tf.tidy(() => variable.assign(tf.reshape(updated.parts[k], variable.shape)));
+      tf.tidy(() => variable.assign(tf.reshape(parts[k], variable.shape)));
     });
-    tf.dispose(updated.parts);
+    tf.dispose(parts);
   }
 
   /** The optimiser state, for checkpoints: step count, the updated variables' indices and both moments. */
