@@ -16,6 +16,7 @@ import { VARIANTS, renderMosiMarkdown, updateBenchmarksSection, type VariantName
 const { values } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
+    'train-on-dev': { type: 'boolean', default: false },
     seeds: { type: 'string' },
     variants: { type: 'string' },
     epochs: { type: 'string' },
@@ -31,9 +32,12 @@ const quick = values.quick;
 const seeds = (values.seeds ?? (quick ? '1' : '1,2,3')).split(',').map(Number);
 const variantNames = (values.variants ?? (quick ? 'full,no-joint-embedding' : VARIANTS.join(','))).split(',') as VariantName[];
 for (const v of variantNames) if (!VARIANTS.includes(v)) throw new Error(`--variants: unknown variant '${v}' (known: ${VARIANTS.join(', ')})`);
-const epochs = Number(values.epochs ?? MOSI_PRESET.train.epochs);
 const modelOverrides = values.config ? (JSON.parse(values.config) as Partial<ModelConfig>) : {};
 const trainOverrides = values.train ? JSON.parse(values.train) : {};
+// --epochs wins, then epochs given in --train, then the preset's (the progress bar and the report use this count).
+const epochs = Number(values.epochs ?? trainOverrides.epochs ?? MOSI_PRESET.train.epochs);
+if (!Number.isInteger(epochs) || epochs < 1) throw new Error(`--epochs: expected a positive integer, got '${values.epochs ?? trainOverrides.epochs}'`);
+for (const s of seeds) if (!Number.isInteger(s)) throw new Error(`--seeds: expected integers separated by commas, got '${values.seeds}'`);
 const out = values.out ?? `benchmarks/results/${quick ? 'mosi-quick' : 'mosi'}.json`;
 
 if (values.merge) {
@@ -69,9 +73,12 @@ for (const variant of variantNames) {
     const model = createModel({ ...MOSI_PRESET.model, ...modelOverrides, modalities: dataset.modalities, classes: dataset.classes, blocks: blocksOf[variant], seed });
     const progress = createTrainingProgress(`${variant} seed ${seed}`, epochs);
     const t0 = Date.now();
-    const result = await train(model, { train: dataset.train, dev: dataset.dev }, {
+    // --train-on-dev: the dev videos join the training set (no dev scores; the preset's weight averaging picks the weights).
+    const splits = values['train-on-dev'] ? { train: [...dataset.train, ...dataset.dev] } : { train: dataset.train, dev: dataset.dev };
+    const result = await train(model, splits, {
       ...presetTrainOptions(MOSI_PRESET, epochs),
       ...trainOverrides,
+      epochs,
       seed,
       onStep: progress.onStep,
       onEpochEnd: progress.onEpochEnd,
@@ -98,6 +105,7 @@ const summarise = (ms: ClassificationMetrics[]) => {
 };
 const report = {
   dataset: 'cmu-mosi',
+  trainedOnDev: values['train-on-dev'],
   split: { train: dataset.train.length, dev: dataset.dev.length, test: dataset.test.length, testUtterances: dataset.test.reduce((n, d) => n + d.utterances.length, 0) },
   seeds,
   backend: backend.backend,

@@ -11,6 +11,8 @@ import {
   logSumExp,
   applyLinear,
   applyLayerNorm,
+  layerNorm,
+  gelu,
   applyStreamLinear,
   applyStreamLayerNorm,
   MASKED_LOGIT,
@@ -47,6 +49,51 @@ describe.each(TEST_BACKENDS)('core ops on %s', (backend) => {
     expect(g[2]).toBe(0);
     expect(g[4]).toBeCloseTo(1, 6);
     expect(await leakedTensors(() => tf.grad((t: tf.Tensor) => tf.sum(logSumExp(t, 0)))(x))).toBe(0);
+  });
+
+  it('layerNorm equals differentiating its plain formula, in values and in the gradients of x, gamma and beta', () => {
+    const plain = (x: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => {
+      const centred = tf.sub(x, tf.mean(x, -1, true));
+      const normalised = tf.mul(centred, tf.rsqrt(tf.add(tf.mean(tf.square(centred), -1, true), 1e-5)));
+      return tf.add(tf.mul(normalised, g), b);
+    };
+    const cases: Array<[number[], number[]]> = [[[2, 5, 6], [6]], [[3, 4, 6], [3, 1, 6]]];
+    for (const [xShape, gShape] of cases) {
+      const x = randomTensor(xShape, 2);
+      const g = tf.add(randomTensor(gShape, 3), 1);
+      const b = randomTensor(gShape, 4);
+      const probe = randomTensor(xShape, 5);
+      expectClose(layerNorm(1e-5)(x, g, b), plain(x, g, b), 1e-5);
+      const loss = (f: typeof plain) => (x: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(f(x, g, b), probe));
+      const ours = tf.grads(loss(layerNorm(1e-5)))([x, g, b]);
+      const stock = tf.grads(loss(plain))([x, g, b]);
+      ours.forEach((grad, i) => {
+        expect(grad.shape).toEqual(stock[i].shape);
+        expectClose(grad, stock[i], 1e-4);
+      });
+    }
+    const x = randomTensor([2, 3, 4], 6);
+    const g = randomTensor([4], 7);
+    const b = randomTensor([4], 8);
+    const probe = randomTensor([2, 3, 4], 9);
+    expectGradientsMatch(numericGradient((t) => tf.sum(tf.mul(layerNorm(1e-5)(t, g, b), probe)) as tf.Scalar, x, { count: 12 }));
+  });
+
+  it('gelu equals differentiating its tanh formula, and matches finite differences', async () => {
+    const plain = (x: tf.Tensor) => tf.mul(tf.mul(0.5, x), tf.add(1, tf.tanh(tf.mul(Math.sqrt(2 / Math.PI), tf.add(x, tf.mul(0.044715, tf.pow(x, 3)))))));
+    const x = tf.mul(randomTensor([3, 7], 11), 2);
+    expectClose(gelu(x), plain(x), 1e-6);
+    const probe = randomTensor([3, 7], 12);
+    expectClose(tf.grad((t: tf.Tensor) => tf.sum(tf.mul(gelu(t), probe)))(x), tf.grad((t: tf.Tensor) => tf.sum(tf.mul(plain(t), probe)))(x), 1e-5);
+    expectGradientsMatch(numericGradient((t) => tf.sum(tf.mul(gelu(t), probe)) as tf.Scalar, x, { count: 12 }));
+    expect(await leakedTensors(() => tf.grad((t: tf.Tensor) => tf.sum(gelu(t)))(x))).toBe(0);
+  });
+
+  it('layerNorm leaks no tensors forward or backward', async () => {
+    const x = randomTensor([2, 3, 4], 6);
+    const g = randomTensor([4], 7);
+    const b = randomTensor([4], 8);
+    expect(await leakedTensors(() => tf.grads((a: tf.Tensor, c: tf.Tensor, d: tf.Tensor) => tf.sum(layerNorm(1e-5)(a, c, d)))([x, g, b]))).toBe(0);
   });
 
   it('applyStreamLinear and applyStreamLayerNorm equal the per-stream ops', () => {

@@ -14,6 +14,7 @@ export { InitializerSource, type Initializer, type WeightFactory } from './weigh
 export {
   ACTIVATIONS,
   activate,
+  gelu,
   dropout,
   createLinear,
   applyLinear,
@@ -21,6 +22,7 @@ export {
   applyStreamLayerNorm,
   createLayerNorm,
   applyLayerNorm,
+  layerNorm,
   createFeedForward,
   applyFeedForward,
   createAttention,
