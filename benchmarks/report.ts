@@ -97,7 +97,7 @@ export interface MeldReport {
   wordVectors: { source: string; coverage: unknown };
   preset: {
     model: unknown;
-    tokens?: { trainableEmbeddings?: boolean; pooling?: string; temporal?: string; kernelSize?: number };
+    tokens?: { trainableEmbeddings?: boolean; pooling?: string; temporal?: string; kernelSize?: number | number[] };
     classWeightPower?: number;
     train: unknown;
   };
@@ -119,7 +119,7 @@ export function renderMeldMarkdown(report: MeldReport): string {
   const parallel = (report.processes ?? 1) > 1 ? ` as ${report.processes} processes at once` : '';
   lines.push(
     `MELD test split (${report.split.test.utterances} utterances, 7 emotions), text only: GloVe 6B **100**-d vectors ` +
-      `(${tokens.trainableEmbeddings ? 'fine-tuned' : 'frozen'}) → token ${tokens.temporal ?? 'convolution'}${tokens.kernelSize ? ` (width ${tokens.kernelSize})` : ''}, ` +
+      `(${tokens.trainableEmbeddings ? 'fine-tuned' : 'frozen'}) → token ${tokens.temporal ?? 'convolution'}${tokens.kernelSize ? (Array.isArray(tokens.kernelSize) ? ` (widths ${tokens.kernelSize.join(', ')})` : ` (width ${tokens.kernelSize})`) : ''}, ` +
       `${tokens.pooling ?? 'mean'} pooling → speaker-aware dialogue context; focal loss with ${weighting}; early ` +
       `stopping on MELD's dev split. Mean ± std over seeds ${report.seeds.join(', ')}; backend ${report.backend}; the whole run took ` +
       `${report.minutes.toFixed(1)} min${parallel} on this 2-core machine.`,

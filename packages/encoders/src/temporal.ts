@@ -50,8 +50,13 @@ export interface TemporalEncoderArgs {
   numLayers?: number;
   /** Attention heads (kind `'attention'`); must divide `units`. Defaults to 4. */
   numHeads?: number;
-  /** Kernel width over frames (kind `'convolution'`), an odd number. Defaults to 3. */
-  kernelSize?: number;
+  /**
+   * Kernel width over frames (kind `'convolution'`), an odd number; or a list of odd widths (e.g. `[3, 5]`), which
+   * makes every convolution layer a multi-width one in the manner of Kim's text CNN (2014): one convolution per width,
+   * each giving an equal share of the `units` output channels (the first widths take one more when `units` does not
+   * divide evenly), concatenated. A one-width list is the same layer as the plain number. Defaults to 3.
+   */
+  kernelSize?: number | number[];
   /** Hidden width of each layer's feed-forward sublayer. Defaults to `2 * units`. */
   feedForwardUnits?: number;
   /** Longest frame sequence accepted (length of the sinusoidal positional table). Defaults to 512. */
@@ -75,7 +80,8 @@ export interface ResolvedTemporalArgs {
   kind: TemporalKind;
   numLayers: number;
   numHeads: number;
-  kernelSize: number;
+  /** As given: one width, or the widths of a multi-width convolution (see {@link kernelWidths}). */
+  kernelSize: number | number[];
   feedForwardUnits: number;
   maxLength: number;
   activation: ActivationName;
@@ -95,9 +101,16 @@ export function resolveTemporalArgs(args: TemporalEncoderArgs): ResolvedTemporal
   if (kind === 'attention' && args.units % numHeads !== 0) {
     throw new EmojeInputError('numHeads', `a divisor of units (${args.units})`, String(numHeads));
   }
-  const kernelSize = args.kernelSize ?? 3;
-  assertInteger('kernelSize', kernelSize, 1);
-  if (kernelSize % 2 === 0) throw new EmojeInputError('kernelSize', 'an odd integer', String(kernelSize));
+  const given = args.kernelSize ?? 3;
+  const widths = Array.isArray(given) ? given : [given];
+  if (Array.isArray(given) && (given.length === 0 || given.length > args.units)) {
+    throw new EmojeInputError('kernelSize', `an odd integer or a list of 1 to units (${args.units}) odd integers`, JSON.stringify(given));
+  }
+  for (const k of widths) {
+    assertInteger('kernelSize', k, 1);
+    if (k % 2 === 0) throw new EmojeInputError('kernelSize', 'an odd integer', Array.isArray(given) ? JSON.stringify(given) : String(k));
+  }
+  const kernelSize = Array.isArray(given) ? [...given] : given;
   const feedForwardUnits = args.feedForwardUnits ?? 2 * args.units;
   assertInteger('feedForwardUnits', feedForwardUnits, 1);
   const maxLength = args.maxLength ?? 512;
@@ -111,11 +124,25 @@ export function resolveTemporalArgs(args: TemporalEncoderArgs): ResolvedTemporal
   return { units: args.units, kind, numLayers, numHeads, kernelSize, feedForwardUnits, maxLength, activation, dropout: rate, pooling };
 }
 
+/** The kernel widths of a temporal convolution: `[kernelSize]` for one width, else the list. */
+export function kernelWidths(cfg: Pick<ResolvedTemporalArgs, 'kernelSize'>): number[] {
+  return Array.isArray(cfg.kernelSize) ? cfg.kernelSize : [cfg.kernelSize];
+}
+
+/** Output channels of each width of a multi-width convolution of `units` channels (equal shares, remainder first). */
+export function kernelChannels(units: number, numWidths: number): number[] {
+  return Array.from({ length: numWidths }, (_, j) => Math.floor(units / numWidths) + (j < units % numWidths ? 1 : 0));
+}
+
 interface TemporalBlockWeights {
   mixNorm: LayerNormWeights;
-  /** Self-attention (kind 'attention') or the convolution kernel `[kernelSize * D, D]` (kind 'convolution'). */
+  /** Self-attention (kind 'attention'). */
   attention: AttentionWeights | null;
-  convolution: LinearWeights | null;
+  /**
+   * Kind 'convolution': one kernel `[k * D, F_j]` per width k (a single `[k * D, D]` kernel for one width), outputs
+   * concatenated on the channel axis.
+   */
+  convolution: LinearWeights[] | null;
   feedForwardNorm: LayerNormWeights;
   feedForward: FeedForwardWeights;
 }
@@ -142,12 +169,30 @@ export function createTemporalEncoder(
     blocks.push({
       mixNorm: createLayerNorm(add, init, `${name}_mix_norm`, d),
       attention: cfg.kind === 'attention' ? createAttention(add, init, `${name}_attention`, d, cfg.numHeads) : null,
-      convolution: cfg.kind === 'convolution' ? createLinear(add, init, `${name}_convolution`, cfg.kernelSize * d, d) : null,
+      convolution: cfg.kind === 'convolution' ? createConvolutions(add, init, `${name}_convolution`, d, kernelWidths(cfg)) : null,
       feedForwardNorm: createLayerNorm(add, init, `${name}_ffn_norm`, d),
       feedForward: createFeedForward(add, init, `${name}_ffn`, d, cfg.feedForwardUnits),
     });
   }
   return { projection, blocks, finalNorm: createLayerNorm(add, init, 'final_norm', d) };
+}
+
+/** The kernels of one (multi-width) convolution layer from `d` to `d` channels; one width keeps the plain name. */
+function createConvolutions(add: WeightFactory, init: InitializerSource, name: string, d: number, widths: number[]): LinearWeights[] {
+  if (widths.length === 1) return [createLinear(add, init, name, widths[0] * d, d)];
+  const channels = kernelChannels(d, widths.length);
+  return widths.map((k, j) => createLinear(add, init, `${name}_${j}`, k * d, channels[j]));
+}
+
+/**
+ * The multi-width temporal convolution of `x [N, S, C]`: each kernel of `kernels` (see {@link temporalConvolution})
+ * activated, outputs concatenated on the channel axis. One kernel: that convolution, activated.
+ */
+export function multiWidthConvolution(x: tf.Tensor, kernels: readonly LinearWeights[], activation: ActivationName): tf.Tensor {
+  return tf.tidy(() => {
+    const outputs = kernels.map((w) => activate(temporalConvolution(x, w), activation));
+    return outputs.length === 1 ? outputs[0] : tf.concat(outputs, 2);
+  });
 }
 
 /**
@@ -197,7 +242,7 @@ export function applyTemporalEncoder(
       const normed = zeroMasked(applyLayerNorm(h, block.mixNorm), mask);
       const mixed = block.attention
         ? applyAttention(normed, normed, mask, block.attention)
-        : activate(temporalConvolution(normed, block.convolution as LinearWeights), cfg.activation);
+        : multiWidthConvolution(normed, block.convolution as LinearWeights[], cfg.activation);
       h = tf.add(h, dropout(mixed, rate, training, random.seed()));
       const ffn = applyFeedForward(applyLayerNorm(h, block.feedForwardNorm), block.feedForward, cfg.activation, rate, training, random.seed());
       h = zeroMasked(tf.add(h, dropout(ffn, rate, training, random.seed())), mask);

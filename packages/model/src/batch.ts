@@ -159,16 +159,25 @@ function checkTokens(m: ResolvedModalityConfig & { kind: 'tokens' }, v: ArrayLik
   }
 }
 
+/** Word dropout in {@link collate}: each real token becomes `<unk>` (id 1) with probability `rate`, drawn from `rng`. */
+export interface TokenDropout {
+  rate: number;
+  rng: SeededRandom;
+}
+
 /**
  * Pads `dialogues` into one batch. Missing modalities and padded utterances get zero
- * features and availability 0; `policy` can drop further modalities per utterance.
+ * features and availability 0; `policy` can drop further modalities per utterance, and
+ * `tokenDropout` replaces tokens of the token modalities by `<unk>` (training only).
  * Dialogues must already be valid (see {@link validateDialogue}).
  */
 export function collate(
   dialogues: readonly DialogueInput[],
   modalities: Modalities,
   policy?: AvailabilityPolicy,
+  tokenDropout?: TokenDropout,
 ): Batch {
+  const dropRate = tokenDropout?.rate ?? 0;
   const b = dialogues.length;
   const u = Math.max(...dialogues.map((d) => d.utterances.length));
   const m = modalities.length;
@@ -207,6 +216,10 @@ export function collate(
         availability[slot * m + k] = 1;
         const values = mod.kind === 'tokens' ? ids[k]![i][j]! : (utt.features[mod.name] as ArrayLike<number>);
         feats[k].set(values, slot * widths[k]);
+        if (mod.kind === 'tokens' && dropRate > 0) {
+          const row = feats[k];
+          for (let t = slot * widths[k], end = t + values.length; t < end; t++) if (tokenDropout!.rng.next() < dropRate) row[t] = 1;
+        }
       });
     });
   });

@@ -31,8 +31,12 @@ export interface TokenModalityConfig {
   trainableEmbeddings?: boolean;
   /** Temporal encoder over the tokens. Defaults to `'convolution'`. */
   temporal?: 'convolution' | 'attention';
-  /** Kernel width of the temporal convolution. Defaults to 3. */
-  kernelSize?: number;
+  /**
+   * Kernel width of the temporal convolution (odd), or a list of odd widths for a multi-width convolution in the
+   * manner of Kim's text CNN (e.g. `[3, 5]`: each width gives an equal share of the `units` channels; see
+   * `TemporalEncoderArgs.kernelSize` in `@emoje/encoders`). Defaults to 3.
+   */
+  kernelSize?: number | number[];
   /**
    * What the cross-modal attention sees of this modality: its token sequence (the design's default) or only its
    * pooled vector (cheaper: with text as the only modality, cross-attention has nothing to attend to anyway).
@@ -241,13 +245,18 @@ function resolveModality(m: ModalityConfig, at: string): ResolvedModalityConfig 
     maxTokens: m.maxTokens ?? d.maxTokens,
     trainableEmbeddings: m.trainableEmbeddings ?? d.trainableEmbeddings,
     temporal: m.temporal ?? d.temporal,
-    kernelSize: m.kernelSize ?? d.kernelSize,
+    kernelSize: Array.isArray(m.kernelSize) ? [...m.kernelSize] : (m.kernelSize ?? d.kernelSize),
     crossAttention: m.crossAttention ?? d.crossAttention,
     pooling: m.pooling ?? d.pooling,
   };
   assertInteger(`${at}.embeddingDim`, resolved.embeddingDim, 1);
   assertInteger(`${at}.maxTokens`, resolved.maxTokens, 1);
-  assertInteger(`${at}.kernelSize`, resolved.kernelSize, 1);
+  const widths = Array.isArray(resolved.kernelSize) ? resolved.kernelSize : [resolved.kernelSize];
+  if (widths.length === 0) throw new EmojeInputError(`${at}.kernelSize`, 'an odd integer or a non-empty list of odd integers', '[]');
+  for (const k of widths) {
+    assertInteger(`${at}.kernelSize`, k, 1);
+    if (k % 2 === 0) throw new EmojeInputError(`${at}.kernelSize`, 'odd integers', JSON.stringify(resolved.kernelSize));
+  }
   if (typeof resolved.trainableEmbeddings !== 'boolean') {
     throw new EmojeInputError(`${at}.trainableEmbeddings`, 'true or false', JSON.stringify(resolved.trainableEmbeddings));
   }

@@ -24,8 +24,10 @@ export {
   type UtteranceInput,
   type FeatureInput,
   type AvailabilityPolicy,
+  type TokenDropout,
 } from './batch';
 export { focalLoss, guidedContrastiveLoss, type GuidedContrastiveHost } from './losses';
+export { FlatAdamW, type FlatAdamWOptions } from './optimizer';
 export { classificationMetrics, meanStd, type ClassificationMetrics } from './metrics';
 export { ClassifierHead, ModalityHeads, type ClassifierHeadArgs, type ModalityHeadsArgs } from './heads';
 export { FeatureNormalizer, presentVectors, type FeatureNormalizerArgs } from './normalizer';
@@ -43,6 +45,9 @@ export { evaluate, evaluateProtocols, predictLabels, type EvaluateOptions, type 
 export { memoryCheckpointStore, packCheckpoint, unpackCheckpoint, type Checkpoint, type CheckpointStore } from './checkpoint';
 export {
   train,
+  scheduledLearningRate,
+  LEARNING_RATE_SCHEDULES,
+  type LearningRateSchedule,
   type TrainOptions,
   type TrainResult,
   type StepInfo,

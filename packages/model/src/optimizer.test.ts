@@ -25,7 +25,7 @@ function referenceStep(optimizer: tf.AdamOptimizer, vars: tf.Variable[], grads: 
     const clipped: tf.NamedTensorMap = {};
     for (const [name, g] of Object.entries(grads)) clipped[name] = tf.mul(g, scale);
     (optimizer as unknown as { learningRate: number }).learningRate = lr;
-    optimizer.applyGradients(clipped);
+    optimizer.applyGradients(clipped as unknown as Record<string, tf.Variable>);
     vars.forEach((v, i) => {
       if (DECAYED[i]) v.assign(tf.mul(v, 1 - lr * weightDecay));
     });

@@ -1,5 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 
+/** A named tensor of the optimiser state (the shape `tf.io` weight lists use). */
+export interface NamedTensor {
+  name: string;
+  tensor: tf.Tensor;
+}
+
 /** Settings of {@link FlatAdamW}. */
 export interface FlatAdamWOptions {
   /** The starting learning rate; change {@link FlatAdamW.learningRate} between steps for a schedule. */
@@ -111,7 +117,7 @@ export class FlatAdamW {
   }
 
   /** The optimiser state, for checkpoints: step count, the updated variables' indices and both moments. */
-  getWeights(): tf.NamedTensor[] {
+  getWeights(): NamedTensor[] {
     if (this.active == null) return [{ name: 'iterations', tensor: tf.scalar(0, 'int32') }];
     return [
       { name: 'iterations', tensor: tf.scalar(this.iterations, 'int32') },
@@ -122,7 +128,7 @@ export class FlatAdamW {
   }
 
   /** Restores {@link getWeights}' state (the tensors are copied, not taken). */
-  setWeights(weights: readonly tf.NamedTensor[]): void {
+  setWeights(weights: readonly NamedTensor[]): void {
     const byName = new Map(weights.map((w) => [w.name.replace(/^.*\//, ''), w.tensor]));
     const iterations = byName.get('iterations');
     if (!iterations) throw new Error('FlatAdamW.setWeights: no iterations entry');
@@ -150,8 +156,8 @@ export class FlatAdamW {
     const sizes = active.map((i) => this.variables[i].size);
     const total = sizes.reduce((a, b) => a + b, 0);
     // Kept: the first step may run inside the caller's tidy.
-    this.firstMoment = tf.keep(tf.zeros([total]));
-    this.secondMoment = tf.keep(tf.zeros([total]));
+    this.firstMoment = tf.keep(tf.zeros([total])) as tf.Tensor1D;
+    this.secondMoment = tf.keep(tf.zeros([total])) as tf.Tensor1D;
     const { weightDecay, decayed } = this.options;
     if (weightDecay > 0 && active.some((i) => decayed[i])) {
       const mask = new Float32Array(total);

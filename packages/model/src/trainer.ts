@@ -1,10 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { EmojeInputError, SeededRandom, assertInteger, assertNumberInRange } from '@emoje/core';
+import { EmojeInputError, SeededRandom, assertInteger, assertNumberInRange, assertOneOf } from '@emoje/core';
 import { collate, disposeBatch, validateDialogue, type AvailabilityPolicy, type DialogueInput } from './batch';
 import { packCheckpoint, unpackCheckpoint, type CheckpointStore } from './checkpoint';
 import { evaluate } from './evaluate';
 import type { ClassificationMetrics } from './metrics';
 import type { EmojeModel } from './model';
+import { FlatAdamW } from './optimizer';
 
 /** Modality dropout: how training learns to compensate for missing modalities. */
 export interface ModalityDropoutOptions {
@@ -19,6 +20,8 @@ export interface StepInfo {
   step: number;
   stepsPerEpoch: number;
   loss: number;
+  /** Learning rate of this step (see {@link TrainOptions.learningRateSchedule}). */
+  learningRate: number;
 }
 
 export interface EpochInfo {
@@ -67,6 +70,38 @@ export interface TrainOptions {
   adaptNormalization?: boolean;
   /** Stop after this many epochs of this call (the run can be resumed). Defaults to no limit. */
   maxEpochsThisRun?: number;
+  /**
+   * How the learning rate changes, step by step, over the `epochs` planned: `'constant'` (always `learningRate`),
+   * `'cosine'` (half a cosine from `learningRate` at the first step down to `learningRate * minLearningRateRatio` at
+   * the last step of the last epoch; SGDR without restarts, Loshchilov & Hutter 2017) or `'linear'` (a straight line
+   * between the same two rates). The decoupled weight decay follows the same schedule. An early stop ends the run
+   * where it is. Defaults to `'constant'`.
+   */
+  learningRateSchedule?: LearningRateSchedule;
+  /** The last step's learning rate as a fraction of `learningRate`, for the decaying schedules. Defaults to 0.05. */
+  minLearningRateRatio?: number;
+  /**
+   * Word dropout (Iyyer et al. 2015): while training, every real token of a token modality is replaced by `<unk>`
+   * (id 1) with this probability, independently, drawn from the training seed. Padding stays padding, so the
+   * masks do not change; evaluation never drops tokens. 0 = off. Defaults to 0.
+   */
+  tokenDropout?: number;
+}
+
+/** Learning-rate schedules of {@link TrainOptions.learningRateSchedule}. */
+export type LearningRateSchedule = 'constant' | 'cosine' | 'linear';
+export const LEARNING_RATE_SCHEDULES: readonly LearningRateSchedule[] = ['constant', 'cosine', 'linear'];
+
+/**
+ * The learning rate of step `step` (0-based) of `totalSteps` under `schedule`: `base` at step 0, `base * minRatio`
+ * at the last step for the decaying schedules (and after it, should a run go on).
+ */
+export function scheduledLearningRate(schedule: LearningRateSchedule, base: number, minRatio: number, step: number, totalSteps: number): number {
+  if (schedule === 'constant') return base;
+  const t = totalSteps <= 1 ? 1 : Math.min(1, Math.max(0, step / (totalSteps - 1)));
+  const low = base * minRatio;
+  const shape = schedule === 'cosine' ? 0.5 * (1 + Math.cos(Math.PI * t)) : 1 - t;
+  return low + (base - low) * shape;
 }
 
 export interface TrainResult {
@@ -91,6 +126,9 @@ interface ResolvedTrainOptions {
   patience: number;
   seed: number;
   modalityDropout: ModalityDropoutOptions | false;
+  learningRateSchedule: LearningRateSchedule;
+  minLearningRateRatio: number;
+  tokenDropout: number;
 }
 
 function resolveTrainOptions(options: TrainOptions): ResolvedTrainOptions {
@@ -103,6 +141,9 @@ function resolveTrainOptions(options: TrainOptions): ResolvedTrainOptions {
     patience: options.patience ?? 10,
     seed: options.seed ?? 1,
     modalityDropout: options.modalityDropout === false ? false : { rate: 0.3, scenarioRate: 0.3, ...options.modalityDropout },
+    learningRateSchedule: options.learningRateSchedule ?? 'constant',
+    minLearningRateRatio: options.minLearningRateRatio ?? 0.05,
+    tokenDropout: options.tokenDropout ?? 0,
   };
   assertInteger('options.epochs', resolved.epochs, 1);
   assertInteger('options.batchSize', resolved.batchSize, 1);
@@ -111,6 +152,9 @@ function resolveTrainOptions(options: TrainOptions): ResolvedTrainOptions {
   assertNumberInRange('options.clipNorm', resolved.clipNorm, 0, 1e6);
   assertInteger('options.patience', resolved.patience, 1);
   assertInteger('options.seed', resolved.seed, 0);
+  assertOneOf('options.learningRateSchedule', resolved.learningRateSchedule, LEARNING_RATE_SCHEDULES);
+  assertNumberInRange('options.minLearningRateRatio', resolved.minLearningRateRatio, 0, 1);
+  assertNumberInRange('options.tokenDropout', resolved.tokenDropout, 0, 0.95);
   if (resolved.modalityDropout) {
     assertNumberInRange('options.modalityDropout.rate', resolved.modalityDropout.rate, 0, 1);
     assertNumberInRange('options.modalityDropout.scenarioRate', resolved.modalityDropout.scenarioRate, 0, 1);
@@ -143,17 +187,6 @@ function layerGenerators(model: EmojeModel): SeededRandom[] {
   return model.network.layers.flatMap((layer) => Object.values(layer).filter((v): v is SeededRandom => v instanceof SeededRandom));
 }
 
-function clipByGlobalNorm(grads: tf.NamedTensorMap, clipNorm: number): tf.NamedTensorMap {
-  if (clipNorm <= 0) return grads;
-  return tf.tidy(() => {
-    const norm = tf.sqrt(tf.addN(Object.values(grads).map((g) => tf.sum(tf.square(g)))));
-    const scale = tf.div(clipNorm, tf.maximum(norm, clipNorm));
-    const out: tf.NamedTensorMap = {};
-    for (const [name, g] of Object.entries(grads)) out[name] = tf.mul(g, scale);
-    return out;
-  });
-}
-
 /**
  * Trains `model` on `data.train` with the design's losses, modality dropout, Adam with
  * decoupled weight decay and early stopping on dev weighted F1 (restoring the best
@@ -181,7 +214,7 @@ export async function train(
   const weights = network.weights.filter((w) => w.trainable);
   const variables = weights.map((w) => w.read() as tf.Variable);
   const decayed = weights.map((w) => /kernel|embedding/i.test(w.name));
-  const optimizer = tf.train.adam(opts.learningRate);
+  const optimizer = new FlatAdamW(variables, { learningRate: opts.learningRate, weightDecay: opts.weightDecay, decayed, clipNorm: opts.clipNorm });
   const rng = new SeededRandom(opts.seed);
   const generators = layerGenerators(model);
   const hasDev = (data.dev?.length ?? 0) > 0;
@@ -214,12 +247,8 @@ export async function train(
       averaged = meta.averaged ?? 0;
       average = averaged > 0 ? state.map((_, i) => tf.clone(tensors[`average/${i}`])) : null;
       resumed = true;
-      const optimizerWeights = Object.keys(tensors)
-        .filter((k) => k.startsWith('optimizer/'))
-        .sort((a, b) => Number(a.split('/')[1]) - Number(b.split('/')[1]))
-        .map((k) => ({ name: k, tensor: tensors[k] }));
-      await optimizer.setWeights(optimizerWeights);
-      tf.dispose(Object.entries(tensors).filter(([k]) => !k.startsWith('optimizer/')).map(([, t]) => t));
+      optimizer.setWeights(Object.keys(tensors).filter((k) => k.startsWith('optimizer/')).map((k) => ({ name: k, tensor: tensors[k] })));
+      tf.dispose(Object.values(tensors));
       ({ epoch, bestScore, bestEpoch, sinceBest, history } = meta);
       rng.setState(meta.rng);
       generators.forEach((g, i) => g.setState(meta.generators[i]));
@@ -237,18 +266,21 @@ export async function train(
     let lossSum = 0;
     for (let step = 0; step < stepsPerEpoch; step++) {
       const dialogues = order.slice(step * opts.batchSize, (step + 1) * opts.batchSize);
-      const batch = collate(dialogues, modalities, trainingPolicy(opts.modalityDropout, modalities.length, rng));
+      const learningRate = scheduledLearningRate(opts.learningRateSchedule, opts.learningRate, opts.minLearningRateRatio, epoch * stepsPerEpoch + step, opts.epochs * stepsPerEpoch);
+      // The optimiser reads its rate (and the decay that scales with it) on every step.
+      optimizer.learningRate = learningRate;
+      const batch = collate(
+        dialogues,
+        modalities,
+        trainingPolicy(opts.modalityDropout, modalities.length, rng),
+        opts.tokenDropout > 0 ? { rate: opts.tokenDropout, rng } : undefined,
+      );
       let loss: number;
       try {
         loss = tf.tidy(() => {
           const { value, grads } = tf.variableGrads(() => network.losses(network.forward(batch, true), batch).total, variables);
-          optimizer.applyGradients(clipByGlobalNorm(grads, opts.clipNorm) as unknown as Record<string, tf.Variable>);
-          if (opts.weightDecay > 0) {
-            const factor = 1 - opts.learningRate * opts.weightDecay;
-            variables.forEach((v, i) => {
-              if (decayed[i]) v.assign(tf.mul(v, factor));
-            });
-          }
+          // Clipping to the global norm and the decoupled weight decay happen inside the optimiser.
+          optimizer.applyGradients(grads);
           return value.dataSync()[0];
         });
       } finally {
@@ -258,7 +290,7 @@ export async function train(
         throw new Error(`training diverged: loss is ${loss} at epoch ${epoch + 1}, step ${step + 1}; lower the learning rate`);
       }
       lossSum += loss;
-      options.onStep?.({ epoch: epoch + 1, step: step + 1, stepsPerEpoch, loss });
+      options.onStep?.({ epoch: epoch + 1, step: step + 1, stepsPerEpoch, loss, learningRate });
     }
     epoch += 1;
 
@@ -288,7 +320,7 @@ export async function train(
     if (hasDev && sinceBest >= opts.patience) stoppedEarly = true;
 
     if (options.checkpoint) {
-      const optimizerWeights = await optimizer.getWeights();
+      const optimizerWeights = optimizer.getWeights();
       const checkpoint = await packCheckpoint(
         {
           epoch, bestScore, bestEpoch, sinceBest, history, rng: rng.getState(),
@@ -298,9 +330,10 @@ export async function train(
           ...state.map((v, i) => ({ name: `weight/${i}`, tensor: v as tf.Tensor })),
           ...(best ?? []).map((t, i) => ({ name: `best/${i}`, tensor: t })),
           ...(average ?? []).map((t, i) => ({ name: `average/${i}`, tensor: t })),
-          ...optimizerWeights.map((w, i) => ({ name: `optimizer/${i}`, tensor: w.tensor })),
+          ...optimizerWeights.map((w) => ({ name: `optimizer/${w.name}`, tensor: w.tensor })),
         ],
       );
+      tf.dispose(optimizerWeights.map((w) => w.tensor));
       await options.checkpoint.write(checkpoint);
     }
   }
