@@ -94,7 +94,7 @@ async function runBenchmark(): Promise<MeldReport> {
       macroF1: mf1.mean,
       std: { weightedF1: wf1.std, accuracy: acc.std, macroF1: mf1.std },
       perClassF1,
-      perSeed: ms.map((m, i) => ({ seed: seeds[i], weightedF1: m.weightedF1, accuracy: m.accuracy, devWeightedF1: r.dev[i] })),
+      perSeed: ms.map((m, i) => ({ seed: seeds[i], weightedF1: m.weightedF1, accuracy: m.accuracy, devWeightedF1: r.dev[i], perClassF1: m.perClassF1 })),
       confusion: ms.map((m) => m.confusion),
       epochs: r.epochs,
       bestEpochs: r.bestEpochs,

@@ -83,6 +83,8 @@ interface MeldSummary {
   macroF1: number;
   std: { weightedF1: number; accuracy: number; macroF1: number };
   perClassF1: Record<string, number>;
+  /** Per seed; `perClassF1` only in reports written after 2026-12-01. */
+  perSeed?: { seed: number; weightedF1: number; accuracy: number; devWeightedF1: number; perClassF1?: Record<string, number> }[];
   trainMinutes: number[];
   epochs: number[];
   bestEpochs: number[];
@@ -117,10 +119,16 @@ export function renderMeldMarkdown(report: MeldReport): string {
   const power = report.preset.classWeightPower ?? 0;
   const weighting = power === 0 ? 'no class weights' : power === 0.5 ? 'square-root inverse-frequency class weights' : power === 1 ? 'inverse-frequency class weights' : `inverse-frequency class weights to the power ${power}`;
   const parallel = (report.processes ?? 1) > 1 ? ` as ${report.processes} processes at once` : '';
+  const trainOptions = (report.preset.train ?? {}) as { epochs?: number; learningRate?: number; learningRateSchedule?: string; minLearningRateRatio?: number; tokenDropout?: number };
+  const schedule =
+    trainOptions.learningRateSchedule && trainOptions.learningRateSchedule !== 'constant'
+      ? ` (${trainOptions.learningRateSchedule} decay to ${trainOptions.minLearningRateRatio ?? 0.05}× over ${trainOptions.epochs} epochs)`
+      : '';
+  const optimisation = trainOptions.learningRate ? `learning rate ${trainOptions.learningRate}${schedule}, at most ${trainOptions.epochs} epochs; ` : '';
   lines.push(
     `MELD test split (${report.split.test.utterances} utterances, 7 emotions), text only: GloVe 6B **100**-d vectors ` +
       `(${tokens.trainableEmbeddings ? 'fine-tuned' : 'frozen'}) → token ${tokens.temporal ?? 'convolution'}${tokens.kernelSize ? (Array.isArray(tokens.kernelSize) ? ` (widths ${tokens.kernelSize.join(', ')})` : ` (width ${tokens.kernelSize})`) : ''}, ` +
-      `${tokens.pooling ?? 'mean'} pooling → speaker-aware dialogue context; focal loss with ${weighting}; early ` +
+      `${tokens.pooling ?? 'mean'} pooling → speaker-aware dialogue context; focal loss with ${weighting}; ${optimisation}early ` +
       `stopping on MELD's dev split. Mean ± std over seeds ${report.seeds.join(', ')}; backend ${report.backend}; the whole run took ` +
       `${report.minutes.toFixed(1)} min${parallel} on this 2-core machine.`,
   );
@@ -138,5 +146,20 @@ export function renderMeldMarkdown(report: MeldReport): string {
   for (const [name, s] of variants) lines.push(`| ${name} | ${report.classes.map((c) => f(s.perClassF1[c])).join(' | ')} |`);
   lines.push('');
   lines.push(`Epochs run per seed: ${variants.map(([name, s]) => `${name} ${s.epochs.join('/')} (best dev ${s.bestEpochs.join('/')})`).join('; ')}.`);
+  const seeded = variants.filter(([, s]) => s.perSeed?.every((p) => p.perClassF1));
+  if (seeded.length > 0) {
+    const rare = report.classes.filter((c) => c === 'fear' || c === 'disgust');
+    lines.push(
+      `Per seed (${report.seeds.join(' / ')}): ` +
+        seeded
+          .map(([name, s]) => {
+            const per = s.perSeed!;
+            const classes = rare.map((c) => `${c} F1 ${per.map((p) => f(p.perClassF1![c])).join(' / ')}`).join(', ');
+            return `${name}: test weighted F1 ${per.map((p) => f(p.weightedF1)).join(' / ')}, dev weighted F1 ${per.map((p) => f(p.devWeightedF1)).join(' / ')}${classes ? `, ${classes}` : ''}`;
+          })
+          .join('; ') +
+        '.',
+    );
+  }
   return lines.join('\n');
 }
