@@ -64,6 +64,24 @@ function matmulPeak(n: number, repeats: number): number {
   return (2 * n ** 3) / (median(times) / 1000) / 1e9;
 }
 
+/**
+ * GFLOP/s of `[rows, inner] x [inner, cols]` products at the shapes the MOSI model multiplies (rows = the utterance slots
+ * of a batch), median of `repeats` timed loops of 20 products each: what the efficiency can reach at best.
+ */
+function matmulAtShape(rows: number, inner: number, cols: number, repeats: number): number {
+  const a = tf.randomNormal([rows, inner], 0, 1, 'float32', 3);
+  const b = tf.randomNormal([inner, cols], 0, 1, 'float32', 4);
+  const loop = () => {
+    const t0 = now();
+    for (let i = 0; i < 20; i++) tf.tidy(() => tf.matMul(a, b).dataSync());
+    return (now() - t0) / 20;
+  };
+  loop();
+  const times = Array.from({ length: repeats }, loop);
+  tf.dispose([a, b]);
+  return (2 * rows * inner * cols) / (median(times) / 1000) / 1e9;
+}
+
 // -------------------------------------------------------------------------------------------- MOSI model
 interface MosiTrain {
   utterancesPerSec: number;
@@ -206,6 +224,10 @@ for (const name of backends) {
   const t0 = now();
   console.log(`[${name}] matMul ${plan.matmulSize}`);
   const peakAtStart = matmulPeak(plan.matmulSize, plan.matmulRepeats);
+  // The model's own product shapes: a batch of 4 MOSI dialogues pads to ~4 x 30 utterance slots; 16 dialogues, ~4x that.
+  const d = MOSI_PRESET.model.units ?? 64;
+  const shapes = [[128, d, d], [128, d, 2 * d], [128, 2 * d, d], [512, d, d]];
+  const shapesAtStart = shapes.map(([r, k, c]) => matmulAtShape(r, k, c, plan.matmulRepeats));
   console.log(`[${name}] MOSI model training, ${plan.mosiEpochs} epochs over ${plan.mosiDialogues.length} dialogues`);
   const model = createModel({ ...MOSI_PRESET.model, modalities: data.modalities, classes: data.classes, seed: 1 });
   const mosi = await trainMosi(model, plan.mosiDialogues, plan.mosiEpochs);
@@ -229,10 +251,13 @@ for (const name of backends) {
   // Measured again after the model runs: on a host whose speed drifts, the higher of the two is the
   // backend's peak, and the conservative denominator of the efficiency.
   const peakAtEnd = matmulPeak(plan.matmulSize, plan.matmulRepeats);
+  // As for the peak, the higher of the measurements before and after the models.
+  const modelShapes = shapes.map(([r, k, c], i) => ({ shape: `[${r}, ${k}] x [${k}, ${c}]`, gflops: Math.max(shapesAtStart[i], matmulAtShape(r, k, c, plan.matmulRepeats)) }));
   const matmulPeakGflops = Math.max(peakAtStart, peakAtEnd);
   results[name] = {
     matmulPeakGflops,
     matmulPeakGflopsMeasured: [peakAtStart, peakAtEnd],
+    matmulGflopsAtModelShapes: modelShapes,
     matmulSize: plan.matmulSize,
     trainUtterancesPerSec: { mosi: mosi.utterancesPerSec, meld: meld.utterancesPerSec, mosiFirst8Dialogues: subset.utterancesPerSec },
     modelGflopsPerUtterance: mosi.gflopsPerUtterance,
@@ -375,6 +400,7 @@ function renderPerfMarkdown(r: typeof report): string {
     row('MOSI model: GFLOP per training utterance (analytical)', (n) => get(n).modelGflopsPerUtterance.toFixed(5)),
     row('MOSI model: achieved training GFLOP/s', (n) => f(get(n).achievedTrainGflops, 2)),
     row('MOSI model: training efficiency (achieved / matMul peak)', (n) => f(get(n).trainEfficiency, 3)),
+    row('matMul at the model\'s shapes, GFLOP/s (share of the peak)', (n) => (get(n).matmulGflopsAtModelShapes as unknown as { shape: string; gflops: number }[]).map((x) => `${x.shape}: ${f(x.gflops, 1)} (${f(x.gflops / get(n).matmulPeakGflops, 2)})`).join('; ')),
     row('MELD text model: training utterances/s', (n) => f(get(n).trainUtterancesPerSec.meld, 0)),
     row('inference p50 / p95, one 10-utterance dialogue (ms)', (n) => `${f(get(n).inferP50Ms, 2)} / ${f(get(n).inferP95Ms, 2)}`),
     row('batched inference (predictBatch of 32), dialogues/s', (n) => f(get(n).inferDialoguesPerSec, 0)),
