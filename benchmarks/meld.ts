@@ -37,15 +37,29 @@ const { values } = parseArgs({
     merge: { type: 'string' },
   },
 });
+/** Parses a JSON-object flag, naming the flag when it is not one. */
+function jsonFlag(name: string, text: string | undefined): Record<string, unknown> {
+  if (text === undefined) return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new Error(`--${name}: expected a JSON object, got '${text}' (${(error as Error).message})`);
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error(`--${name}: expected a JSON object, got '${text}'`);
+  return parsed as Record<string, unknown>;
+}
 const seeds = values.seeds.split(',').map(Number);
 const variants = values.variants.split(',') as Variant[];
 for (const v of variants) if (!VARIANTS.includes(v)) throw new Error(`--variants: unknown variant '${v}' (known: ${VARIANTS.join(', ')})`);
 const preset: Preset = {
   ...TEXT_PRESET,
-  model: { ...TEXT_PRESET.model, ...(values.config ? (JSON.parse(values.config) as Partial<ModelConfig>) : {}) },
-  tokens: { ...TEXT_PRESET.tokens, ...(values.tokens ? JSON.parse(values.tokens) : {}) },
+  // MELD has one modality: the preset's single-modality settings are folded into the model (so the report shows them).
+  model: { ...TEXT_PRESET.model, ...TEXT_PRESET.singleModality, ...(jsonFlag('config', values.config) as Partial<ModelConfig>) },
+  singleModality: undefined,
+  tokens: { ...TEXT_PRESET.tokens, ...jsonFlag('tokens', values.tokens) },
   classWeightPower: values['class-weight-power'] !== undefined ? Number(values['class-weight-power']) : TEXT_PRESET.classWeightPower,
-  train: { ...TEXT_PRESET.train, ...(values.train ? JSON.parse(values.train) : {}) },
+  train: { ...TEXT_PRESET.train, ...jsonFlag('train', values.train) },
 };
 const epochs = Number(values.epochs ?? preset.train.epochs);
 for (const s of seeds) if (!Number.isInteger(s)) throw new Error(`--seeds: expected integers separated by commas, got '${values.seeds}'`);

@@ -61,7 +61,7 @@ const blocksOf: Record<VariantName, ModelConfig['blocks']> = {
   full: {},
   'no-joint-embedding': { jointEmbedding: false },
   'no-qaf': { queryAdaptiveFusion: false },
-  'no-context': { dialogueContext: false },
+  'no-context': { dialogueContext: false, modalityContext: false },
 };
 
 type Runs = { scenarios: Record<string, ClassificationMetrics[]>; missingRate: Record<string, ClassificationMetrics[]>; epochs: number[]; bestEpochs: number[]; seconds: number[] };
@@ -70,7 +70,7 @@ const started = Date.now();
 for (const variant of variantNames) {
   runs[variant] = { scenarios: {}, missingRate: {}, epochs: [], bestEpochs: [], seconds: [] };
   for (const seed of seeds) {
-    const model = createModel({ ...MOSI_PRESET.model, ...modelOverrides, modalities: dataset.modalities, classes: dataset.classes, blocks: blocksOf[variant], seed });
+    const model = createModel({ ...MOSI_PRESET.model, ...modelOverrides, modalities: dataset.modalities, classes: dataset.classes, blocks: { ...MOSI_PRESET.model.blocks, ...modelOverrides.blocks, ...blocksOf[variant] }, seed });
     const progress = createTrainingProgress(`${variant} seed ${seed}`, epochs);
     const t0 = Date.now();
     // --train-on-dev: the dev videos join the training set (no dev scores; the preset's weight averaging picks the weights).

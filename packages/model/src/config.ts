@@ -68,6 +68,11 @@ export interface BlockSwitches {
   queryAdaptiveFusion: boolean;
   /** Speaker-aware dialogue context. Off: each utterance is classified alone. Defaults to true. */
   dialogueContext: boolean;
+  /**
+   * A dialogue context per vector modality before the fusion (each over the utterances where that modality is present),
+   * in the manner of bc-LSTM's unimodal contextual stage. Off by default (the design's context is after fusion only).
+   */
+  modalityContext: boolean;
 }
 
 /** Weights of the auxiliary losses in `L = L_focal + ace*L_ACE + joint*L_joint + reconstruction*L_rec + auxiliary*L_aux`. */
@@ -147,7 +152,7 @@ export const DEFAULT_MODEL_CONFIG = {
   focalGamma: 1,
   aceTemperature: 0.1,
   seed: 1,
-  blocks: { jointEmbedding: true, queryAdaptiveFusion: true, dialogueContext: true } as BlockSwitches,
+  blocks: { jointEmbedding: true, queryAdaptiveFusion: true, dialogueContext: true, modalityContext: false } as BlockSwitches,
   lossWeights: { ace: 0.5, joint: 0.5, reconstruction: 0.5, auxiliary: 0.5 } as LossWeights,
 } as const;
 

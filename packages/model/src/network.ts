@@ -72,6 +72,8 @@ export class EmojeNetwork {
   /** Per modality: the feature standardisation of a vector modality, null for a token modality. */
   private readonly normalizers: (FeatureNormalizer | null)[];
   private readonly encoders: tfl.layers.Layer[];
+  /** Per modality: its own dialogue context before the fusion (`blocks.modalityContext`, vector modalities), else null. */
+  private readonly modalityContexts: (tfl.layers.Layer | null)[];
   private readonly acn: tfl.layers.Layer;
   private readonly joint: JointEmbedding | null;
   private readonly fusion: tfl.layers.Layer | null;
@@ -89,6 +91,11 @@ export class EmojeNetwork {
         : null,
     );
     this.encoders = config.modalities.map((mod, k) => createEncoder(mod, units, dropout, seed * 101 + k, numHeads));
+    this.modalityContexts = config.modalities.map((mod, k) =>
+      config.blocks.modalityContext && mod.kind === 'vector'
+        ? dialogueContext({ units, numLayers: 1, numHeads, maxSpeakers: config.maxSpeakers, causal: config.causal, dropout, seed: seed * 101 + 30 + k, name: `context_${mod.name}` })
+        : null,
+    );
     this.acn = adaptiveCrossAttention({
       numModalities: m,
       units,
@@ -131,6 +138,7 @@ export class EmojeNetwork {
     return [
       ...this.normalizers.filter((n): n is FeatureNormalizer => n !== null),
       ...this.encoders,
+      ...this.modalityContexts.filter((c): c is tfl.layers.Layer => c !== null),
       this.acn,
       ...(this.joint ? [this.joint] : []),
       ...(this.fusion ? [this.fusion] : []),
@@ -175,7 +183,10 @@ export class EmojeNetwork {
         const normalizer = this.normalizers[k];
         if (normalizer) {
           const present = tf.squeeze(tf.slice(availability, [0, 0, k], [-1, -1, 1]), [2]);
-          encoded.push(encoder.apply([normalizer.apply(batch.features[k], kwargs) as tf.Tensor, present], kwargs) as tf.Tensor);
+          const h = encoder.apply([normalizer.apply(batch.features[k], kwargs) as tf.Tensor, present], kwargs) as tf.Tensor;
+          // The modality's own context reads only the utterances where it is present (its rows elsewhere stay zero).
+          const context = this.modalityContexts[k];
+          encoded.push(context ? (context.apply([h, present, batch.speakers], kwargs) as tf.Tensor) : h);
           return;
         }
         const ids = batch.features[k];

@@ -6,11 +6,14 @@ import { allScenarios, collate, createModel, disposeBatch, loadModel, type Emoje
 import { MODALITIES, TINY_CONFIG, memoryHandler, syntheticDialogues } from './fixtures';
 
 
-describe('assembled model (wasm)', () => {
+describe.each([
+  ['the default blocks', TINY_CONFIG],
+  ['a dialogue context per modality before the fusion', { ...TINY_CONFIG, blocks: { modalityContext: true } }],
+])('assembled model (wasm) with %s', (_name, config) => {
   let model: EmojeModel;
   beforeAll(async () => {
     await useBackend('wasm');
-    model = createModel(TINY_CONFIG);
+    model = createModel(config);
   });
   afterAll(() => model.dispose());
 
