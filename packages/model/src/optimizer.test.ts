@@ -90,7 +90,7 @@ describe.each(TEST_BACKENDS)('FlatAdamW on %s', (backend) => {
     second.dispose();
   });
 
-  it('leaks no tensors in a step and refuses a step whose variables with gradients changed', async () => {
+  it('leaks no tensors in a step, names the bad option, and refuses a step whose variables with gradients changed', async () => {
     const vars = makeVariables('leak');
     const optimizer = new FlatAdamW(vars, { learningRate: 0.01, weightDecay: 0.01, decayed: DECAYED, clipNorm: 1 });
     const warm = gradientsFor(vars, 1);
@@ -98,6 +98,8 @@ describe.each(TEST_BACKENDS)('FlatAdamW on %s', (backend) => {
     tf.dispose(Object.values(warm));
     const grads = gradientsFor(vars, 2);
     expect(await leakedTensors(() => optimizer.applyGradients(grads))).toBe(0);
+    expect(() => new FlatAdamW(vars, { learningRate: 0.01, weightDecay: 0, decayed: [true], clipNorm: 0 })).toThrow(/options\.decayed/);
+    expect(() => new FlatAdamW(vars, { learningRate: -1, weightDecay: 0, decayed: DECAYED, clipNorm: 0 })).toThrow(/options\.learningRate/);
     const fewer = { [vars[0].name]: grads[vars[0].name] };
     expect(() => optimizer.applyGradients(fewer)).toThrow(/no gradient for leak_1/);
     tf.dispose(Object.values(grads));

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { EmojeInputError, assertNumberInRange } from '@emoje/core';
 
 /** A named tensor of the optimiser state (the shape `tf.io` weight lists use). */
 export interface NamedTensor {
@@ -46,9 +47,12 @@ export class FlatAdamW {
   private iterations = 0;
 
   constructor(variables: readonly tf.Variable[], options: FlatAdamWOptions) {
-    if (options.decayed.length !== variables.length) {
-      throw new Error(`FlatAdamW: decayed has ${options.decayed.length} entries for ${variables.length} variables`);
+    if (!Array.isArray(options?.decayed) || options.decayed.length !== variables.length) {
+      throw new EmojeInputError('options.decayed', `one boolean per variable (${variables.length})`, `${options?.decayed?.length ?? 'no'} entries`);
     }
+    assertNumberInRange('options.learningRate', options.learningRate, 0, 10);
+    assertNumberInRange('options.weightDecay', options.weightDecay, 0, 1);
+    assertNumberInRange('options.clipNorm', options.clipNorm, 0, 1e6);
     this.variables = variables;
     this.options = { beta1: 0.9, beta2: 0.999, epsilon: tf.backend().epsilon(), ...options };
     this.learningRate = options.learningRate;
