@@ -124,11 +124,14 @@ export function renderMeldMarkdown(report: MeldReport): string {
     trainOptions.learningRateSchedule && trainOptions.learningRateSchedule !== 'constant'
       ? ` (${trainOptions.learningRateSchedule} decay to ${trainOptions.minLearningRateRatio ?? 0.05}× over ${trainOptions.epochs} epochs)`
       : '';
-  const optimisation = trainOptions.learningRate ? `learning rate ${trainOptions.learningRate}${schedule}, at most ${trainOptions.epochs} epochs; ` : '';
+  const wordDropout = trainOptions.tokenDropout ? `, word dropout ${trainOptions.tokenDropout}` : '';
+  const optimisation = trainOptions.learningRate ? `learning rate ${trainOptions.learningRate}${schedule}${wordDropout}, at most ${trainOptions.epochs} epochs; ` : '';
+  const contextLayers = (report.preset.model as { contextLayers?: number } | null)?.contextLayers;
+  const context = `speaker-aware dialogue context${contextLayers && contextLayers > 1 ? ` (${contextLayers} layers)` : ''}`;
   lines.push(
     `MELD test split (${report.split.test.utterances} utterances, 7 emotions), text only: GloVe 6B **100**-d vectors ` +
       `(${tokens.trainableEmbeddings ? 'fine-tuned' : 'frozen'}) → token ${tokens.temporal ?? 'convolution'}${tokens.kernelSize ? (Array.isArray(tokens.kernelSize) ? ` (widths ${tokens.kernelSize.join(', ')})` : ` (width ${tokens.kernelSize})`) : ''}, ` +
-      `${tokens.pooling ?? 'mean'} pooling → speaker-aware dialogue context; focal loss with ${weighting}; ${optimisation}early ` +
+      `${tokens.pooling ?? 'mean'} pooling → ${context}; focal loss with ${weighting}; ${optimisation}early ` +
       `stopping on MELD's dev split. Mean ± std over seeds ${report.seeds.join(', ')}; backend ${report.backend}; the whole run took ` +
       `${report.minutes.toFixed(1)} min${parallel} on this 2-core machine.`,
   );

@@ -70,7 +70,8 @@ export interface ModelForDatasetOptions {
 
 /**
  * A fresh model for a dataset: its modalities (text becomes a token modality with a vocabulary from the training
- * split, started from word vectors), the preset's sizes, and class weights from the training labels.
+ * split, started from word vectors), the preset's sizes (with its `singleModality` settings over them when the
+ * dataset has one modality), and class weights from the training labels.
  */
 export async function createModelForDataset(dataset: DialogueDataset, options: ModelForDatasetOptions = {}): Promise<{ model: EmojeModel; coverage: ModelModalities['coverage'] }> {
   const preset = options.preset ?? presetFor(dataset);
@@ -80,6 +81,7 @@ export async function createModelForDataset(dataset: DialogueDataset, options: M
   const power = preset.classWeightPower ?? 0;
   const model = createModel({
     ...preset.model,
+    ...(dataset.modalities.length === 1 ? preset.singleModality : {}),
     ...options.overrides,
     modalities,
     classes: dataset.classes,

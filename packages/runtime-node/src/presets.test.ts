@@ -1,0 +1,55 @@
+import type { DialogueDataset } from '@emoje/datasets';
+import { useBackend } from '@emoje/test-utils';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { MOSI_PRESET, TEXT_PRESET, createModelForDataset, presetFor, presetTrainOptions } from './index';
+
+const TEXTS = ['i love this so much', 'what a wonderful day', 'i hate this', 'this is terrible news'];
+
+/** A tiny dataset with a text modality, and an audio one if asked. */
+function dataset(withAudio: boolean): DialogueDataset {
+  const dialogues = [0, 1].map((d) => ({
+    id: `d${d}`,
+    utterances: TEXTS.map((text, i) => ({
+      speaker: `s${i % 2}`,
+      label: (d + i) % 2,
+      features: { text, ...(withAudio ? { audio: Float32Array.from({ length: 3 }, (_, k) => Math.sin(d + i + k)) } : {}) },
+    })),
+  }));
+  return {
+    name: withAudio ? 'text-audio' : 'text-only',
+    classes: ['negative', 'positive'],
+    modalities: [{ name: 'text', kind: 'text' }, ...(withAudio ? [{ name: 'audio', kind: 'vector' as const, dim: 3 }] : [])],
+    train: dialogues,
+    dev: dialogues,
+    test: dialogues,
+    license: 'test',
+    source: 'test',
+  } as unknown as DialogueDataset;
+}
+
+describe('presets', () => {
+  beforeAll(() => useBackend('wasm'));
+
+  it("createModelForDataset applies the preset's single-modality settings only to a one-modality dataset", async () => {
+    const single = TEXT_PRESET.singleModality?.lossWeights;
+    expect(single).toBeDefined();
+    const { model: textOnly } = await createModelForDataset(dataset(false), { wordVectors: null });
+    expect(textOnly.config.lossWeights).toMatchObject(single!);
+    const { model: textAudio } = await createModelForDataset(dataset(true), { wordVectors: null });
+    expect(textAudio.config.lossWeights).toMatchObject(TEXT_PRESET.model.lossWeights!);
+    expect(textAudio.config.lossWeights).not.toEqual(textOnly.config.lossWeights);
+    // Explicit overrides still win.
+    const { model: overridden } = await createModelForDataset(dataset(false), { wordVectors: null, overrides: { lossWeights: { ace: 0, joint: 0.3, reconstruction: 0, auxiliary: 0 } } });
+    expect(overridden.config.lossWeights.joint).toBe(0.3);
+    for (const m of [textOnly, textAudio, overridden]) m.dispose();
+  });
+
+  it('the text preset is the one for data with text, and its training options fit its epochs', () => {
+    expect(presetFor(dataset(false))).toBe(TEXT_PRESET);
+    expect(presetFor({ name: 'cmu-mosi', modalities: [] })).toBe(MOSI_PRESET);
+    const options = presetTrainOptions(TEXT_PRESET, 2);
+    expect(options.epochs).toBe(2);
+    expect(options.averageLastEpochs).toBeLessThanOrEqual(2);
+    expect(options.learningRateSchedule).toBe(TEXT_PRESET.train.learningRateSchedule);
+  });
+});
