@@ -73,7 +73,10 @@ function matmulAtShape(rows: number, inner: number, cols: number, repeats: numbe
   const b = tf.randomNormal([inner, cols], 0, 1, 'float32', 4);
   const loop = () => {
     const t0 = now();
-    for (let i = 0; i < 20; i++) tf.tidy(() => tf.matMul(a, b).dataSync());
+    // The braces matter: a tidy that returns the Float32Array walks all its entries looking for tensors.
+    for (let i = 0; i < 20; i++) tf.tidy(() => {
+      tf.matMul(a, b).dataSync();
+    });
     return (now() - t0) / 20;
   };
   loop();

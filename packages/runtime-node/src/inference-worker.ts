@@ -43,7 +43,7 @@ async function predictChunk(request: PoolRequest): Promise<PoolResponse> {
       return { id: request.id, ok: false, index: request.start + index, message: e.message, name: e.name };
     }
   }
-  return { id: request.id, ok: true, predictions: out };
+  return { id: request.id, ok: true, predictions: JSON.stringify(out) };
 }
 
 port.on('message', (request: PoolRequest) => {
