@@ -103,6 +103,8 @@ export interface MeldReport {
     classWeightPower?: number;
     train: unknown;
   };
+  /** True when the dev dialogues were trained on (`--train-on-dev`): no early stopping, the last weights kept. */
+  trainedOnDev?: boolean;
   /** Wall-clock minutes; with `processes` > 1 the variants ran in that many processes at once (`--merge`). */
   minutes: number;
   processes?: number;

@@ -90,6 +90,46 @@ describe.each(TEST_BACKENDS)('FlatAdamW on %s', (backend) => {
     second.dispose();
   });
 
+  it('keeps the moving average of the parameters with the warm-up decay, resumes it, and writes it on request', () => {
+    const vars = makeVariables('ema');
+    const decay = 0.5;
+    const optimizer = new FlatAdamW(vars, { learningRate: 0.05, weightDecay: 0.01, decayed: DECAYED, clipNorm: 0, averageDecay: decay });
+    expect(optimizer.hasAverage).toBe(false);
+    const expected = vars.map(() => [] as number[]);
+    for (let step = 1; step <= 4; step++) {
+      const g = gradientsFor(vars, step);
+      optimizer.applyGradients(g);
+      tf.dispose(Object.values(g));
+      const d = Math.min(decay, (1 + step) / (10 + step));
+      vars.slice(0, 3).forEach((v, i) => {
+        const now = Array.from(v.dataSync());
+        expected[i] = step === 1 ? now : expected[i].map((a, k) => d * a + (1 - d) * now[k]);
+      });
+    }
+    const raw = vars.map((v) => Array.from(v.dataSync()));
+    // Resumed state carries the average: a copy restored from getWeights writes the same one.
+    const copies = makeVariables('ema_copy');
+    const resumed = new FlatAdamW(copies, { learningRate: 0.05, weightDecay: 0.01, decayed: DECAYED, clipNorm: 0, averageDecay: decay });
+    const saved = optimizer.getWeights();
+    resumed.setWeights(saved);
+    tf.dispose(saved.map((w) => w.tensor));
+    optimizer.assignAverage();
+    resumed.assignAverage();
+    for (let i = 0; i < 3; i++) {
+      const averaged = Array.from(vars[i].dataSync());
+      averaged.forEach((a, k) => expect(Math.abs(a - expected[i][k])).toBeLessThan(1e-6));
+      expect(averaged.some((a, k) => Math.abs(a - raw[i][k]) > 1e-4)).toBe(true);
+      expect(Array.from(copies[i].dataSync())).toEqual(averaged);
+    }
+    // The variable without gradients is not touched.
+    expect(Array.from(vars[3].dataSync())).toEqual(raw[3]);
+    expect(() => new FlatAdamW(vars, { learningRate: 0.01, weightDecay: 0, decayed: DECAYED, clipNorm: 0, averageDecay: 1 })).toThrow(/options\.averageDecay/);
+    const off = new FlatAdamW(vars, { learningRate: 0.01, weightDecay: 0, decayed: DECAYED, clipNorm: 0 });
+    expect(() => off.assignAverage()).toThrow(/no average/);
+    [optimizer, resumed, off].forEach((o) => o.dispose());
+    tf.dispose([...vars, ...copies]);
+  });
+
   it('leaks no tensors in a step, names the bad option, and refuses a step whose variables with gradients changed', async () => {
     const vars = makeVariables('leak');
     const optimizer = new FlatAdamW(vars, { learningRate: 0.01, weightDecay: 0.01, decayed: DECAYED, clipNorm: 1 });

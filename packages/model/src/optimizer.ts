@@ -17,6 +17,13 @@ export interface FlatAdamWOptions {
   decayed: readonly boolean[];
   /** Clip the gradients to this global norm before the step; 0 = off. */
   clipNorm: number;
+  /**
+   * Keep an exponential moving average of the updated parameters (Polyak averaging, as Keras optimisers' `use_ema`):
+   * after step t, `average = d_t * average + (1 - d_t) * params` with `d_t = min(averageDecay, (1 + t) / (10 + t))`
+   * (the warm-up of TensorFlow's `ExponentialMovingAverage`), starting from the parameters after the first step.
+   * {@link FlatAdamW.assignAverage} writes it into the variables. 0 = off. Defaults to 0.
+   */
+  averageDecay?: number;
   beta1?: number;
   beta2?: number;
   /** Defaults to the backend's epsilon, as `tf.train.adam` does. */
@@ -44,6 +51,8 @@ export class FlatAdamW {
   private secondMoment: tf.Tensor1D | null = null;
   /** 1 for the entries of decayed variables, 0 elsewhere; null when nothing decays. */
   private decayMask: tf.Tensor1D | null = null;
+  /** The moving average of the active parameters (see {@link FlatAdamWOptions.averageDecay}); null when off or before the first step. */
+  private average: tf.Tensor1D | null = null;
   private iterations = 0;
 
   constructor(variables: readonly tf.Variable[], options: FlatAdamWOptions) {
@@ -53,8 +62,9 @@ export class FlatAdamW {
     assertNumberInRange('options.learningRate', options.learningRate, 0, 10);
     assertNumberInRange('options.weightDecay', options.weightDecay, 0, 1);
     assertNumberInRange('options.clipNorm', options.clipNorm, 0, 1e6);
+    if (options.averageDecay !== undefined) assertNumberInRange('options.averageDecay', options.averageDecay, 0, 0.99999);
     this.variables = variables;
-    this.options = { beta1: 0.9, beta2: 0.999, epsilon: tf.backend().epsilon(), ...options };
+    this.options = { beta1: 0.9, beta2: 0.999, epsilon: tf.backend().epsilon(), averageDecay: 0, ...options };
     this.learningRate = options.learningRate;
   }
 
@@ -85,13 +95,38 @@ export class FlatAdamW {
       const w = tf.concat(active.map((i) => tf.reshape(this.variables[i], [-1])));
       const stepped = tf.sub(w, tf.mul(tf.div(mHat, tf.add(tf.sqrt(vHat), epsilon)), learningRate));
       const next = this.decayMask ? tf.sub(stepped, tf.mul(stepped, tf.mul(this.decayMask, learningRate * weightDecay))) : stepped;
-      return { m: tf.keep(m), v: tf.keep(v), next: tf.keep(next) };
+      const average = this.options.averageDecay > 0 ? tf.keep(this.averaged(next, t)) : null;
+      return { m: tf.keep(m), v: tf.keep(v), next: tf.keep(next), average };
     });
-    tf.dispose([this.firstMoment as tf.Tensor, this.secondMoment as tf.Tensor]);
+    tf.dispose([this.firstMoment as tf.Tensor, this.secondMoment as tf.Tensor, ...(this.average ? [this.average] : [])]);
     this.firstMoment = updated.m as tf.Tensor1D;
     this.secondMoment = updated.v as tf.Tensor1D;
+    this.average = updated.average as tf.Tensor1D | null;
     this.assignFromFlat(updated.next, active);
     updated.next.dispose();
+  }
+
+  /** The moving average after step `t` with the new parameters `next` (see {@link FlatAdamWOptions.averageDecay}). */
+  private averaged(next: tf.Tensor, t: number): tf.Tensor {
+    if (this.average == null) return tf.clone(next);
+    const decay = Math.min(this.options.averageDecay, (1 + t) / (10 + t));
+    return tf.add(tf.mul(this.average, decay), tf.mul(next, 1 - decay));
+  }
+
+  /** Whether {@link assignAverage} has an average to write (averaging on and at least one step taken). */
+  get hasAverage(): boolean {
+    return this.average != null;
+  }
+
+  /**
+   * Writes the moving average of the parameters into the variables it was taken over (the others are not touched).
+   * Keep copies of the variables first to go back to training from the raw parameters.
+   */
+  assignAverage(): void {
+    if (this.average == null || this.active == null) {
+      throw new Error('FlatAdamW.assignAverage: no average (averageDecay is 0 or no step was taken)');
+    }
+    this.assignFromFlat(this.average, this.active);
   }
 
   /**
@@ -120,7 +155,7 @@ export class FlatAdamW {
     tf.dispose(parts);
   }
 
-  /** The optimiser state, for checkpoints: step count, the updated variables' indices and both moments. */
+  /** The optimiser state, for checkpoints: step count, the updated variables' indices, both moments and the average. */
   getWeights(): NamedTensor[] {
     if (this.active == null) return [{ name: 'iterations', tensor: tf.scalar(0, 'int32') }];
     return [
@@ -128,6 +163,7 @@ export class FlatAdamW {
       { name: 'active', tensor: tf.tensor1d(this.active, 'int32') },
       { name: 'firstMoment', tensor: tf.clone(this.firstMoment as tf.Tensor) },
       { name: 'secondMoment', tensor: tf.clone(this.secondMoment as tf.Tensor) },
+      ...(this.average ? [{ name: 'average', tensor: tf.clone(this.average) }] : []),
     ];
   }
 
@@ -149,6 +185,11 @@ export class FlatAdamW {
     tf.dispose([this.firstMoment as tf.Tensor, this.secondMoment as tf.Tensor]);
     this.firstMoment = tf.keep(tf.clone(m)) as tf.Tensor1D;
     this.secondMoment = tf.keep(tf.clone(v)) as tf.Tensor1D;
+    const average = byName.get('average');
+    if (this.options.averageDecay > 0 && this.iterations > 0) {
+      if (!average || average.size !== m.size) throw new Error('FlatAdamW.setWeights: averageDecay is on but the state has no average of this size');
+      this.average = tf.keep(tf.clone(average)) as tf.Tensor1D;
+    }
   }
 
   dispose(): void {
@@ -175,8 +216,8 @@ export class FlatAdamW {
   }
 
   private disposeState(): void {
-    tf.dispose([this.firstMoment, this.secondMoment, this.decayMask].filter((t): t is tf.Tensor1D => t != null));
-    this.firstMoment = this.secondMoment = this.decayMask = null;
+    tf.dispose([this.firstMoment, this.secondMoment, this.decayMask, this.average].filter((t): t is tf.Tensor1D => t != null));
+    this.firstMoment = this.secondMoment = this.decayMask = this.average = null;
     this.active = null;
   }
 }

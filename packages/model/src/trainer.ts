@@ -66,6 +66,13 @@ export interface TrainOptions {
    * Helps when the dev split cannot rank epochs (see BENCHMARKS.md on MOSI). 0 = off. Defaults to 0.
    */
   averageLastEpochs?: number;
+  /**
+   * Keep an exponential moving average of the weights with this decay per step (Polyak averaging, as Keras
+   * optimisers' `use_ema`, with the warm-up of `FlatAdamWOptions.averageDecay`) and use the average wherever the run's weights
+   * are judged or kept: dev evaluation, early stopping, the best-epoch snapshot, `averageLastEpochs` and the final
+   * weights. Training itself steps the raw weights, and checkpoints hold both. 0 = off. Defaults to 0.
+   */
+  emaDecay?: number;
   /** Fit the feature standardisation to the training data before the first epoch. Defaults to true. */
   adaptNormalization?: boolean;
   /** Stop after this many epochs of this call (the run can be resumed). Defaults to no limit. */
@@ -129,6 +136,7 @@ interface ResolvedTrainOptions {
   learningRateSchedule: LearningRateSchedule;
   minLearningRateRatio: number;
   tokenDropout: number;
+  emaDecay: number;
 }
 
 function resolveTrainOptions(options: TrainOptions): ResolvedTrainOptions {
@@ -144,6 +152,7 @@ function resolveTrainOptions(options: TrainOptions): ResolvedTrainOptions {
     learningRateSchedule: options.learningRateSchedule ?? 'constant',
     minLearningRateRatio: options.minLearningRateRatio ?? 0.05,
     tokenDropout: options.tokenDropout ?? 0,
+    emaDecay: options.emaDecay ?? 0,
   };
   assertInteger('options.epochs', resolved.epochs, 1);
   assertInteger('options.batchSize', resolved.batchSize, 1);
@@ -155,6 +164,7 @@ function resolveTrainOptions(options: TrainOptions): ResolvedTrainOptions {
   assertOneOf('options.learningRateSchedule', resolved.learningRateSchedule, LEARNING_RATE_SCHEDULES);
   assertNumberInRange('options.minLearningRateRatio', resolved.minLearningRateRatio, 0, 1);
   assertNumberInRange('options.tokenDropout', resolved.tokenDropout, 0, 0.95);
+  assertNumberInRange('options.emaDecay', resolved.emaDecay, 0, 0.99999);
   if (resolved.modalityDropout) {
     assertNumberInRange('options.modalityDropout.rate', resolved.modalityDropout.rate, 0, 1);
     assertNumberInRange('options.modalityDropout.scenarioRate', resolved.modalityDropout.scenarioRate, 0, 1);
@@ -214,7 +224,9 @@ export async function train(
   const weights = network.weights.filter((w) => w.trainable);
   const variables = weights.map((w) => w.read() as tf.Variable);
   const decayed = weights.map((w) => /kernel|embedding/i.test(w.name));
-  const optimizer = new FlatAdamW(variables, { learningRate: opts.learningRate, weightDecay: opts.weightDecay, decayed, clipNorm: opts.clipNorm });
+  const optimizer = new FlatAdamW(variables, {
+    learningRate: opts.learningRate, weightDecay: opts.weightDecay, decayed, clipNorm: opts.clipNorm, averageDecay: opts.emaDecay,
+  });
   const rng = new SeededRandom(opts.seed);
   const generators = layerGenerators(model);
   const hasDev = (data.dev?.length ?? 0) > 0;
@@ -294,6 +306,9 @@ export async function train(
     }
     epoch += 1;
 
+    // With the moving average on, the epoch is judged (and snapshotted) on the averaged weights; training goes on from the raw ones.
+    const raw = optimizer.hasAverage ? variables.map((v) => tf.clone(v)) : null;
+    if (raw) optimizer.assignAverage();
     const dev = hasDev ? evaluate(network, data.dev!) : null;
     const score = dev ? dev.weightedF1 : -1;
     // Ties go to the later epoch: a dev set that saturates (MOSI's, see BENCHMARKS.md) then keeps the most-trained weights.
@@ -313,6 +328,10 @@ export async function train(
       average = tf.tidy(() => state.map((v, i) => (previous ? tf.add(previous[i], tf.div(tf.sub(v, previous[i]), averaged + 1)) : tf.clone(v))));
       tf.dispose(previous ?? []);
       averaged += 1;
+    }
+    if (raw) {
+      variables.forEach((v, i) => v.assign(raw[i]));
+      tf.dispose(raw);
     }
     const info: EpochInfo = { epoch, loss: lossSum / stepsPerEpoch, dev, bestDevWeightedF1: bestScore, seconds: (Date.now() - started) / 1000 };
     history = [...history, info];
@@ -342,6 +361,7 @@ export async function train(
   const useAverage = finished && average != null && !stoppedEarly;
   if (useAverage) state.forEach((v, i) => v.assign(average![i]));
   else if (finished && best) state.forEach((v, i) => v.assign(best![i]));
+  else if (finished && optimizer.hasAverage) optimizer.assignAverage();
   tf.dispose([...(best ?? []), ...(average ?? [])]);
   optimizer.dispose();
   return { epochs: epoch, bestEpoch, bestDevWeightedF1: bestScore, history, stoppedEarly, averagedEpochs: useAverage ? averaged : 0 };

@@ -85,6 +85,46 @@ describe('trainer (wasm)', () => {
     model.dispose();
   });
 
+  it('emaDecay judges and keeps the moving average of the weights; resume with it is exact and leaks nothing', async () => {
+    const dialogues = syntheticDialogues(6, 18, 4);
+    const dev = syntheticDialogues(2, 19, 3);
+    const options = { epochs: 3, batchSize: 2, seed: 3, emaDecay: 0.9, patience: 10 };
+    // Without dev: the final weights are the moving average, not the raw weights of the last step.
+    const plain = createModel(TINY_CONFIG);
+    const averaged = createModel(TINY_CONFIG);
+    await train(plain, { train: dialogues }, { ...options, emaDecay: 0 });
+    await train(averaged, { train: dialogues }, options);
+    const differs = plain.network.weights.some((w, i) => {
+      const a = w.read().dataSync();
+      const b = averaged.network.weights[i].read().dataSync();
+      return a.some((x, k) => Math.abs(x - b[k]) > 1e-4);
+    });
+    expect(differs).toBe(true);
+    // With dev: the kept weights are the snapshot judged on dev, so evaluating them reproduces the best dev score.
+    const judged = createModel(TINY_CONFIG);
+    const result = await train(judged, { train: dialogues, dev }, options);
+    expect(evaluate(judged.network, dev).weightedF1).toBeCloseTo(result.bestDevWeightedF1, 6);
+
+    const store = memoryCheckpointStore();
+    const first = createModel(TINY_CONFIG);
+    await train(first, { train: dialogues, dev }, { ...options, checkpoint: store, maxEpochsThisRun: 2 });
+    first.dispose();
+    const resumed = createModel({ ...TINY_CONFIG, seed: 42 });
+    const rest = await train(resumed, { train: dialogues, dev }, { ...options, checkpoint: store, resume: true });
+    expect(rest.history.map((h) => h.loss)).toEqual(result.history.map((h) => h.loss));
+    const batch = collate(dev, MODALITIES);
+    const [a, b] = [judged, resumed].map((m) => tf.tidy(() => tf.softmax(m.network.forward(batch, false).logits)));
+    expectClose(b, a, 1e-6);
+    tf.dispose([a, b]);
+    disposeBatch(batch);
+
+    const before = tf.memory().numTensors;
+    await train(plain, { train: dialogues, dev }, { ...options, epochs: 1 });
+    expect(tf.memory().numTensors).toBe(before);
+    await expect(train(plain, { train: dialogues }, { emaDecay: 1 })).rejects.toThrow(/options\.emaDecay/);
+    [plain, averaged, judged, resumed].forEach((m) => m.dispose());
+  });
+
   it('rejects bad training data naming the field', async () => {
     const model = createModel(TINY_CONFIG);
     const dialogues = syntheticDialogues(2, 15, 3);
