@@ -327,12 +327,51 @@ async function parallelMatmul(threads: number): Promise<number[]> {
   await Promise.all(workers.map((w) => w.terminate()));
   return gflops;
 }
+/**
+ * The same batched predictions as the pool's, but with no pool: `threads` worker threads at once, each with its own
+ * copy of the saved model and its own dialogues, nothing sent between threads while timed (dialogues/s per thread).
+ * Their sum over the one-thread rate is what this machine lets the inference itself scale, the pool's upper bound.
+ */
+async function parallelInference(threads: number, modelDir: string): Promise<number[]> {
+  const { Worker } = await import('node:worker_threads');
+  const code = `
+    const { parentPort, workerData } = require('node:worker_threads');
+    (async () => {
+      (await import('tsx/esm/api')).register();
+      const { initBackend, loadModel } = await import('@emoje/runtime-node');
+      await initBackend({ backend: 'wasm' });
+      const model = await loadModel(workerData.modelDir);
+      let s = workerData.seed;
+      const next = () => ((s = (s * 16807) % 2147483647) / 2147483647) - 0.5;
+      const dims = model.config.modalities.map((m) => [m.name, m.dim]);
+      const dialogues = Array.from({ length: 256 }, () => ({ utterances: Array.from({ length: 10 }, () => ({ speaker: 0,
+        features: Object.fromEntries(dims.map(([name, dim]) => [name, Float32Array.from({ length: dim }, next)])) })) }));
+      const pass = async () => { for (let i = 0; i < dialogues.length; i += 32) await model.predictBatch(dialogues.slice(i, i + 32)); };
+      await pass();
+      parentPort.once('message', async () => {
+        const t0 = performance.now();
+        for (let r = 0; r < 3; r++) await pass();
+        parentPort.postMessage((3 * dialogues.length) / ((performance.now() - t0) / 1000));
+      });
+      parentPort.postMessage('ready');
+    })();`;
+  const workers = Array.from({ length: threads }, (_, i) => new Worker(code, { eval: true, workerData: { modelDir, seed: 11 + i }, execArgv: ['--conditions=@emoje/source'] }));
+  await Promise.all(workers.map((w) => new Promise((resolve) => w.once('message', resolve))));
+  const results = workers.map((w) => new Promise<number>((resolve) => w.once('message', resolve)));
+  workers.forEach((w) => w.postMessage('go'));
+  const rates = await Promise.all(results);
+  await Promise.all(workers.map((w) => w.terminate()));
+  return rates;
+}
 console.log('[pool] parallel matMul check');
 const matmulOneThread = (await parallelMatmul(1))[0];
 const matmulConcurrent = await parallelMatmul(poolWorkers);
 console.log(`[pool] 1 worker vs ${poolWorkers}`);
 const oneWorkerDialoguesPerSec = await poolSpeed(1);
 const poolDialoguesPerSec = await poolSpeed(poolWorkers);
+console.log(`[pool] the same inference in 1 thread vs ${poolWorkers}, no pool`);
+const inferenceOneThread = (await parallelInference(1, wasmModelDir!))[0];
+const inferenceConcurrent = await parallelInference(poolWorkers, wasmModelDir!);
 sampleRss();
 await rm(wasmModelDir!, { recursive: true, force: true });
 clearInterval(rssTimer);
@@ -360,6 +399,9 @@ const report = {
     matmulGflopsOneThread: matmulOneThread,
     matmulGflopsPerThreadConcurrent: matmulConcurrent,
     parallelMatmulScaling: matmulConcurrent.reduce((a, b) => a + b, 0) / matmulOneThread,
+    inferenceDialoguesPerSecOneThread: inferenceOneThread,
+    inferenceDialoguesPerSecPerThreadConcurrent: inferenceConcurrent,
+    parallelInferenceScaling: inferenceConcurrent.reduce((a, b) => a + b, 0) / inferenceOneThread,
   },
   notes: {
     mosi: `createModel(MOSI_PRESET.model), text/audio/visual 100/73/100 on the bundled CMU-MOSI training split, train() with MOSI_PRESET.train (batch ${MOSI_PRESET.train.batchSize}, modality dropout), no dev evaluation; median of the timed epochs after one warm-up epoch.`,
@@ -415,7 +457,9 @@ function renderPerfMarkdown(r: typeof report): string {
       `${r.workerPool.workers} workers ${f(r.workerPool.poolDialoguesPerSec, 0)} dialogues/s, speed-up ×${f(r.workerPool.speedup, 2)}. ` +
       `For comparison, the machine itself: a wasm 512² matMul loop runs at ${f(r.workerPool.matmulGflopsOneThread, 1)} GFLOP/s in one worker thread and at ` +
       `${r.workerPool.matmulGflopsPerThreadConcurrent.map((g) => f(g, 1)).join(' + ')} GFLOP/s in ${r.workerPool.workers} threads at once (×${f(r.workerPool.parallelMatmulScaling, 2)} in total), ` +
-      'so the pool can only be as parallel as the machine lets wasm compute be.',
+      `and the pool's own work without the pool (the same batched predictions, each thread with its own model and dialogues, nothing sent between threads) runs at ` +
+      `${f(r.workerPool.inferenceDialoguesPerSecOneThread, 0)} dialogues/s in one thread and ${r.workerPool.inferenceDialoguesPerSecPerThreadConcurrent.map((g) => f(g, 0)).join(' + ')} in ${r.workerPool.workers} at once ` +
+      `(×${f(r.workerPool.parallelInferenceScaling, 2)}): the pool can only be as parallel as the machine lets this work be.`,
     '',
     `What is measured: ${r.notes.mosi} ${r.notes.meld} FLOPs: ${r.notes.flops}. ${r.notes.inference}. The cpu column trains on 8 dialogues with fewer repetitions (it is 15-25× slower).`,
     '',
