@@ -95,13 +95,13 @@ export class FlatAdamW {
       const w = tf.concat(active.map((i) => tf.reshape(this.variables[i], [-1])));
       const stepped = tf.sub(w, tf.mul(tf.div(mHat, tf.add(tf.sqrt(vHat), epsilon)), learningRate));
       const next = this.decayMask ? tf.sub(stepped, tf.mul(stepped, tf.mul(this.decayMask, learningRate * weightDecay))) : stepped;
-      const average = this.options.averageDecay > 0 ? tf.keep(this.averaged(next, t)) : null;
+      const average = this.options.averageDecay > 0 ? tf.keep(this.averaged(next, t)) : undefined;
       return { m: tf.keep(m), v: tf.keep(v), next: tf.keep(next), average };
     });
     tf.dispose([this.firstMoment as tf.Tensor, this.secondMoment as tf.Tensor, ...(this.average ? [this.average] : [])]);
     this.firstMoment = updated.m as tf.Tensor1D;
     this.secondMoment = updated.v as tf.Tensor1D;
-    this.average = updated.average as tf.Tensor1D | null;
+    this.average = (updated.average as tf.Tensor1D | undefined) ?? null;
     this.assignFromFlat(updated.next, active);
     updated.next.dispose();
   }
