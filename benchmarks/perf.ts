@@ -299,6 +299,18 @@ async function poolSpeed(workers: number): Promise<number> {
   }
 }
 /**
+ * Waits until every worker has posted 'ready', sends them all 'go' at once so their timed work overlaps, and returns
+ * the number each posts back; the workers are stopped after.
+ */
+async function inLockstep(workers: import('node:worker_threads').Worker[]): Promise<number[]> {
+  await Promise.all(workers.map((w) => new Promise((resolve) => w.once('message', resolve))));
+  const results = workers.map((w) => new Promise<number>((resolve) => w.once('message', resolve)));
+  workers.forEach((w) => w.postMessage('go'));
+  const values = await Promise.all(results);
+  await Promise.all(workers.map((w) => w.terminate()));
+  return values;
+}
+/**
  * How well this machine runs wasm compute in parallel, independent of the pool: the same 512 x 512 matMul
  * loop in 1 worker thread, then in `threads` worker threads at once (GFLOP/s per thread).
  */
@@ -319,13 +331,7 @@ async function parallelMatmul(threads: number): Promise<number[]> {
       });
       parentPort.postMessage('ready');
     })();`;
-  const workers = Array.from({ length: threads }, () => new Worker(code, { eval: true }));
-  await Promise.all(workers.map((w) => new Promise((resolve) => w.once('message', resolve))));
-  const results = workers.map((w) => new Promise<number>((resolve) => w.once('message', resolve)));
-  workers.forEach((w) => w.postMessage('go'));
-  const gflops = await Promise.all(results);
-  await Promise.all(workers.map((w) => w.terminate()));
-  return gflops;
+  return inLockstep(Array.from({ length: threads }, () => new Worker(code, { eval: true })));
 }
 /**
  * The same batched predictions as the pool's, but with no pool: `threads` worker threads at once, each with its own
@@ -355,13 +361,9 @@ async function parallelInference(threads: number, modelDir: string): Promise<num
       });
       parentPort.postMessage('ready');
     })();`;
-  const workers = Array.from({ length: threads }, (_, i) => new Worker(code, { eval: true, workerData: { modelDir, seed: 11 + i }, execArgv: ['--conditions=@emoje/source'] }));
-  await Promise.all(workers.map((w) => new Promise((resolve) => w.once('message', resolve))));
-  const results = workers.map((w) => new Promise<number>((resolve) => w.once('message', resolve)));
-  workers.forEach((w) => w.postMessage('go'));
-  const rates = await Promise.all(results);
-  await Promise.all(workers.map((w) => w.terminate()));
-  return rates;
+  return inLockstep(
+    Array.from({ length: threads }, (_, i) => new Worker(code, { eval: true, workerData: { modelDir, seed: 11 + i }, execArgv: ['--conditions=@emoje/source'] })),
+  );
 }
 console.log('[pool] parallel matMul check');
 const matmulOneThread = (await parallelMatmul(1))[0];

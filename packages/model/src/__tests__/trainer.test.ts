@@ -2,8 +2,17 @@ import * as tf from '@tensorflow/tfjs-core';
 import { EmojeInputError } from '@emoje/core';
 import { expectClose, useBackend } from '@emoje/test-utils';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { collate, createModel, disposeBatch, evaluate, memoryCheckpointStore, train } from '../index';
+import { collate, createModel, disposeBatch, evaluate, memoryCheckpointStore, train, type EmojeModel } from '../index';
 import { MODALITIES, TINY_CONFIG, syntheticDialogues } from './fixtures';
+
+/** Both models give the same class probabilities on `dialogues` (to 1e-6). */
+function expectSamePredictions(a: EmojeModel, b: EmojeModel, dialogues: ReturnType<typeof syntheticDialogues>): void {
+  const batch = collate(dialogues, MODALITIES);
+  const [pa, pb] = [a, b].map((m) => tf.tidy(() => tf.softmax(m.network.forward(batch, false).logits)));
+  expectClose(pb, pa, 1e-6);
+  tf.dispose([pa, pb]);
+  disposeBatch(batch);
+}
 
 describe('trainer (wasm)', () => {
   beforeAll(() => useBackend('wasm'));
@@ -54,11 +63,7 @@ describe('trainer (wasm)', () => {
 
     expect(rest.epochs).toBe(3);
     expect(rest.history.map((h) => h.loss)).toEqual(full.history.map((h) => h.loss));
-    const batch = collate(dev, MODALITIES);
-    const [a, b] = [straight, resumed].map((m) => tf.tidy(() => tf.softmax(m.network.forward(batch, false).logits)));
-    expectClose(b, a, 1e-6);
-    tf.dispose([a, b]);
-    disposeBatch(batch);
+    expectSamePredictions(straight, resumed, dev);
     straight.dispose();
     resumed.dispose();
   });
@@ -112,11 +117,7 @@ describe('trainer (wasm)', () => {
     const resumed = createModel({ ...TINY_CONFIG, seed: 42 });
     const rest = await train(resumed, { train: dialogues, dev }, { ...options, checkpoint: store, resume: true });
     expect(rest.history.map((h) => h.loss)).toEqual(result.history.map((h) => h.loss));
-    const batch = collate(dev, MODALITIES);
-    const [a, b] = [judged, resumed].map((m) => tf.tidy(() => tf.softmax(m.network.forward(batch, false).logits)));
-    expectClose(b, a, 1e-6);
-    tf.dispose([a, b]);
-    disposeBatch(batch);
+    expectSamePredictions(judged, resumed, dev);
 
     const before = tf.memory().numTensors;
     await train(plain, { train: dialogues, dev }, { ...options, epochs: 1 });
