@@ -270,99 +270,108 @@ export async function train(
   if (!resumed && (options.adaptNormalization ?? true)) network.adaptNormalization(data.train);
   const startEpoch = epoch;
   let stoppedEarly = hasDev && sinceBest >= opts.patience;
-  while (epoch < opts.epochs && !stoppedEarly) {
-    if (options.maxEpochsThisRun != null && epoch - startEpoch >= options.maxEpochsThisRun) break;
-    const started = Date.now();
-    const order = rng.shuffle(data.train);
-    const stepsPerEpoch = Math.ceil(order.length / opts.batchSize);
-    let lossSum = 0;
-    for (let step = 0; step < stepsPerEpoch; step++) {
-      const dialogues = order.slice(step * opts.batchSize, (step + 1) * opts.batchSize);
-      const learningRate = scheduledLearningRate(opts.learningRateSchedule, opts.learningRate, opts.minLearningRateRatio, epoch * stepsPerEpoch + step, opts.epochs * stepsPerEpoch);
-      // The optimiser reads its rate (and the decay that scales with it) on every step.
-      optimizer.learningRate = learningRate;
-      const batch = collate(
-        dialogues,
-        modalities,
-        trainingPolicy(opts.modalityDropout, modalities.length, rng),
-        opts.tokenDropout > 0 ? { rate: opts.tokenDropout, rng } : undefined,
-      );
-      let loss: number;
+  let useAverage = false;
+  // Every path out, errors included (a diverged loss, a failing callback or checkpoint write), frees the snapshots and the optimiser state.
+  try {
+    while (epoch < opts.epochs && !stoppedEarly) {
+      if (options.maxEpochsThisRun != null && epoch - startEpoch >= options.maxEpochsThisRun) break;
+      const started = Date.now();
+      const order = rng.shuffle(data.train);
+      const stepsPerEpoch = Math.ceil(order.length / opts.batchSize);
+      let lossSum = 0;
+      for (let step = 0; step < stepsPerEpoch; step++) {
+        const dialogues = order.slice(step * opts.batchSize, (step + 1) * opts.batchSize);
+        const learningRate = scheduledLearningRate(opts.learningRateSchedule, opts.learningRate, opts.minLearningRateRatio, epoch * stepsPerEpoch + step, opts.epochs * stepsPerEpoch);
+        // The optimiser reads its rate (and the decay that scales with it) on every step.
+        optimizer.learningRate = learningRate;
+        const batch = collate(
+          dialogues,
+          modalities,
+          trainingPolicy(opts.modalityDropout, modalities.length, rng),
+          opts.tokenDropout > 0 ? { rate: opts.tokenDropout, rng } : undefined,
+        );
+        let loss: number;
+        try {
+          loss = tf.tidy(() => {
+            const { value, grads } = tf.variableGrads(() => network.losses(network.forward(batch, true), batch).total, variables);
+            // Clipping to the global norm and the decoupled weight decay happen inside the optimiser.
+            optimizer.applyGradients(grads);
+            return value.dataSync()[0];
+          });
+        } finally {
+          disposeBatch(batch);
+        }
+        if (!Number.isFinite(loss)) {
+          throw new Error(`training diverged: loss is ${loss} at epoch ${epoch + 1}, step ${step + 1}; lower the learning rate`);
+        }
+        lossSum += loss;
+        options.onStep?.({ epoch: epoch + 1, step: step + 1, stepsPerEpoch, loss, learningRate });
+      }
+      epoch += 1;
+
+      // With the moving average on, the epoch is judged (and snapshotted) on the averaged weights; training goes on from the raw ones.
+      const raw = optimizer.hasAverage ? variables.map((v) => tf.clone(v)) : null;
+      if (raw) optimizer.assignAverage();
+      let dev: ClassificationMetrics | null;
       try {
-        loss = tf.tidy(() => {
-          const { value, grads } = tf.variableGrads(() => network.losses(network.forward(batch, true), batch).total, variables);
-          // Clipping to the global norm and the decoupled weight decay happen inside the optimiser.
-          optimizer.applyGradients(grads);
-          return value.dataSync()[0];
-        });
+        dev = hasDev ? evaluate(network, data.dev!) : null;
+        const score = dev ? dev.weightedF1 : -1;
+        // Ties go to the later epoch: a dev set that saturates (MOSI's, see BENCHMARKS.md) then keeps the most-trained weights.
+        if (!hasDev || score >= bestScore) {
+          bestScore = hasDev ? score : bestScore;
+          bestEpoch = epoch;
+          sinceBest = 0;
+          if (hasDev) {
+            tf.dispose(best ?? []);
+            best = state.map((v) => tf.clone(v));
+          }
+        } else {
+          sinceBest += 1;
+        }
+        if (averageLast > 0 && epoch > opts.epochs - averageLast) {
+          const previous = average;
+          average = tf.tidy(() => state.map((v, i) => (previous ? tf.add(previous[i], tf.div(tf.sub(v, previous[i]), averaged + 1)) : tf.clone(v))));
+          tf.dispose(previous ?? []);
+          averaged += 1;
+        }
       } finally {
-        disposeBatch(batch);
+        if (raw) {
+          variables.forEach((v, i) => v.assign(raw[i]));
+          tf.dispose(raw);
+        }
       }
-      if (!Number.isFinite(loss)) {
-        throw new Error(`training diverged: loss is ${loss} at epoch ${epoch + 1}, step ${step + 1}; lower the learning rate`);
-      }
-      lossSum += loss;
-      options.onStep?.({ epoch: epoch + 1, step: step + 1, stepsPerEpoch, loss, learningRate });
-    }
-    epoch += 1;
+      const info: EpochInfo = { epoch, loss: lossSum / stepsPerEpoch, dev, bestDevWeightedF1: bestScore, seconds: (Date.now() - started) / 1000 };
+      history = [...history, info];
+      await options.onEpochEnd?.(info);
+      if (hasDev && sinceBest >= opts.patience) stoppedEarly = true;
 
-    // With the moving average on, the epoch is judged (and snapshotted) on the averaged weights; training goes on from the raw ones.
-    const raw = optimizer.hasAverage ? variables.map((v) => tf.clone(v)) : null;
-    if (raw) optimizer.assignAverage();
-    const dev = hasDev ? evaluate(network, data.dev!) : null;
-    const score = dev ? dev.weightedF1 : -1;
-    // Ties go to the later epoch: a dev set that saturates (MOSI's, see BENCHMARKS.md) then keeps the most-trained weights.
-    if (!hasDev || score >= bestScore) {
-      bestScore = hasDev ? score : bestScore;
-      bestEpoch = epoch;
-      sinceBest = 0;
-      if (hasDev) {
-        tf.dispose(best ?? []);
-        best = state.map((v) => tf.clone(v));
+      if (options.checkpoint) {
+        const optimizerWeights = optimizer.getWeights();
+        const checkpoint = await packCheckpoint(
+          {
+            epoch, bestScore, bestEpoch, sinceBest, history, rng: rng.getState(),
+            generators: generators.map((g) => g.getState()), numVariables: state.length, hasBest: best != null, averaged,
+          },
+          [
+            ...state.map((v, i) => ({ name: `weight/${i}`, tensor: v as tf.Tensor })),
+            ...(best ?? []).map((t, i) => ({ name: `best/${i}`, tensor: t })),
+            ...(average ?? []).map((t, i) => ({ name: `average/${i}`, tensor: t })),
+            ...optimizerWeights.map((w) => ({ name: `optimizer/${w.name}`, tensor: w.tensor })),
+          ],
+        );
+        tf.dispose(optimizerWeights.map((w) => w.tensor));
+        await options.checkpoint.write(checkpoint);
       }
-    } else {
-      sinceBest += 1;
     }
-    if (averageLast > 0 && epoch > opts.epochs - averageLast) {
-      const previous = average;
-      average = tf.tidy(() => state.map((v, i) => (previous ? tf.add(previous[i], tf.div(tf.sub(v, previous[i]), averaged + 1)) : tf.clone(v))));
-      tf.dispose(previous ?? []);
-      averaged += 1;
-    }
-    if (raw) {
-      variables.forEach((v, i) => v.assign(raw[i]));
-      tf.dispose(raw);
-    }
-    const info: EpochInfo = { epoch, loss: lossSum / stepsPerEpoch, dev, bestDevWeightedF1: bestScore, seconds: (Date.now() - started) / 1000 };
-    history = [...history, info];
-    await options.onEpochEnd?.(info);
-    if (hasDev && sinceBest >= opts.patience) stoppedEarly = true;
 
-    if (options.checkpoint) {
-      const optimizerWeights = optimizer.getWeights();
-      const checkpoint = await packCheckpoint(
-        {
-          epoch, bestScore, bestEpoch, sinceBest, history, rng: rng.getState(),
-          generators: generators.map((g) => g.getState()), numVariables: state.length, hasBest: best != null, averaged,
-        },
-        [
-          ...state.map((v, i) => ({ name: `weight/${i}`, tensor: v as tf.Tensor })),
-          ...(best ?? []).map((t, i) => ({ name: `best/${i}`, tensor: t })),
-          ...(average ?? []).map((t, i) => ({ name: `average/${i}`, tensor: t })),
-          ...optimizerWeights.map((w) => ({ name: `optimizer/${w.name}`, tensor: w.tensor })),
-        ],
-      );
-      tf.dispose(optimizerWeights.map((w) => w.tensor));
-      await options.checkpoint.write(checkpoint);
-    }
+    const finished = epoch >= opts.epochs || stoppedEarly;
+    useAverage = finished && average != null && !stoppedEarly;
+    if (useAverage) state.forEach((v, i) => v.assign(average![i]));
+    else if (finished && best) state.forEach((v, i) => v.assign(best![i]));
+    else if (finished && optimizer.hasAverage) optimizer.assignAverage();
+  } finally {
+    tf.dispose([...(best ?? []), ...(average ?? [])]);
+    optimizer.dispose();
   }
-
-  const finished = epoch >= opts.epochs || stoppedEarly;
-  const useAverage = finished && average != null && !stoppedEarly;
-  if (useAverage) state.forEach((v, i) => v.assign(average![i]));
-  else if (finished && best) state.forEach((v, i) => v.assign(best![i]));
-  else if (finished && optimizer.hasAverage) optimizer.assignAverage();
-  tf.dispose([...(best ?? []), ...(average ?? [])]);
-  optimizer.dispose();
   return { epochs: epoch, bestEpoch, bestDevWeightedF1: bestScore, history, stoppedEarly, averagedEpochs: useAverage ? averaged : 0 };
 }

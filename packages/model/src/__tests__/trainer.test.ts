@@ -126,6 +126,23 @@ describe('trainer (wasm)', () => {
     [plain, averaged, judged, resumed].forEach((m) => m.dispose());
   });
 
+  it('a run that fails part-way (here its epoch callback) frees every tensor it made', async () => {
+    const model = createModel(TINY_CONFIG);
+    const dialogues = syntheticDialogues(4, 20, 4);
+    const dev = syntheticDialogues(2, 21, 3);
+    await train(model, { train: dialogues, dev }, { epochs: 1, batchSize: 2, emaDecay: 0.9 });
+    const before = tf.memory().numTensors;
+    const failing = train(model, { train: dialogues, dev }, {
+      epochs: 3, batchSize: 2, emaDecay: 0.9, averageLastEpochs: 2,
+      onEpochEnd: (e) => {
+        if (e.epoch === 2) throw new Error('callback failed');
+      },
+    });
+    await expect(failing).rejects.toThrow('callback failed');
+    expect(tf.memory().numTensors).toBe(before);
+    model.dispose();
+  });
+
   it('rejects bad training data naming the field', async () => {
     const model = createModel(TINY_CONFIG);
     const dialogues = syntheticDialogues(2, 15, 3);
