@@ -6,6 +6,7 @@
  *
  *   npm run bench:meld                          # 3 seeds x (full, no-context)
  *   npm run bench:meld -- --seeds 1 --variants full --no-markdown --out /tmp/m.json
+ *   npm run bench:meld -- --ensemble 3        # each seed's model an ensemble of 3 members (seeds s, s+1000, s+2000)
  *
  * On a machine with spare cores the variants can run as separate processes and be merged afterwards:
  *
@@ -16,7 +17,7 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { loadMeld } from '@emoje/datasets/node';
-import { evaluate, meanStd, train, type ClassificationMetrics, type ModelConfig } from '@emoje/model';
+import { evaluate, meanStd, trainEnsemble, type ClassificationMetrics, type ModelConfig } from '@emoje/model';
 import { TEXT_PRESET, createModelForDataset, createTrainingProgress, initBackend, presetTrainOptions, writeFileAtomic, type Preset } from '@emoje/runtime-node';
 import { renderMeldMarkdown, updateBenchmarksSection, type MeldReport } from './report';
 
@@ -36,6 +37,9 @@ const { values } = parseArgs({
     'class-weight-power': { type: 'string' },
     merge: { type: 'string' },
     'train-on-dev': { type: 'boolean', default: false },
+    ensemble: { type: 'string', default: '1' },
+    // The BENCHMARKS.md section to write (`<!-- name:start -->`), e.g. a second table beside the published one.
+    section: { type: 'string', default: 'meld' },
   },
 });
 /** Parses a JSON-object flag, naming the flag when it is not one. */
@@ -63,6 +67,8 @@ const preset: Preset = {
   train: { ...TEXT_PRESET.train, ...jsonFlag('train', values.train) },
 };
 const epochs = Number(values.epochs ?? preset.train.epochs);
+const members = Number(values.ensemble);
+if (!Number.isInteger(members) || members < 1) throw new Error(`--ensemble: expected a positive integer, got '${values.ensemble}'`);
 for (const s of seeds) if (!Number.isInteger(s)) throw new Error(`--seeds: expected integers separated by commas, got '${values.seeds}'`);
 if (!Number.isInteger(epochs) || epochs < 1) throw new Error(`--epochs: expected a positive integer, got '${values.epochs}'`);
 if (!(Number.isFinite(preset.classWeightPower) && preset.classWeightPower! >= 0)) throw new Error(`--class-weight-power: expected a number >= 0, got '${values['class-weight-power']}'`);
@@ -73,29 +79,49 @@ async function runBenchmark(): Promise<MeldReport> {
   console.log(`backend: ${backend.backend} (${backend.reason})`);
   const dataset = await loadMeld();
   const started = Date.now();
-  const runs: Record<string, { metrics: ClassificationMetrics[]; dev: number[]; epochs: number[]; bestEpochs: number[]; seconds: number[] }> = {};
+  type Runs = { metrics: ClassificationMetrics[]; single: ClassificationMetrics[]; dev: number[]; epochs: number[]; bestEpochs: number[]; seconds: number[] };
+  const runs: Record<string, Runs> = {};
   let coverage: unknown = null;
   for (const variant of variants) {
-    const r = (runs[variant] = { metrics: [] as ClassificationMetrics[], dev: [] as number[], epochs: [] as number[], bestEpochs: [] as number[], seconds: [] as number[] });
+    const r: Runs = (runs[variant] = { metrics: [], single: [], dev: [], epochs: [], bestEpochs: [], seconds: [] });
     for (const seed of seeds) {
-      const created = await createModelForDataset(dataset, { preset, seed, blocks: { dialogueContext: variant !== 'no-context' } });
-      coverage = created.coverage;
-      const model = created.model;
-      const progress = createTrainingProgress(`${variant} seed ${seed}`, epochs);
+      let progress: ReturnType<typeof createTrainingProgress> | undefined;
       const t0 = Date.now();
       // --train-on-dev: the dev dialogues join the training set for the preset's epochs (no dev scores; the last weights are kept).
       const splits = values['train-on-dev'] ? { train: [...dataset.train, ...dataset.dev] } : { train: dataset.train, dev: dataset.dev };
-      const result = await train(model, splits, { ...presetTrainOptions(preset, epochs), seed, onStep: progress.onStep, onEpochEnd: progress.onEpochEnd });
-      progress.stop();
+      const { ensemble, results } = await trainEnsemble(
+        async (memberSeed) => {
+          const created = await createModelForDataset(dataset, { preset, seed: memberSeed, blocks: { dialogueContext: variant !== 'no-context' } });
+          coverage = created.coverage;
+          return created.model;
+        },
+        splits,
+        {
+          ...presetTrainOptions(preset, epochs),
+          seed,
+          members,
+          onMemberStart: (k) => (progress = createTrainingProgress(`${variant} seed ${seed}${members > 1 ? ` member ${k + 1}/${members}` : ''}`, epochs)),
+          onMemberEnd: () => progress?.stop(),
+          onStep: (info) => progress?.onStep(info),
+          onEpochEnd: (info) => progress?.onEpochEnd(info),
+        },
+      );
       const seconds = (Date.now() - t0) / 1000;
-      const m = evaluate(model.network, dataset.test);
+      const m = evaluate(ensemble.networks, dataset.test);
       r.metrics.push(m);
-      r.dev.push(result.bestDevWeightedF1);
-      r.epochs.push(result.epochs);
-      r.bestEpochs.push(result.bestEpoch);
+      // The dev score of what is kept: the best epoch's for one model, the ensemble's own on dev for several.
+      r.dev.push(members > 1 && !values['train-on-dev'] ? evaluate(ensemble.networks, dataset.dev).weightedF1 : results[0].bestDevWeightedF1);
+      r.epochs.push(results[0].epochs);
+      r.bestEpochs.push(results[0].bestEpoch);
       r.seconds.push(seconds);
-      console.log(`${variant} seed ${seed}: test wF1 ${m.weightedF1.toFixed(4)} acc ${m.accuracy.toFixed(4)} (best dev epoch ${result.bestEpoch} of ${result.epochs}, ${(seconds / 60).toFixed(1)} min) per class ${Object.entries(m.perClassF1).map(([k, v]) => `${k} ${v.toFixed(3)}`).join(', ')}`);
-      model.dispose();
+      let alone = '';
+      if (members > 1) {
+        const first = evaluate(ensemble.networks[0], dataset.test);
+        r.single.push(first);
+        alone = `; first member alone ${first.weightedF1.toFixed(4)}, members' best dev epochs ${results.map((x) => x.bestEpoch).join('/')}`;
+      }
+      console.log(`${variant} seed ${seed}${members > 1 ? ` (ensemble of ${members})` : ''}: test wF1 ${m.weightedF1.toFixed(4)} acc ${m.accuracy.toFixed(4)}${alone} (best dev epoch ${results[0].bestEpoch} of ${results[0].epochs}, ${(seconds / 60).toFixed(1)} min) per class ${Object.entries(m.perClassF1).map(([k, v]) => `${k} ${v.toFixed(3)}`).join(', ')}`);
+      ensemble.dispose();
     }
   }
 
@@ -116,12 +142,23 @@ async function runBenchmark(): Promise<MeldReport> {
       epochs: r.epochs,
       bestEpochs: r.bestEpochs,
       trainMinutes: r.seconds.map((s) => s / 60),
+      ...(members > 1
+        ? {
+            singleModel: {
+              weightedF1: meanStd(r.single.map((x) => x.weightedF1)).mean,
+              accuracy: meanStd(r.single.map((x) => x.accuracy)).mean,
+              std: { weightedF1: meanStd(r.single.map((x) => x.weightedF1)).std },
+              perSeed: r.single.map((x, i) => ({ seed: seeds[i], weightedF1: x.weightedF1, accuracy: x.accuracy, perClassF1: x.perClassF1 })),
+            },
+          }
+        : {}),
     };
   };
   return {
     dataset: 'meld',
     modalities: ['text'],
     seeds,
+    ensemble: members,
     backend: backend.backend,
     classes: dataset.classes,
     split: Object.fromEntries((['train', 'dev', 'test'] as const).map((s) => [s, { dialogues: dataset[s].length, utterances: dataset[s].reduce((n, d) => n + d.utterances.length, 0) }])),
@@ -160,5 +197,5 @@ const report = values.merge ? await mergeReports(values.merge.split(',')) : awai
 await writeFileAtomic(values.out, JSON.stringify(report, null, 2) + '\n');
 const markdown = renderMeldMarkdown(report);
 console.log('\n' + markdown);
-if (!values['no-markdown']) await updateBenchmarksSection('meld', markdown);
+if (!values['no-markdown']) await updateBenchmarksSection(values.section, markdown);
 console.log(`wrote ${values.out}${values['no-markdown'] ? '' : ' and BENCHMARKS.md'}`);

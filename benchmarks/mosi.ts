@@ -5,11 +5,12 @@
  *
  *   npm run bench:mosi                 # 3 seeds x 4 variants (the published numbers)
  *   npm run bench:mosi -- --quick      # the README's main job: 1 seed, full vs no-joint-embedding
+ *   npm run bench:mosi -- --ensemble 5 # each seed's model an ensemble of 5 members (seeds s, s+1000, ...)
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadMosi } from '@emoje/datasets/node';
-import { allScenarios, createModel, evaluateProtocols, meanStd, train, type ClassificationMetrics, type ModelConfig } from '@emoje/model';
+import { allScenarios, createModel, evaluateProtocols, meanStd, trainEnsemble, type ClassificationMetrics, type ModelConfig, type ProtocolResults } from '@emoje/model';
 import { createTrainingProgress, initBackend, MOSI_PRESET, presetTrainOptions, writeFileAtomic } from '@emoje/runtime-node';
 import { VARIANTS, renderMosiMarkdown, updateBenchmarksSection, type VariantName } from './report';
 
@@ -25,6 +26,9 @@ const { values } = parseArgs({
     config: { type: 'string' },
     train: { type: 'string' },
     merge: { type: 'string' },
+    ensemble: { type: 'string', default: '1' },
+    // The BENCHMARKS.md section to write (`<!-- name:start -->`), e.g. a second table beside the published one.
+    section: { type: 'string', default: 'mosi' },
   },
 });
 
@@ -38,6 +42,8 @@ const trainOverrides = values.train ? JSON.parse(values.train) : {};
 const epochs = Number(values.epochs ?? trainOverrides.epochs ?? MOSI_PRESET.train.epochs);
 if (!Number.isInteger(epochs) || epochs < 1) throw new Error(`--epochs: expected a positive integer, got '${values.epochs ?? trainOverrides.epochs}'`);
 for (const s of seeds) if (!Number.isInteger(s)) throw new Error(`--seeds: expected integers separated by commas, got '${values.seeds}'`);
+const members = Number(values.ensemble);
+if (!Number.isInteger(members) || members < 1) throw new Error(`--ensemble: expected a positive integer, got '${values.ensemble}'`);
 const out = values.out ?? `benchmarks/results/${quick ? 'mosi-quick' : 'mosi'}.json`;
 
 if (values.merge) {
@@ -48,7 +54,7 @@ if (values.merge) {
   await writeFileAtomic(out, JSON.stringify(ordered, null, 2) + '\n');
   const markdown = renderMosiMarkdown(ordered);
   console.log(markdown);
-  if (!values['no-markdown']) await updateBenchmarksSection('mosi', markdown);
+  if (!values['no-markdown']) await updateBenchmarksSection(values.section, markdown);
   process.exit(0);
 }
 
@@ -65,35 +71,54 @@ const blocksOf: Record<VariantName, ModelConfig['blocks']> = {
 };
 
 type Runs = { scenarios: Record<string, ClassificationMetrics[]>; missingRate: Record<string, ClassificationMetrics[]>; epochs: number[]; bestEpochs: number[]; seconds: number[] };
+const emptyRuns = (): Runs => ({ scenarios: {}, missingRate: {}, epochs: [], bestEpochs: [], seconds: [] });
+const record = (r: Runs, protocols: ProtocolResults) => {
+  for (const [name, m] of Object.entries(protocols.scenarios)) (r.scenarios[name] ??= []).push(m);
+  for (const [rate, m] of Object.entries(protocols.missingRate)) (r.missingRate[rate] ??= []).push(m);
+};
 const runs: Record<string, Runs> = {};
+// With --ensemble, the first member of each seed alone (the single model of that seed).
+const singles: Record<string, Runs> = {};
+const tavName = allScenarios(dataset.modalities).at(-1)!.name;
 const started = Date.now();
 for (const variant of variantNames) {
-  runs[variant] = { scenarios: {}, missingRate: {}, epochs: [], bestEpochs: [], seconds: [] };
+  const r = (runs[variant] = emptyRuns());
+  const single = (singles[variant] = emptyRuns());
   for (const seed of seeds) {
-    const model = createModel({ ...MOSI_PRESET.model, ...modelOverrides, modalities: dataset.modalities, classes: dataset.classes, blocks: { ...MOSI_PRESET.model.blocks, ...modelOverrides.blocks, ...blocksOf[variant] }, seed });
-    const progress = createTrainingProgress(`${variant} seed ${seed}`, epochs);
     const t0 = Date.now();
+    let progress: ReturnType<typeof createTrainingProgress> | undefined;
     // --train-on-dev: the dev videos join the training set (no dev scores; the preset's weight averaging picks the weights).
     const splits = values['train-on-dev'] ? { train: [...dataset.train, ...dataset.dev] } : { train: dataset.train, dev: dataset.dev };
-    const result = await train(model, splits, {
-      ...presetTrainOptions(MOSI_PRESET, epochs),
-      ...trainOverrides,
-      epochs,
-      seed,
-      onStep: progress.onStep,
-      onEpochEnd: progress.onEpochEnd,
-    });
-    progress.stop();
-    const protocols = evaluateProtocols(model.network, dataset.test, { missingRates, seed });
-    const r = runs[variant];
-    for (const [name, m] of Object.entries(protocols.scenarios)) (r.scenarios[name] ??= []).push(m);
-    for (const [rate, m] of Object.entries(protocols.missingRate)) (r.missingRate[rate] ??= []).push(m);
-    r.epochs.push(result.epochs);
-    r.bestEpochs.push(result.bestEpoch);
+    const { ensemble, results } = await trainEnsemble(
+      (memberSeed) => createModel({ ...MOSI_PRESET.model, ...modelOverrides, modalities: dataset.modalities, classes: dataset.classes, blocks: { ...MOSI_PRESET.model.blocks, ...modelOverrides.blocks, ...blocksOf[variant] }, seed: memberSeed }),
+      splits,
+      {
+        ...presetTrainOptions(MOSI_PRESET, epochs),
+        ...trainOverrides,
+        epochs,
+        seed,
+        members,
+        onMemberStart: (k) => (progress = createTrainingProgress(`${variant} seed ${seed}${members > 1 ? ` member ${k + 1}/${members}` : ''}`, epochs)),
+        onMemberEnd: () => progress?.stop(),
+        onStep: (info) => progress?.onStep(info),
+        onEpochEnd: (info) => progress?.onEpochEnd(info),
+      },
+    );
+    const protocols = evaluateProtocols(ensemble.networks, dataset.test, { missingRates, seed });
+    record(r, protocols);
+    r.epochs.push(results[0].epochs);
+    r.bestEpochs.push(results[0].bestEpoch);
     r.seconds.push((Date.now() - t0) / 1000);
-    const tav = protocols.scenarios[allScenarios(dataset.modalities).at(-1)!.name];
-    console.log(`${variant} seed ${seed}: TAV acc ${tav.accuracy.toFixed(4)} wF1 ${tav.weightedF1.toFixed(4)}; T acc ${protocols.scenarios.T.accuracy.toFixed(4)} (${result.averagedEpochs ? `average of the last ${result.averagedEpochs} epochs` : `best epoch ${result.bestEpoch}`} of ${result.epochs})`);
-    model.dispose();
+    const tav = protocols.scenarios[tavName];
+    let alone = '';
+    if (members > 1) {
+      const first = evaluateProtocols(ensemble.networks[0], dataset.test, { missingRates, seed });
+      record(single, first);
+      alone = `; first member alone: TAV acc ${first.scenarios[tavName].accuracy.toFixed(4)}`;
+    }
+    const result = results[0];
+    console.log(`${variant} seed ${seed}${members > 1 ? ` (ensemble of ${members})` : ''}: TAV acc ${tav.accuracy.toFixed(4)} wF1 ${tav.weightedF1.toFixed(4)}; T acc ${protocols.scenarios.T.accuracy.toFixed(4)}${alone} (${result.averagedEpochs ? `average of the last ${result.averagedEpochs} epochs` : `best epoch ${result.bestEpoch}`} of ${result.epochs})`);
+    ensemble.dispose();
   }
 }
 
@@ -108,6 +133,7 @@ const report = {
   trainedOnDev: values['train-on-dev'],
   split: { train: dataset.train.length, dev: dataset.dev.length, test: dataset.test.length, testUtterances: dataset.test.reduce((n, d) => n + d.utterances.length, 0) },
   seeds,
+  ensemble: members,
   backend: backend.backend,
   quick,
   config: { ...MOSI_PRESET.model, ...modelOverrides },
@@ -123,6 +149,9 @@ const report = {
         epochs: r.epochs,
         bestEpochs: r.bestEpochs,
         trainSeconds: r.seconds,
+        ...(members > 1
+          ? { singleModel: { scenarios: Object.fromEntries(Object.entries(singles[v].scenarios).map(([k, ms]) => [k, summarise(ms)])), missingRate: Object.fromEntries(Object.entries(singles[v].missingRate).map(([k, ms]) => [k, summarise(ms)])) } }
+          : {}),
       },
     ]),
   ),
@@ -130,5 +159,5 @@ const report = {
 await writeFileAtomic(out, JSON.stringify(report, null, 2) + '\n');
 const markdown = renderMosiMarkdown(report);
 console.log('\n' + markdown);
-if (!values['no-markdown'] && !quick) await updateBenchmarksSection('mosi', markdown);
+if (!values['no-markdown'] && !quick) await updateBenchmarksSection(values.section, markdown);
 console.log(`wrote ${out}${!values['no-markdown'] && !quick ? ' and BENCHMARKS.md' : ''}`);

@@ -12,12 +12,22 @@ interface Summary {
   weightedF1: number;
   std: { accuracy: number; weightedF1: number };
 }
+interface MosiVariant {
+  scenarios: Record<string, Summary>;
+  missingRate: Record<string, Summary>;
+  epochs: number[];
+  bestEpochs: number[];
+  /** With an ensemble: the first member of each seed alone. */
+  singleModel?: { scenarios: Record<string, Summary>; missingRate: Record<string, Summary> };
+}
 interface MosiReport {
   seeds: number[];
+  /** Members per seed's model (absent or 1: one model). */
+  ensemble?: number;
   split: { testUtterances: number };
   backend: string;
   minutes: number;
-  variants: Record<string, { scenarios: Record<string, Summary>; missingRate: Record<string, Summary>; epochs: number[]; bestEpochs: number[] }>;
+  variants: Record<string, MosiVariant>;
 }
 
 const pct = (s: Summary | undefined, key: 'accuracy' | 'weightedF1') =>
@@ -34,6 +44,9 @@ export function renderMosiMarkdown(report: MosiReport): string {
   lines.push(
     `Test split (${report.split.testUtterances} utterances), mean ± std over seeds ${report.seeds.join(', ')}; accuracy / weighted F1 in %. ` +
       `One model per variant, trained once with all modalities and modality dropout, evaluated on every subset. ` +
+      ((report.ensemble ?? 1) > 1
+        ? `Each seed's model is an **ensemble of ${report.ensemble}** members trained alike from seeds s, s+1000, ... (class probabilities averaged). `
+        : '') +
       `Backend ${report.backend}; the whole run took ${report.minutes.toFixed(1)} min.`,
   );
   lines.push('');
@@ -52,6 +65,17 @@ export function renderMosiMarkdown(report: MosiReport): string {
   for (const r of rates) {
     const cells = variants.map((v) => `${pct(report.variants[v].missingRate[r], 'accuracy')} | ${pct(report.variants[v].missingRate[r], 'weightedF1')}`);
     lines.push(`| ${r} | ${cells.join(' | ')} | ${delta(full?.missingRate[r], noJe?.missingRate[r])} |`);
+  }
+  const withSingles = variants.filter((v) => report.variants[v].singleModel);
+  if (withSingles.length > 0) {
+    lines.push('');
+    lines.push(`The first member of each seed alone (the single model of that seed), accuracy / weighted F1:`);
+    lines.push('');
+    lines.push(`| scenario | ${withSingles.map((v) => `${v} one member acc | ${v} one member wF1`).join(' | ')} |`);
+    lines.push(`|---|${withSingles.map(() => '---|---').join('|')}|`);
+    for (const s of scenarios) {
+      lines.push(`| ${s} | ${withSingles.map((v) => `${pct(report.variants[v].singleModel!.scenarios[s], 'accuracy')} | ${pct(report.variants[v].singleModel!.scenarios[s], 'weightedF1')}`).join(' | ')} |`);
+    }
   }
   lines.push('');
   lines.push(`Epochs run per seed (weights averaged over the last epochs, see the note above): ${variants.map((v) => `${v} ${report.variants[v].epochs.join('/')} (best ${report.variants[v].bestEpochs.join('/')})`).join('; ')}.`);
@@ -88,11 +112,15 @@ interface MeldSummary {
   trainMinutes: number[];
   epochs: number[];
   bestEpochs: number[];
+  /** With an ensemble: the first member of each seed alone. */
+  singleModel?: { weightedF1: number; accuracy: number; std: { weightedF1: number }; perSeed: { seed: number; weightedF1: number }[] };
 }
 export interface MeldReport {
   dataset: 'meld';
   modalities: string[];
   seeds: number[];
+  /** Members per seed's model (absent or 1: one model). */
+  ensemble?: number;
   backend: string;
   classes: string[];
   split: Record<string, { dialogues: number; utterances: number }>;
@@ -137,12 +165,22 @@ export function renderMeldMarkdown(report: MeldReport): string {
       `stopping on MELD's dev split. Mean ± std over seeds ${report.seeds.join(', ')}; backend ${report.backend}; the whole run took ` +
       `${report.minutes.toFixed(1)} min${parallel} on this 2-core machine.`,
   );
+  const members = report.ensemble ?? 1;
+  if (members > 1) {
+    lines.push('');
+    lines.push(
+      `Each seed's model is an **ensemble of ${members}** members trained alike from seeds s, s+1000, ... (class probabilities averaged); ` +
+        `"one member" rows are each seed's first member alone, the single model of that seed.`,
+    );
+  }
   lines.push('');
   lines.push('| model | weighted F1 | accuracy | macro F1 | train min / seed |');
   lines.push('|---|---|---|---|---|');
   for (const [name, s] of variants) {
     const minutes = s.trainMinutes.reduce((a, b) => a + b, 0) / s.trainMinutes.length;
-    lines.push(`| emoje ${name} | **${f(s.weightedF1)} ± ${f(s.std.weightedF1)}** | ${f(s.accuracy)} ± ${f(s.std.accuracy)} | ${f(s.macroF1)} ± ${f(s.std.macroF1)} | ${minutes.toFixed(1)} |`);
+    const label = members > 1 ? `emoje ${name}, ensemble of ${members}` : `emoje ${name}`;
+    lines.push(`| ${label} | **${f(s.weightedF1)} ± ${f(s.std.weightedF1)}** | ${f(s.accuracy)} ± ${f(s.std.accuracy)} | ${f(s.macroF1)} ± ${f(s.std.macroF1)} | ${minutes.toFixed(1)} |`);
+    if (s.singleModel) lines.push(`| emoje ${name}, one member | ${f(s.singleModel.weightedF1)} ± ${f(s.singleModel.std.weightedF1)} (${s.singleModel.perSeed.map((p) => f(p.weightedF1)).join(' / ')}) | ${f(s.singleModel.accuracy)} | | |`);
   }
   for (const a of MELD_TEXT_ANCHORS) lines.push(`| ${a.model} (published, GloVe-300d CNN features) | ${a.weightedF1.toFixed(1)} | | | |`);
   lines.push('');

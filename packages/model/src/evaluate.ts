@@ -1,8 +1,24 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { SeededRandom } from '@emoje/core';
 import { allScenarios, collate, disposeBatch, missingRatePolicy, scenarioPolicy, type AvailabilityPolicy, type DialogueInput } from './batch';
+import { EmojeInputError } from '@emoje/core';
+import { meanOutputs } from './inference';
 import { classificationMetrics, type ClassificationMetrics } from './metrics';
 import type { EmojeNetwork } from './network';
+
+/**
+ * What evaluation runs: one network, or several that read the same inputs (an ensemble's `networks`), whose class
+ * probabilities are averaged.
+ */
+export type Predictor = EmojeNetwork | readonly EmojeNetwork[];
+
+function networksOf(predictor: Predictor): readonly EmojeNetwork[] {
+  const networks = Array.isArray(predictor) ? (predictor as readonly EmojeNetwork[]) : [predictor as EmojeNetwork];
+  if (networks.length === 0 || networks.some((n) => !n || typeof n.forward !== 'function')) {
+    throw new EmojeInputError('network', 'an EmojeNetwork or a non-empty array of them', Array.isArray(predictor) ? `an array of ${networks.length}` : String(predictor));
+  }
+  return networks;
+}
 
 export interface EvaluateOptions {
   /** Keep only these modalities (a fixed scenario). Defaults to all. */
@@ -17,19 +33,25 @@ export interface EvaluateOptions {
 
 /** Predicted class ids and labels of every labeled utterance, under an availability policy. */
 export function predictLabels(
-  network: EmojeNetwork,
+  predictor: Predictor,
   dialogues: readonly DialogueInput[],
   policy: AvailabilityPolicy | undefined,
   batchSize = 16,
 ): { truth: number[]; predicted: number[] } {
+  const networks = networksOf(predictor);
+  const { modalities } = networks[0].config;
   const truth: number[] = [];
   const predicted: number[] = [];
   for (let start = 0; start < dialogues.length; start += batchSize) {
     const chunk = dialogues.slice(start, start + batchSize);
     const offset = start;
-    const batch = collate(chunk, network.config.modalities, policy && ((d, u, p) => policy(d + offset, u, p)));
+    const batch = collate(chunk, modalities, policy && ((d, u, p) => policy(d + offset, u, p)));
     try {
-      const argmax = tf.tidy(() => tf.argMax(network.forward(batch, false).logits, -1));
+      const argmax = tf.tidy(() => {
+        if (networks.length === 1) return tf.argMax(networks[0].forward(batch, false).logits, -1);
+        const out = meanOutputs(networks, batch);
+        return tf.argMax(out.probabilities, -1);
+      });
       const ids = argmax.dataSync();
       argmax.dispose();
       for (let i = 0; i < batch.host.labels.length; i++) {
@@ -45,9 +67,12 @@ export function predictLabels(
   return { truth, predicted };
 }
 
-/** Metrics of `network` on `dialogues` under a fixed scenario or a random missing rate. */
-export function evaluate(network: EmojeNetwork, dialogues: readonly DialogueInput[], options: EvaluateOptions = {}): ClassificationMetrics {
-  const { modalities, classes } = network.config;
+/**
+ * Metrics of a network (or of an ensemble's networks, averaging their probabilities) on `dialogues` under a fixed
+ * scenario or a random missing rate.
+ */
+export function evaluate(predictor: Predictor, dialogues: readonly DialogueInput[], options: EvaluateOptions = {}): ClassificationMetrics {
+  const { modalities, classes } = networksOf(predictor)[0].config;
   let policy: AvailabilityPolicy | undefined;
   if (options.scenario) policy = scenarioPolicy(modalities, options.scenario);
   if (options.missingRate && options.missingRate > 0) {
@@ -55,7 +80,7 @@ export function evaluate(network: EmojeNetwork, dialogues: readonly DialogueInpu
     const fixed = policy;
     policy = fixed ? (d, u, p) => random(d, u, fixed(d, u, p)) : random;
   }
-  const { truth, predicted } = predictLabels(network, dialogues, policy, options.batchSize);
+  const { truth, predicted } = predictLabels(predictor, dialogues, policy, options.batchSize);
   return classificationMetrics(truth, predicted, classes);
 }
 
@@ -72,17 +97,17 @@ export interface ProtocolResults {
  * (default 0, 0.1, ..., 0.7), each utterance and modality dropped independently, at least one kept.
  */
 export function evaluateProtocols(
-  network: EmojeNetwork,
+  predictor: Predictor,
   dialogues: readonly DialogueInput[],
   { missingRates = [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7], seed = 1 }: { missingRates?: number[]; seed?: number } = {},
 ): ProtocolResults {
   const scenarios: Record<string, ClassificationMetrics> = {};
-  for (const s of allScenarios(network.config.modalities)) {
-    scenarios[s.name] = evaluate(network, dialogues, { scenario: s.keep });
+  for (const s of allScenarios(networksOf(predictor)[0].config.modalities)) {
+    scenarios[s.name] = evaluate(predictor, dialogues, { scenario: s.keep });
   }
   const missingRate: Record<string, ClassificationMetrics> = {};
   for (const rate of missingRates) {
-    missingRate[rate.toFixed(1)] = evaluate(network, dialogues, { missingRate: rate, seed });
+    missingRate[rate.toFixed(1)] = evaluate(predictor, dialogues, { missingRate: rate, seed });
   }
   return { scenarios, missingRate };
 }

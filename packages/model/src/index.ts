@@ -37,11 +37,15 @@ export {
   loadModel,
   MODEL_FORMAT,
   MODEL_FORMAT_VERSION,
+  ENSEMBLE_FORMAT,
   type EmojeModel,
   type UtterancePrediction,
   type PredictOptions,
 } from './model';
-export { evaluate, evaluateProtocols, predictLabels, type EvaluateOptions, type ProtocolResults } from './evaluate';
+export { createEnsemble, isEnsemble, loadEnsemble, loadModelOrEnsemble, type EmojeEnsemble } from './ensemble';
+export { trainEnsemble, memberSeeds, type TrainEnsembleOptions } from './train-ensemble';
+export { meanOutputs, type MeanOutputs } from './inference';
+export { evaluate, evaluateProtocols, predictLabels, type EvaluateOptions, type Predictor, type ProtocolResults } from './evaluate';
 export { memoryCheckpointStore, packCheckpoint, unpackCheckpoint, type Checkpoint, type CheckpointStore } from './checkpoint';
 export {
   train,

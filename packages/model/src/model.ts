@@ -1,34 +1,20 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { EmojeInputError } from '@emoje/core';
-import { collate, disposeBatch, scenarioPolicy, validateDialogue, type DialogueInput } from './batch';
+import { collate, disposeBatch, type DialogueInput } from './batch';
 import { resolveModelConfig, type ModelConfig, type ResolvedModelConfig } from './config';
+import { predictDialogues, type PredictOptions, type UtterancePrediction } from './inference';
+import { assignWeights, decodeArtifactWeights, loadArtifacts, namedWeights, saveHandler } from './io';
 import { EmojeNetwork } from './network';
 
-/** What the model says about one utterance. */
-export interface UtterancePrediction {
-  /** The most probable class name. */
-  label: string;
-  labelIndex: number;
-  /** Probability per class name. */
-  probabilities: Record<string, number>;
-  /** How much each modality counted (QAF weights; 0 for unused modalities; they sum to 1). */
-  modalityWeights: Record<string, number>;
-  /** Modalities missing from the input. */
-  missing: string[];
-  /** Missing modalities that the joint embedding filled in. */
-  imputed: string[];
-}
-
-export interface PredictOptions {
-  /** Use only these modalities (the others are treated as missing). Defaults to all. */
-  modalities?: string[];
-}
+export type { PredictOptions, UtterancePrediction } from './inference';
 
 /** An AM²-EmoJE model: predict, save, dispose. Create with {@link createModel} or {@link loadModel}. */
 export interface EmojeModel {
   readonly config: ResolvedModelConfig;
   /** The underlying network, for training and inspection. */
   readonly network: EmojeNetwork;
+  /** `[network]`: what `evaluate` takes, as for an ensemble's `networks`. */
+  readonly networks: readonly EmojeNetwork[];
   /** Per-utterance predictions for one dialogue whose utterances carry any subset of modalities. */
   predict(dialogue: DialogueInput, options?: PredictOptions): Promise<UtterancePrediction[]>;
   /** Predictions for several dialogues in one batch. */
@@ -43,13 +29,17 @@ export interface EmojeModel {
 /** Marks the artifacts of an emoje model (`modelTopology.format`). */
 export const MODEL_FORMAT = 'emoje-model';
 export const MODEL_FORMAT_VERSION = 1;
+/** Marks the artifacts of an ensemble of emoje models (see `createEnsemble`). */
+export const ENSEMBLE_FORMAT = 'emoje-ensemble';
 
 class Model implements EmojeModel {
   readonly network: EmojeNetwork;
+  readonly networks: readonly EmojeNetwork[];
   private disposed = false;
 
   constructor(readonly config: ResolvedModelConfig) {
     this.network = new EmojeNetwork(config);
+    this.networks = [this.network];
     this.build();
   }
 
@@ -76,56 +66,13 @@ class Model implements EmojeModel {
 
   async predictBatch(dialogues: DialogueInput[], options: PredictOptions = {}): Promise<UtterancePrediction[][]> {
     this.assertUsable();
-    const { modalities, classes } = this.config;
-    if (!Array.isArray(dialogues) || dialogues.length === 0) {
-      throw new EmojeInputError('dialogues', 'a non-empty array of dialogues', JSON.stringify(dialogues));
-    }
-    dialogues.forEach((d, i) => validateDialogue(d, modalities, classes.length, dialogues.length > 1 ? `dialogues[${i}]` : 'dialogue', this.config.maxSpeakers));
-    const policy = options.modalities ? scenarioPolicy(modalities, options.modalities) : undefined;
-    const batch = collate(dialogues, modalities, policy);
-    try {
-      const [probs, weights, imputed] = tf.tidy(() => {
-        const out = this.network.forward(batch, false);
-        return [tf.softmax(out.logits), out.modalityWeights, out.imputed];
-      });
-      const [p, w, imp] = await Promise.all([probs.data(), weights.data(), imputed.data()]);
-      tf.dispose([probs, weights, imputed]);
-      const u = batch.host.maxUtterances;
-      const m = modalities.length;
-      const c = classes.length;
-      return dialogues.map((dialogue, i) =>
-        dialogue.utterances.map((_, j) => {
-          const slot = i * u + j;
-          const probabilities: Record<string, number> = {};
-          let best = 0;
-          classes.forEach((name, k) => {
-            probabilities[name] = p[slot * c + k];
-            if (p[slot * c + k] > p[slot * c + best]) best = k;
-          });
-          const modalityWeights: Record<string, number> = {};
-          const missing: string[] = [];
-          const imputedNames: string[] = [];
-          modalities.forEach((mod, k) => {
-            modalityWeights[mod.name] = w[slot * m + k];
-            if (batch.host.availability[slot * m + k] === 0) missing.push(mod.name);
-            if (imp[slot * m + k] > 0.5) imputedNames.push(mod.name);
-          });
-          return { label: classes[best], labelIndex: best, probabilities, modalityWeights, missing, imputed: imputedNames };
-        }),
-      );
-    } finally {
-      disposeBatch(batch);
-    }
+    return predictDialogues([this.network], this.config, dialogues, options);
   }
 
   async save(destination: tf.io.IOHandler | string): Promise<tf.io.SaveResult> {
     this.assertUsable();
-    const handler = typeof destination === 'string' ? resolveHandler(destination, 'save') : destination;
-    if (!handler.save) throw new EmojeInputError('destination', 'an IOHandler with save()', 'a handler without save');
-    const named = this.network.layers.flatMap((layer) =>
-      layer.weights.map((w, k) => ({ name: `${layer.name}/${k}`, tensor: w.read() })),
-    );
-    const { data, specs } = await tf.io.encodeWeights(named);
+    const handler = saveHandler(destination);
+    const { data, specs } = await tf.io.encodeWeights(namedWeights(this.network));
     return handler.save({
       modelTopology: { format: MODEL_FORMAT, formatVersion: MODEL_FORMAT_VERSION, config: this.config } as unknown as tf.io.ModelArtifacts['modelTopology'],
       format: MODEL_FORMAT,
@@ -147,14 +94,6 @@ class Model implements EmojeModel {
   }
 }
 
-function resolveHandler(url: string, kind: 'save' | 'load'): tf.io.IOHandler {
-  const handlers = kind === 'save' ? tf.io.getSaveHandlers(url) : tf.io.getLoadHandlers(url);
-  if (handlers.length === 0) {
-    throw new EmojeInputError('destination', `a URL with a registered tf.io ${kind} handler (file:// needs @emoje/runtime-node, indexeddb:// a browser)`, JSON.stringify(url));
-  }
-  return handlers[0];
-}
-
 /**
  * Creates an AM²-EmoJE model with freshly initialised weights.
  * @throws EmojeInputError naming the config field at fault.
@@ -168,38 +107,28 @@ export function createModel(config: ModelConfig): EmojeModel {
  * (`file://` with @emoje/runtime-node, `indexeddb://` or `http(s)://` in browsers).
  */
 export async function loadModel(source: tf.io.IOHandler | string): Promise<EmojeModel> {
-  const handler = typeof source === 'string' ? resolveHandler(source, 'load') : source;
-  if (!handler.load) throw new EmojeInputError('source', 'an IOHandler with load()', 'a handler without load');
-  const artifacts = await handler.load();
+  const artifacts = await loadArtifacts(source);
   const topology = artifacts.modelTopology as unknown as { format?: string; formatVersion?: number; config?: ModelConfig } | undefined;
+  if (topology?.format === ENSEMBLE_FORMAT) {
+    throw new EmojeInputError('modelTopology.format', `'${MODEL_FORMAT}'`, `'${ENSEMBLE_FORMAT}'`, 'This is an ensemble: load it with loadEnsemble');
+  }
   if (!topology || topology.format !== MODEL_FORMAT || !topology.config) {
     throw new EmojeInputError('modelTopology.format', `'${MODEL_FORMAT}'`, JSON.stringify(topology?.format));
   }
   if (topology.formatVersion !== MODEL_FORMAT_VERSION) {
     throw new EmojeInputError('modelTopology.formatVersion', String(MODEL_FORMAT_VERSION), String(topology.formatVersion));
   }
-  if (!artifacts.weightSpecs || !artifacts.weightData) {
-    throw new EmojeInputError('weightData', 'weights saved with the model', 'no weights');
-  }
-  const model = new Model(resolveModelConfig(topology.config));
-  const weightData = Array.isArray(artifacts.weightData) ? tf.io.concatenateArrayBuffers(artifacts.weightData) : artifacts.weightData;
-  const tensors = tf.io.decodeWeights(weightData, artifacts.weightSpecs);
+  const tensors = decodeArtifactWeights(artifacts);
   try {
-    for (const layer of model.network.layers) {
-      const values = layer.weights.map((w, k) => {
-        const t = tensors[`${layer.name}/${k}`];
-        if (!t || t.shape.join(',') !== w.shape.join(',')) {
-          throw new EmojeInputError(`weights.${layer.name}/${k}`, `shape [${w.shape.join(', ')}]`, t ? `shape [${t.shape.join(', ')}]` : 'nothing');
-        }
-        return t;
-      });
-      if (values.length) layer.setWeights(values);
+    const model = createModel(topology.config);
+    try {
+      assignWeights(model.network, tensors);
+    } catch (error) {
+      model.dispose();
+      throw error;
     }
-  } catch (error) {
-    model.dispose();
-    throw error;
+    return model;
   } finally {
     tf.dispose(Object.values(tensors));
   }
-  return model;
 }

@@ -101,6 +101,34 @@ describe('emoje train / eval / predict on a dialogue JSON Lines file (text)', ()
     expect(Object.keys(rows[0][0].probabilities)).toEqual(['neutral', 'joy', 'anger']);
   });
 
+  it('--ensemble trains several members, saves one ensemble, and eval and predict read it', async () => {
+    const io = capture();
+    const out = join(dir, 'ensemble');
+    expect(await runCli(['node', 'emoje', 'train', '--dataset', example, '--out', out, '--epochs', '2', '--ensemble', '2', '--json'], { io })).toBe(0);
+    const report = JSON.parse(io.stdout.join(''));
+    expect(report.training).toHaveLength(2);
+    const saved = JSON.parse(await readFile(join(out, 'model.json'), 'utf8'));
+    expect(saved.modelTopology.format).toBe('emoje-ensemble');
+    expect(saved.modelTopology.members).toHaveLength(2);
+
+    const evaluated = capture();
+    expect(await runCli(['node', 'emoje', 'eval', '--model', out, '--dataset', example, '--json'], { io: evaluated })).toBe(0);
+    expect(JSON.parse(evaluated.stdout.join('')).scenarios.T.accuracy).toBeCloseTo(report.test.scenarios.T.accuracy, 6);
+    const input = join(dir, 'talk-ensemble.json');
+    await writeFile(input, JSON.stringify({ utterances: [{ speaker: 'A', text: 'Thank you, that is wonderful.' }] }));
+    const predicted = capture();
+    expect(await runCli(['node', 'emoje', 'predict', '--model', out, '--input', input, '--json'], { io: predicted })).toBe(0);
+    const [[row]] = JSON.parse(predicted.stdout.join(''));
+    expect(Object.values(row.probabilities as Record<string, number>).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
+
+    const refused = capture();
+    expect(await runCli(['node', 'emoje', 'train', '--dataset', example, '--out', join(dir, 'y'), '--ensemble', '2', '--checkpoint', join(dir, 'c')], { io: refused })).toBe(1);
+    expect(refused.stderr.join('')).toContain('--checkpoint: expected no --checkpoint or --resume with --ensemble');
+    const zero = capture();
+    expect(await runCli(['node', 'emoje', 'train', '--dataset', example, '--out', join(dir, 'y'), '--ensemble', '0'], { io: zero })).toBe(1);
+    expect(zero.stderr.join('')).toContain('--ensemble must be an integer >= 1');
+  });
+
   it('a malformed line fails with the file, line and field', async () => {
     const bad = join(dir, 'bad.jsonl');
     const lines = (await readFile(example, 'utf8')).split('\n');

@@ -2,7 +2,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { loadModel as loadEmojeModel, type EmojeModel } from '@emoje/model';
+import { loadModel as loadEmojeModel, loadModelOrEnsemble as loadEmojeModelOrEnsemble, type EmojeEnsemble, type EmojeModel } from '@emoje/model';
 import { EmojeInputError } from '@emoje/core';
 import { replaceDirAtomic, writeFileDurable, type AtomicWriteOptions } from './atomic';
 
@@ -151,6 +151,16 @@ export function loadLayersModel(dir: string, options: tf.io.LoadOptions = {}): P
  */
 export function loadModel(dir: string): Promise<EmojeModel> {
   return loadEmojeModel(fileSystem(dir));
+}
+
+/**
+ * Loads a saved model or ensemble (`EmojeEnsemble.save`) from the folder `dir`, whichever it holds.
+ * @example
+ * const model = await loadModelOrEnsemble('models/meld-ensemble');
+ * console.log(await model.predict(dialogue), evaluate(model.networks, dataset.test).weightedF1);
+ */
+export function loadModelOrEnsemble(dir: string): Promise<EmojeModel | EmojeEnsemble> {
+  return loadEmojeModelOrEnsemble(fileSystem(dir));
 }
 
 let routersRegistered = false;

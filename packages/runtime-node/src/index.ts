@@ -21,6 +21,7 @@ export {
   fileSystem,
   loadLayersModel,
   loadModel,
+  loadModelOrEnsemble,
   registerFileSystemRouters,
   saveModel,
   type FileSystemOptions,

@@ -8,7 +8,7 @@ import type { NodeBackendName } from './backend';
 
 /** Options of {@link createInferencePool}. */
 export interface InferencePoolOptions {
-  /** Folder of a model saved by `EmojeModel.save('file://dir')` or `saveModel`. */
+  /** Folder of a model (or ensemble) saved by `EmojeModel.save('file://dir')` or `saveModel`. */
   modelDir?: string;
   /** Alias of `modelDir` (a saved model is a folder: model.json + weights.bin). */
   modelPath?: string;

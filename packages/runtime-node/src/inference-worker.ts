@@ -1,21 +1,21 @@
 /**
  * Worker-thread entry of {@link createInferencePool}: initialises the backend, loads the saved
- * model, then answers `PoolRequest`s with predictions (or the index of the failing dialogue).
+ * model (or ensemble), then answers `PoolRequest`s with predictions (or the index of the failing dialogue).
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import type { EmojeModel, UtterancePrediction } from '@emoje/model';
+import type { EmojeEnsemble, EmojeModel, UtterancePrediction } from '@emoje/model';
 import { initBackend } from './backend';
-import { loadModel } from './fs-io';
+import { loadModelOrEnsemble } from './fs-io';
 import type { PoolRequest, PoolResponse, PoolWorkerData } from './inference-pool';
 
 const port = parentPort!;
 const data = workerData as PoolWorkerData;
 const post = (message: PoolResponse) => port.postMessage(message);
 
-let model: EmojeModel;
+let model: EmojeModel | EmojeEnsemble;
 try {
   await initBackend({ backend: data.backend });
-  model = await loadModel(data.modelDir);
+  model = await loadModelOrEnsemble(data.modelDir);
   post({ type: 'ready' });
 } catch (error) {
   post({ type: 'init-error', message: error instanceof Error ? error.message : String(error) });

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { evaluateProtocols } from '@emoje/model';
 import { loadNamedDataset } from '../datasets';
-import { loadModel } from '../fs-io';
+import { loadModelOrEnsemble } from '../fs-io';
 import type { CommandRegistrar } from '../program';
 import { renderProtocolTable } from '../table';
 import { parseInteger } from './options';
@@ -10,8 +10,8 @@ import { parseInteger } from './options';
 export const registerEvalCommand: CommandRegistrar = (program, context) => {
   program
     .command('eval')
-    .description('evaluate a saved model on every modality scenario and missing rate')
-    .requiredOption('--model <dir>', 'folder of a saved model')
+    .description('evaluate a saved model (or ensemble) on every modality scenario and missing rate')
+    .requiredOption('--model <dir>', 'folder of a saved model or ensemble')
     .requiredOption('--dataset <name>', 'dataset to evaluate on: mosi or meld (bundled), or the path of a dialogue JSON Lines file')
     .option('--split <name>', 'split to evaluate: test or dev', 'test')
     .option('--seed <n>', 'seed of the random missing patterns', parseInteger('--seed', 0), 1)
@@ -21,9 +21,9 @@ export const registerEvalCommand: CommandRegistrar = (program, context) => {
       if (options.split !== 'test' && options.split !== 'dev') {
         throw new Error(`--split must be test or dev, got ${JSON.stringify(options.split)}`);
       }
-      const [model, dataset] = await Promise.all([loadModel(options.model), loadNamedDataset(options.dataset)]);
+      const [model, dataset] = await Promise.all([loadModelOrEnsemble(options.model), loadNamedDataset(options.dataset)]);
       try {
-        const results = evaluateProtocols(model.network, dataset[options.split as 'test' | 'dev'], { seed: options.seed });
+        const results = evaluateProtocols(model.networks, dataset[options.split as 'test' | 'dev'], { seed: options.seed });
         context.io.out(options.json ? `${JSON.stringify(results, null, 2)}\n` : `${options.split} split of ${options.dataset}:\n${renderProtocolTable(results)}`);
       } finally {
         model.dispose();

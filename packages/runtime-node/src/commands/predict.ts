@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { EmojeInputError } from '@emoje/core';
 import type { DialogueInput, ModalityConfig } from '@emoje/model';
-import { loadModel } from '../fs-io';
+import { loadModelOrEnsemble } from '../fs-io';
 import { featurizeManifestFile } from '../manifest';
 import type { CommandRegistrar } from '../program';
 import { renderTable } from '../table';
@@ -48,7 +48,7 @@ export const registerPredictCommand: CommandRegistrar = (program, context) => {
   program
     .command('predict')
     .description('predict every utterance of the dialogue(s) in a JSON file')
-    .requiredOption('--model <dir>', 'folder of a saved model')
+    .requiredOption('--model <dir>', 'folder of a saved model or ensemble')
     .option('--input <file>', 'JSON file of dialogue(s): {"utterances":[{"speaker":"A","text":"...","features":{"audio":[...]}}]} or an array of them')
     .option('--manifest <file>', 'JSON dialogue manifest of media files: {"utterances":[{"speaker":"A","wav":"a.wav","keypoints":"a.json"}]}')
     .option('--modalities <names>', 'use only these modalities (comma-separated); the others count as missing')
@@ -58,7 +58,7 @@ export const registerPredictCommand: CommandRegistrar = (program, context) => {
         throw new EmojeInputError('--input / --manifest', 'exactly one of them', options.input ? 'both' : 'neither');
       }
       await context.initBackend(command);
-      const model = await loadModel(options.model);
+      const model = await loadModelOrEnsemble(options.model);
       try {
         let dialogues: DialogueInput[];
         if (options.manifest) {

@@ -1,12 +1,13 @@
 import type { Command } from 'commander';
-import { evaluateProtocols, train, type BlockSwitches } from '@emoje/model';
+import { EmojeInputError } from '@emoje/core';
+import { evaluateProtocols, train, trainEnsemble, type BlockSwitches, type EmojeEnsemble, type EmojeModel, type TrainOptions, type TrainResult } from '@emoje/model';
 import { fileCheckpointStore } from '../checkpoint-store';
 import { loadNamedDataset } from '../datasets';
 import { saveModel } from '../fs-io';
 import { presetFor, presetTrainOptions } from '../presets';
 import { createModelForDataset } from '../text-modality';
 import type { CommandRegistrar } from '../program';
-import { createTrainingProgress } from '../progress';
+import { createTrainingProgress, type TrainingProgress } from '../progress';
 import { renderProtocolTable } from '../table';
 import { parseInteger } from './options';
 
@@ -20,6 +21,7 @@ interface TrainCommandOptions {
   context: boolean;
   checkpoint?: string;
   resume: boolean;
+  ensemble: number;
   json: boolean;
 }
 
@@ -37,6 +39,7 @@ export const registerTrainCommand: CommandRegistrar = (program, context) => {
     .option('--no-context', 'ablation: no dialogue context')
     .option('--checkpoint <dir>', 'write a checkpoint after every epoch to this folder')
     .option('--resume', 'continue from the checkpoint in --checkpoint', false)
+    .option('--ensemble <n>', 'train n models from seeds s, s+1000, ... and save them as one ensemble (probabilities averaged)', parseInteger('--ensemble', 1), 1)
     .option('--json', 'print the results as JSON', false)
     .action(async (options: TrainCommandOptions, command: Command) => {
       await context.initBackend(command);
@@ -46,31 +49,57 @@ export const registerTrainCommand: CommandRegistrar = (program, context) => {
         queryAdaptiveFusion: options.qaf,
         dialogueContext: options.context,
       };
+      if (options.ensemble > 1 && (options.checkpoint || options.resume)) {
+        throw new EmojeInputError('--checkpoint', 'no --checkpoint or --resume with --ensemble (train the members one by one to checkpoint each)', options.checkpoint ?? '--resume');
+      }
       const preset = presetFor(dataset);
-      const { model } = await createModelForDataset(dataset, { preset, blocks, seed: options.seed });
       const epochs = options.epochs ?? preset.train.epochs ?? 40;
-      const progress = createTrainingProgress(`train ${options.dataset}`, epochs);
+      const createMember = async (seed: number) => (await createModelForDataset(dataset, { preset, blocks, seed })).model;
+      const splits = { train: dataset.train, dev: dataset.dev };
+      // One progress bar per model trained; the callbacks follow the current one.
+      let progress: TrainingProgress | undefined;
+      const callbacks: Pick<TrainOptions, 'onStep' | 'onEpochEnd'> = { onStep: (info) => progress?.onStep(info), onEpochEnd: (info) => progress?.onEpochEnd(info) };
+      let trained: EmojeModel | EmojeEnsemble | undefined;
       try {
-        const result = await train(model, { train: dataset.train, dev: dataset.dev }, {
-          ...presetTrainOptions(preset, epochs),
-          seed: options.seed,
-          onStep: progress.onStep,
-          onEpochEnd: progress.onEpochEnd,
-          checkpoint: options.checkpoint ? fileCheckpointStore(options.checkpoint) : undefined,
-          resume: options.resume,
-        });
-        progress.stop();
-        await saveModel(model, options.out);
-        const results = evaluateProtocols(model.network, dataset.test, { seed: options.seed });
-        if (options.json) {
-          context.io.out(`${JSON.stringify({ model: options.out, training: { epochs: result.epochs, bestEpoch: result.bestEpoch, bestDevWeightedF1: result.bestDevWeightedF1 }, test: results }, null, 2)}\n`);
+        let results: TrainResult[];
+        if (options.ensemble > 1) {
+          const out = await trainEnsemble(createMember, splits, {
+            ...presetTrainOptions(preset, epochs),
+            ...callbacks,
+            seed: options.seed,
+            members: options.ensemble,
+            onMemberStart: (k) => (progress = createTrainingProgress(`train ${options.dataset} member ${k + 1}/${options.ensemble}`, epochs)),
+            onMemberEnd: () => progress?.stop(),
+          });
+          trained = out.ensemble;
+          results = out.results;
         } else {
-          context.io.out(`saved ${options.out} (best epoch ${result.bestEpoch} of ${result.epochs}, dev weighted F1 ${(100 * result.bestDevWeightedF1).toFixed(1)} %)\n`);
-          context.io.out(`test split of ${options.dataset}:\n${renderProtocolTable(results)}`);
+          const model = (trained = await createMember(options.seed));
+          progress = createTrainingProgress(`train ${options.dataset}`, epochs);
+          results = [
+            await train(model, splits, {
+              ...presetTrainOptions(preset, epochs),
+              ...callbacks,
+              seed: options.seed,
+              checkpoint: options.checkpoint ? fileCheckpointStore(options.checkpoint) : undefined,
+              resume: options.resume,
+            }),
+          ];
+        }
+        progress?.stop();
+        await saveModel(trained, options.out);
+        const test = evaluateProtocols(trained.networks, dataset.test, { seed: options.seed });
+        const training = results.map((r) => ({ epochs: r.epochs, bestEpoch: r.bestEpoch, bestDevWeightedF1: r.bestDevWeightedF1 }));
+        if (options.json) {
+          context.io.out(`${JSON.stringify({ model: options.out, training: options.ensemble > 1 ? training : training[0], test }, null, 2)}\n`);
+        } else {
+          const summary = training.map((t) => `best epoch ${t.bestEpoch} of ${t.epochs}, dev weighted F1 ${(100 * t.bestDevWeightedF1).toFixed(1)} %`);
+          context.io.out(`saved ${options.out} (${options.ensemble > 1 ? `an ensemble of ${options.ensemble}: ${summary.join('; ')}` : summary[0]})\n`);
+          context.io.out(`test split of ${options.dataset}:\n${renderProtocolTable(test)}`);
         }
       } finally {
-        progress.stop();
-        model.dispose();
+        progress?.stop();
+        trained?.dispose();
       }
     });
 };
