@@ -43,10 +43,10 @@ export function renderMosiMarkdown(report: MosiReport): string {
   const lines: string[] = [];
   lines.push(
     `Test split (${report.split.testUtterances} utterances), mean ± std over seeds ${report.seeds.join(', ')}; accuracy / weighted F1 in %. ` +
-      `One model per variant, trained once with all modalities and modality dropout, evaluated on every subset. ` +
       ((report.ensemble ?? 1) > 1
-        ? `Each seed's model is an **ensemble of ${report.ensemble}** members trained alike from seeds s, s+1000, ... (class probabilities averaged). `
-        : '') +
+        ? `One model per variant and seed, an **ensemble of ${report.ensemble}** members trained alike from seeds s, s+1000, ... (class probabilities averaged), ` +
+          `trained once with all modalities and modality dropout, evaluated on every subset. `
+        : `One model per variant, trained once with all modalities and modality dropout, evaluated on every subset. `) +
       `Backend ${report.backend}; the whole run took ${report.minutes.toFixed(1)} min.`,
   );
   lines.push('');

@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { renderMeldMarkdown, renderMosiMarkdown, type MeldReport } from './report';
+
+const summary = (accuracy: number) => ({ accuracy, weightedF1: accuracy + 0.001, std: { accuracy: 0.005, weightedF1: 0.004 } });
+const mosiVariant = (accuracy: number, single?: number) => ({
+  scenarios: { T: summary(accuracy - 0.01), TAV: summary(accuracy) },
+  missingRate: { '0.0': summary(accuracy) },
+  epochs: [18],
+  bestEpochs: [18],
+  ...(single !== undefined ? { singleModel: { scenarios: { T: summary(single - 0.01), TAV: summary(single) }, missingRate: { '0.0': summary(single) } } } : {}),
+});
+
+describe('benchmark reports', () => {
+  it('a MOSI ensemble report says so and tables the first members alone', () => {
+    const base = { seeds: [1, 2, 3], split: { testUtterances: 752 }, backend: 'wasm', minutes: 3 };
+    const single = renderMosiMarkdown({ ...base, variants: { full: mosiVariant(0.773) } });
+    expect(single).not.toMatch(/ensemble/);
+    const ensemble = renderMosiMarkdown({ ...base, ensemble: 5, variants: { full: mosiVariant(0.778, 0.773), 'no-joint-embedding': mosiVariant(0.776, 0.772) } });
+    expect(ensemble).toContain('**ensemble of 5**');
+    expect(ensemble).toContain('| TAV | 80.3 | 77.8 ± 0.5 | 77.9 ± 0.4 | 77.6 ± 0.5 | 77.7 ± 0.4 | +0.2 |');
+    expect(ensemble).toContain('| scenario | full one member acc | full one member wF1 | no-joint-embedding one member acc | no-joint-embedding one member wF1 |');
+    expect(ensemble).toContain('| TAV | 77.3 ± 0.5 | 77.4 ± 0.4 | 77.2 ± 0.5 | 77.3 ± 0.4 |');
+  });
+
+  it('a MELD ensemble report has a row for one member beside the ensemble', () => {
+    const variant = {
+      weightedF1: 0.571,
+      accuracy: 0.58,
+      macroF1: 0.4,
+      std: { weightedF1: 0.005, accuracy: 0.004, macroF1: 0.01 },
+      perClassF1: { neutral: 0.74, fear: 0.1 },
+      trainMinutes: [18, 19],
+      epochs: [10, 10],
+      bestEpochs: [9, 8],
+      singleModel: { weightedF1: 0.562, accuracy: 0.57, std: { weightedF1: 0.008 }, perSeed: [{ seed: 1, weightedF1: 0.568 }, { seed: 2, weightedF1: 0.556 }] },
+    };
+    const report: MeldReport = {
+      dataset: 'meld',
+      modalities: ['text'],
+      seeds: [1, 2],
+      ensemble: 3,
+      backend: 'wasm',
+      classes: ['neutral', 'fear'],
+      split: { test: { dialogues: 280, utterances: 2610 } },
+      wordVectors: { source: 'GloVe', coverage: null },
+      preset: { model: {}, train: {} },
+      minutes: 40,
+      generatedAt: '2026-12-02T00:00:00.000Z',
+      variants: { full: variant },
+    };
+    const markdown = renderMeldMarkdown(report);
+    expect(markdown).toContain('**ensemble of 3**');
+    expect(markdown).toContain('| emoje full, ensemble of 3 | **57.1 ± 0.5** | 58.0 ± 0.4 | 40.0 ± 1.0 | 18.5 |');
+    expect(markdown).toContain('| emoje full, one member | 56.2 ± 0.8 (56.8 / 55.6) | 57.0 | | |');
+  });
+});
