@@ -99,9 +99,11 @@ export function createEnsemble(members: readonly EmojeModel[]): EmojeEnsemble {
   if (new Set(members).size !== members.length) {
     throw new EmojeInputError('members', 'distinct models', 'the same model more than once');
   }
+  members.forEach((member, i) => {
+    if (!member || !member.network || !member.config) throw new EmojeInputError(`members[${i}]`, 'a model from createModel or loadModel', String(member));
+  });
   const reference = inputSignature(members[0].config);
   members.forEach((member, i) => {
-    if (!member || !member.network) throw new EmojeInputError(`members[${i}]`, 'a model from createModel or loadModel', String(member));
     const signature = inputSignature(member.config);
     for (const field of Object.keys(reference)) {
       if (signature[field] !== reference[field]) {

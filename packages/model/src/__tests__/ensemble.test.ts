@@ -107,6 +107,7 @@ describe('createEnsemble (wasm)', () => {
       expect(() => createEnsemble([members[0], narrow])).toThrow(/members\[1\]\.config\.modalities/);
       expect(() => createEnsemble([])).toThrow(/members: expected a non-empty array/);
       expect(() => createEnsemble([members[0], members[0]])).toThrow(/members: expected distinct models/);
+      expect(() => createEnsemble([null as never, members[0]])).toThrow(/members\[0\]: expected a model from createModel or loadModel/);
       expect(() => evaluate([], dialogues)).toThrow(/network: expected an EmojeNetwork or a non-empty array/);
     } finally {
       other.dispose();
