@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EmojeInputError } from '@emoje/core';
-import { createModel, type DialogueInput, type EmojeModel } from '@emoje/model';
+import { createEnsemble, createModel, type DialogueInput, type EmojeModel } from '@emoje/model';
 import { useBackend } from '@emoje/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createInferencePool, saveModel } from './index';
@@ -44,6 +44,28 @@ afterAll(async () => {
 });
 
 describe('createInferencePool', () => {
+  it('serves a saved ensemble as it predicts in process', async () => {
+    const config = { modalities, classes: ['neg', 'pos', 'neu'], units: 8, contextUnits: 8, embeddingDim: 4, numHeads: 2, acnLayers: 1 };
+    const ensemble = createEnsemble([createModel({ ...config, seed: 4 }), createModel({ ...config, seed: 5 })]);
+    const dir = join(root, 'ensemble');
+    await saveModel(ensemble, dir);
+    const data = dialogues(5);
+    const expected = await ensemble.predictBatch(data);
+    const pool = await createInferencePool({ modelDir: dir, workers: 1 });
+    try {
+      const got = await pool.predictBatch(data);
+      got.forEach((dialogue, i) =>
+        dialogue.forEach((p, j) => {
+          expect(p.label).toBe(expected[i][j].label);
+          expect(p.probabilities.pos).toBeCloseTo(expected[i][j].probabilities.pos, 5);
+        }),
+      );
+    } finally {
+      await pool.close();
+      ensemble.dispose();
+    }
+  });
+
   it('gives the in-process predictions, in input order, and closes cleanly', async () => {
     const data = dialogues(23);
     const expected = await model.predictBatch(data);
