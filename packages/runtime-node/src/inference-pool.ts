@@ -126,7 +126,7 @@ class PoolWorker {
 /**
  * Starts a pool of worker threads for batch inference over many dialogues. Every worker
  * initialises the backend (wasm by default, through {@link initBackend}) and loads the saved
- * model with {@link loadModel}; `predictBatch` splits the dialogues into chunks of `batchSize`, which
+ * model (or ensemble) with {@link loadModelOrEnsemble}; `predictBatch` splits the dialogues into chunks of `batchSize`, which
  * the workers take from a queue as each finishes its last (one `predictBatch` per chunk), and returns the
  * predictions in input order. An error in a worker rejects with the index of the dialogue at fault
  * (`error.dialogueIndex`, and `dialogue <i>:` in the message).
