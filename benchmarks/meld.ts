@@ -18,7 +18,7 @@ import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { loadMeld } from '@emoje/datasets/node';
 import { evaluate, meanStd, trainEnsemble, type ClassificationMetrics, type ModelConfig } from '@emoje/model';
-import { TEXT_PRESET, createModelForDataset, createTrainingProgress, initBackend, presetTrainOptions, writeFileAtomic, type Preset } from '@emoje/runtime-node';
+import { TEXT_PRESET, createModelForDataset, createEnsembleProgress, initBackend, presetTrainOptions, writeFileAtomic, type Preset } from '@emoje/runtime-node';
 import { renderMeldMarkdown, updateBenchmarksSection, type MeldReport } from './report';
 
 const VARIANTS = ['full', 'no-context'] as const;
@@ -85,10 +85,10 @@ async function runBenchmark(): Promise<MeldReport> {
   for (const variant of variants) {
     const r: Runs = (runs[variant] = { metrics: [], single: [], dev: [], epochs: [], bestEpochs: [], seconds: [] });
     for (const seed of seeds) {
-      let progress: ReturnType<typeof createTrainingProgress> | undefined;
-      const t0 = Date.now();
+            const t0 = Date.now();
       // --train-on-dev: the dev dialogues join the training set for the preset's epochs (no dev scores; the last weights are kept).
-      const splits = values['train-on-dev'] ? { train: [...dataset.train, ...dataset.dev] } : { train: dataset.train, dev: dataset.dev };
+      const progress = createEnsembleProgress(`${variant} seed ${seed}`, epochs, members);
+    const splits = values['train-on-dev'] ? { train: [...dataset.train, ...dataset.dev] } : { train: dataset.train, dev: dataset.dev };
       const { ensemble, results } = await trainEnsemble(
         async (memberSeed) => {
           const created = await createModelForDataset(dataset, { preset, seed: memberSeed, blocks: { dialogueContext: variant !== 'no-context' } });
@@ -100,10 +100,7 @@ async function runBenchmark(): Promise<MeldReport> {
           ...presetTrainOptions(preset, epochs),
           seed,
           members,
-          onMemberStart: (k) => (progress = createTrainingProgress(`${variant} seed ${seed}${members > 1 ? ` member ${k + 1}/${members}` : ''}`, epochs)),
-          onMemberEnd: () => progress?.stop(),
-          onStep: (info) => progress?.onStep(info),
-          onEpochEnd: (info) => progress?.onEpochEnd(info),
+          ...progress.callbacks,
         },
       );
       const seconds = (Date.now() - t0) / 1000;

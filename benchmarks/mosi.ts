@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadMosi } from '@emoje/datasets/node';
 import { allScenarios, createModel, evaluateProtocols, meanStd, trainEnsemble, type ClassificationMetrics, type ModelConfig, type ProtocolResults } from '@emoje/model';
-import { createTrainingProgress, initBackend, MOSI_PRESET, presetTrainOptions, writeFileAtomic } from '@emoje/runtime-node';
+import { createEnsembleProgress, initBackend, MOSI_PRESET, presetTrainOptions, writeFileAtomic } from '@emoje/runtime-node';
 import { VARIANTS, renderMosiMarkdown, updateBenchmarksSection, type VariantName } from './report';
 
 const { values } = parseArgs({
@@ -86,8 +86,8 @@ for (const variant of variantNames) {
   const single = (singles[variant] = emptyRuns());
   for (const seed of seeds) {
     const t0 = Date.now();
-    let progress: ReturnType<typeof createTrainingProgress> | undefined;
-    // --train-on-dev: the dev videos join the training set (no dev scores; the preset's weight averaging picks the weights).
+        // --train-on-dev: the dev videos join the training set (no dev scores; the preset's weight averaging picks the weights).
+    const progress = createEnsembleProgress(`${variant} seed ${seed}`, epochs, members);
     const splits = values['train-on-dev'] ? { train: [...dataset.train, ...dataset.dev] } : { train: dataset.train, dev: dataset.dev };
     const { ensemble, results } = await trainEnsemble(
       (memberSeed) => createModel({ ...MOSI_PRESET.model, ...modelOverrides, modalities: dataset.modalities, classes: dataset.classes, blocks: { ...MOSI_PRESET.model.blocks, ...modelOverrides.blocks, ...blocksOf[variant] }, seed: memberSeed }),
@@ -98,10 +98,7 @@ for (const variant of variantNames) {
         epochs,
         seed,
         members,
-        onMemberStart: (k) => (progress = createTrainingProgress(`${variant} seed ${seed}${members > 1 ? ` member ${k + 1}/${members}` : ''}`, epochs)),
-        onMemberEnd: () => progress?.stop(),
-        onStep: (info) => progress?.onStep(info),
-        onEpochEnd: (info) => progress?.onEpochEnd(info),
+        ...progress.callbacks,
       },
     );
     const protocols = evaluateProtocols(ensemble.networks, dataset.test, { missingRates, seed });

@@ -4,30 +4,17 @@ import type { DialogueInput } from './batch';
 import type { ModelConfig, ResolvedModelConfig } from './config';
 import { predictDialogues, type PredictOptions, type UtterancePrediction } from './inference';
 import { assignWeights, decodeArtifactWeights, loadArtifacts, namedWeights, saveHandler } from './io';
-import { createModel, ENSEMBLE_FORMAT, loadModel, MODEL_FORMAT, MODEL_FORMAT_VERSION, type EmojeModel } from './model';
+import { createModel, ENSEMBLE_FORMAT, loadModel, MODEL_FORMAT, MODEL_FORMAT_VERSION, type EmojeModel, type EmojePredictor } from './model';
 import type { EmojeNetwork } from './network';
 
 /**
  * Several AM²-EmoJE models that read the same inputs, predicting together: the class probabilities and modality
  * weights are the means of the members' (a deep ensemble, Lakshminarayanan et al. 2017). Members trained from
- * different seeds make errors that partly cancel, at the cost of one forward pass per member.
+ * different seeds make errors that partly cancel, at the cost of one forward pass per member. `save` writes every
+ * member as one artifact (`modelTopology.format` `'emoje-ensemble'`); `dispose` disposes every member.
  */
-export interface EmojeEnsemble {
-  /** The first member's config (every member has the same modalities, classes and speaker limit). */
-  readonly config: ResolvedModelConfig;
+export interface EmojeEnsemble extends EmojePredictor {
   readonly members: readonly EmojeModel[];
-  /** The members' networks, for `evaluate`, `evaluateProtocols` and `predictLabels`. */
-  readonly networks: readonly EmojeNetwork[];
-  /** Per-utterance predictions for one dialogue (as {@link EmojeModel.predict}, averaged over the members). */
-  predict(dialogue: DialogueInput, options?: PredictOptions): Promise<UtterancePrediction[]>;
-  /** Predictions for several dialogues in one batch. */
-  predictBatch(dialogues: DialogueInput[], options?: PredictOptions): Promise<UtterancePrediction[][]>;
-  /** Saves every member's config and weights as one artifact (`modelTopology.format` `'emoje-ensemble'`). */
-  save(destination: tf.io.IOHandler | string): Promise<tf.io.SaveResult>;
-  /** Total number of weights of all members. */
-  countParams(): number;
-  /** Disposes every member. */
-  dispose(): void;
 }
 
 /** What two members must share to be averaged over one batch. */

@@ -10,12 +10,12 @@ import type { EmojeNetwork } from './network';
  * What evaluation runs: one network, or several that read the same inputs (an ensemble's `networks`), whose class
  * probabilities are averaged.
  */
-export type Predictor = EmojeNetwork | readonly EmojeNetwork[];
+export type EvaluationTarget = EmojeNetwork | readonly EmojeNetwork[];
 
-function networksOf(predictor: Predictor): readonly EmojeNetwork[] {
-  const networks = Array.isArray(predictor) ? (predictor as readonly EmojeNetwork[]) : [predictor as EmojeNetwork];
+function networksOf(target: EvaluationTarget): readonly EmojeNetwork[] {
+  const networks = Array.isArray(target) ? (target as readonly EmojeNetwork[]) : [target as EmojeNetwork];
   if (networks.length === 0 || networks.some((n) => !n || typeof n.forward !== 'function')) {
-    throw new EmojeInputError('network', 'an EmojeNetwork or a non-empty array of them', Array.isArray(predictor) ? `an array of ${networks.length}` : String(predictor));
+    throw new EmojeInputError('network', 'an EmojeNetwork or a non-empty array of them', Array.isArray(target) ? `an array of ${networks.length}` : String(target));
   }
   return networks;
 }
@@ -33,12 +33,12 @@ export interface EvaluateOptions {
 
 /** Predicted class ids and labels of every labeled utterance, under an availability policy. */
 export function predictLabels(
-  predictor: Predictor,
+  target: EvaluationTarget,
   dialogues: readonly DialogueInput[],
   policy: AvailabilityPolicy | undefined,
   batchSize = 16,
 ): { truth: number[]; predicted: number[] } {
-  const networks = networksOf(predictor);
+  const networks = networksOf(target);
   const { modalities } = networks[0].config;
   const truth: number[] = [];
   const predicted: number[] = [];
@@ -71,8 +71,8 @@ export function predictLabels(
  * Metrics of a network (or of an ensemble's networks, averaging their probabilities) on `dialogues` under a fixed
  * scenario or a random missing rate.
  */
-export function evaluate(predictor: Predictor, dialogues: readonly DialogueInput[], options: EvaluateOptions = {}): ClassificationMetrics {
-  const { modalities, classes } = networksOf(predictor)[0].config;
+export function evaluate(target: EvaluationTarget, dialogues: readonly DialogueInput[], options: EvaluateOptions = {}): ClassificationMetrics {
+  const { modalities, classes } = networksOf(target)[0].config;
   let policy: AvailabilityPolicy | undefined;
   if (options.scenario) policy = scenarioPolicy(modalities, options.scenario);
   if (options.missingRate && options.missingRate > 0) {
@@ -80,7 +80,7 @@ export function evaluate(predictor: Predictor, dialogues: readonly DialogueInput
     const fixed = policy;
     policy = fixed ? (d, u, p) => random(d, u, fixed(d, u, p)) : random;
   }
-  const { truth, predicted } = predictLabels(predictor, dialogues, policy, options.batchSize);
+  const { truth, predicted } = predictLabels(target, dialogues, policy, options.batchSize);
   return classificationMetrics(truth, predicted, classes);
 }
 
@@ -97,17 +97,17 @@ export interface ProtocolResults {
  * (default 0, 0.1, ..., 0.7), each utterance and modality dropped independently, at least one kept.
  */
 export function evaluateProtocols(
-  predictor: Predictor,
+  target: EvaluationTarget,
   dialogues: readonly DialogueInput[],
   { missingRates = [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7], seed = 1 }: { missingRates?: number[]; seed?: number } = {},
 ): ProtocolResults {
   const scenarios: Record<string, ClassificationMetrics> = {};
-  for (const s of allScenarios(networksOf(predictor)[0].config.modalities)) {
-    scenarios[s.name] = evaluate(predictor, dialogues, { scenario: s.keep });
+  for (const s of allScenarios(networksOf(target)[0].config.modalities)) {
+    scenarios[s.name] = evaluate(target, dialogues, { scenario: s.keep });
   }
   const missingRate: Record<string, ClassificationMetrics> = {};
   for (const rate of missingRates) {
-    missingRate[rate.toFixed(1)] = evaluate(predictor, dialogues, { missingRate: rate, seed });
+    missingRate[rate.toFixed(1)] = evaluate(target, dialogues, { missingRate: rate, seed });
   }
   return { scenarios, missingRate };
 }

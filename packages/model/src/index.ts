@@ -39,13 +39,14 @@ export {
   MODEL_FORMAT_VERSION,
   ENSEMBLE_FORMAT,
   type EmojeModel,
+  type EmojePredictor,
   type UtterancePrediction,
   type PredictOptions,
 } from './model';
 export { createEnsemble, isEnsemble, loadEnsemble, loadModelOrEnsemble, type EmojeEnsemble } from './ensemble';
 export { trainEnsemble, memberSeeds, type TrainEnsembleOptions } from './train-ensemble';
 export { meanOutputs, type MeanOutputs } from './inference';
-export { evaluate, evaluateProtocols, predictLabels, type EvaluateOptions, type Predictor, type ProtocolResults } from './evaluate';
+export { evaluate, evaluateProtocols, predictLabels, type EvaluateOptions, type EvaluationTarget, type ProtocolResults } from './evaluate';
 export { memoryCheckpointStore, packCheckpoint, unpackCheckpoint, type Checkpoint, type CheckpointStore } from './checkpoint';
 export {
   train,

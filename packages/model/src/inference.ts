@@ -69,8 +69,12 @@ export async function predictDialogues(
   const batch = collate(dialogues, modalities, policy);
   try {
     const out = meanOutputs(networks, batch);
-    const [p, w, imp] = await Promise.all([out.probabilities.data(), out.modalityWeights.data(), out.imputed.data()]);
-    tf.dispose([out.probabilities, out.modalityWeights, out.imputed]);
+    let p: tf.TypedArray, w: tf.TypedArray, imp: tf.TypedArray;
+    try {
+      [p, w, imp] = (await Promise.all([out.probabilities.data(), out.modalityWeights.data(), out.imputed.data()])) as tf.TypedArray[];
+    } finally {
+      tf.dispose([out.probabilities, out.modalityWeights, out.imputed]);
+    }
     const u = batch.host.maxUtterances;
     const m = modalities.length;
     const c = classes.length;

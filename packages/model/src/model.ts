@@ -8,22 +8,27 @@ import { EmojeNetwork } from './network';
 
 export type { PredictOptions, UtterancePrediction } from './inference';
 
-/** An AM²-EmoJE model: predict, save, dispose. Create with {@link createModel} or {@link loadModel}. */
-export interface EmojeModel {
+/** What a model and an ensemble both are: something that predicts dialogues, saves, and is disposed. */
+export interface EmojePredictor {
+  /** The model's config (for an ensemble, the first member's: every member reads the same inputs). */
   readonly config: ResolvedModelConfig;
-  /** The underlying network, for training and inspection. */
-  readonly network: EmojeNetwork;
-  /** `[network]`: what `evaluate` takes, as for an ensemble's `networks`. */
+  /** The networks whose class probabilities are averaged (one for a model): what `evaluate` takes. */
   readonly networks: readonly EmojeNetwork[];
   /** Per-utterance predictions for one dialogue whose utterances carry any subset of modalities. */
   predict(dialogue: DialogueInput, options?: PredictOptions): Promise<UtterancePrediction[]>;
   /** Predictions for several dialogues in one batch. */
   predictBatch(dialogues: DialogueInput[], options?: PredictOptions): Promise<UtterancePrediction[][]>;
-  /** Saves config and weights through a tf.io handler or URL (`file://`, `indexeddb://`, ...). */
+  /** Saves configs and weights through a tf.io handler or URL (`file://`, `indexeddb://`, ...). */
   save(destination: tf.io.IOHandler | string): Promise<tf.io.SaveResult>;
   /** Total number of weights (scalars). */
   countParams(): number;
   dispose(): void;
+}
+
+/** An AM²-EmoJE model: predict, save, dispose. Create with {@link createModel} or {@link loadModel}. */
+export interface EmojeModel extends EmojePredictor {
+  /** The underlying network, for training and inspection (`networks` is `[network]`). */
+  readonly network: EmojeNetwork;
 }
 
 /** Marks the artifacts of an emoje model (`modelTopology.format`). */

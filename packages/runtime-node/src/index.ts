@@ -49,7 +49,7 @@ export {
   type BackendLogger,
   type BackendSelection,
 } from '@emoje/core';
-export { createTrainingProgress, type TrainingProgress, type TrainingProgressOptions } from './progress';
+export { createEnsembleProgress, createTrainingProgress, type EnsembleProgressCallbacks, type EnsembleTrainingProgress, type TrainingProgress, type TrainingProgressOptions } from './progress';
 export { MOSI_PRESET, TEXT_PRESET, presetFor, presetTrainOptions, classWeightsFromLabels, type Preset } from './presets';
 export { fileCheckpointStore } from './checkpoint-store';
 export { createInferencePool, type InferencePool, type InferencePoolOptions } from './inference-pool';

@@ -63,3 +63,41 @@ export function createTrainingProgress(label: string, epochs: number, options: T
     },
   };
 }
+
+/** The callbacks of {@link createEnsembleProgress}, to spread into `trainEnsemble()` options. */
+export interface EnsembleProgressCallbacks {
+  onMemberStart(member: number, seed: number): void;
+  onMemberEnd(): void;
+  onStep(info: StepInfo): void;
+  onEpochEnd(info: EpochInfo): void;
+}
+
+/** One progress display per model trained in turn: `callbacks` for `trainEnsemble()`, `stop()` to finish. */
+export interface EnsembleTrainingProgress {
+  readonly callbacks: EnsembleProgressCallbacks;
+  stop(): void;
+}
+
+/**
+ * One {@link createTrainingProgress} display per model trained in turn: labelled `<label> member k/n` when there are
+ * several members, `<label>` for one. For a single `train()` call, call `callbacks.onMemberStart(0, seed)` first.
+ */
+export function createEnsembleProgress(label: string, epochs: number, members: number, options: TrainingProgressOptions = {}): EnsembleTrainingProgress {
+  let current: TrainingProgress | undefined;
+  const stop = () => {
+    current?.stop();
+    current = undefined;
+  };
+  return {
+    callbacks: {
+      onMemberStart(member) {
+        stop();
+        current = createTrainingProgress(members > 1 ? `${label} member ${member + 1}/${members}` : label, epochs, options);
+      },
+      onMemberEnd: stop,
+      onStep: (info) => current?.onStep(info),
+      onEpochEnd: (info) => current?.onEpochEnd(info),
+    },
+    stop,
+  };
+}

@@ -1,13 +1,13 @@
 import type { Command } from 'commander';
 import { EmojeInputError } from '@emoje/core';
-import { evaluateProtocols, train, trainEnsemble, type BlockSwitches, type EmojeEnsemble, type EmojeModel, type TrainOptions, type TrainResult } from '@emoje/model';
+import { evaluateProtocols, train, trainEnsemble, type BlockSwitches, type EmojeEnsemble, type EmojeModel, type TrainResult } from '@emoje/model';
 import { fileCheckpointStore } from '../checkpoint-store';
 import { loadNamedDataset } from '../datasets';
 import { saveModel } from '../fs-io';
 import { presetFor, presetTrainOptions } from '../presets';
 import { createModelForDataset } from '../text-modality';
 import type { CommandRegistrar } from '../program';
-import { createTrainingProgress, type TrainingProgress } from '../progress';
+import { createEnsembleProgress } from '../progress';
 import { renderProtocolTable } from '../table';
 import { parseInteger } from './options';
 
@@ -56,37 +56,29 @@ export const registerTrainCommand: CommandRegistrar = (program, context) => {
       const epochs = options.epochs ?? preset.train.epochs ?? 40;
       const createMember = async (seed: number) => (await createModelForDataset(dataset, { preset, blocks, seed })).model;
       const splits = { train: dataset.train, dev: dataset.dev };
-      // One progress bar per model trained; the callbacks follow the current one.
-      let progress: TrainingProgress | undefined;
-      const callbacks: Pick<TrainOptions, 'onStep' | 'onEpochEnd'> = { onStep: (info) => progress?.onStep(info), onEpochEnd: (info) => progress?.onEpochEnd(info) };
+      const progress = createEnsembleProgress(`train ${options.dataset}`, epochs, options.ensemble);
       let trained: EmojeModel | EmojeEnsemble | undefined;
       try {
         let results: TrainResult[];
         if (options.ensemble > 1) {
-          const out = await trainEnsemble(createMember, splits, {
-            ...presetTrainOptions(preset, epochs),
-            ...callbacks,
-            seed: options.seed,
-            members: options.ensemble,
-            onMemberStart: (k) => (progress = createTrainingProgress(`train ${options.dataset} member ${k + 1}/${options.ensemble}`, epochs)),
-            onMemberEnd: () => progress?.stop(),
-          });
+          const out = await trainEnsemble(createMember, splits, { ...presetTrainOptions(preset, epochs), ...progress.callbacks, seed: options.seed, members: options.ensemble });
           trained = out.ensemble;
           results = out.results;
         } else {
           const model = (trained = await createMember(options.seed));
-          progress = createTrainingProgress(`train ${options.dataset}`, epochs);
+          progress.callbacks.onMemberStart(0, options.seed);
           results = [
             await train(model, splits, {
               ...presetTrainOptions(preset, epochs),
-              ...callbacks,
+              onStep: progress.callbacks.onStep,
+              onEpochEnd: progress.callbacks.onEpochEnd,
               seed: options.seed,
               checkpoint: options.checkpoint ? fileCheckpointStore(options.checkpoint) : undefined,
               resume: options.resume,
             }),
           ];
         }
-        progress?.stop();
+        progress.stop();
         await saveModel(trained, options.out);
         const test = evaluateProtocols(trained.networks, dataset.test, { seed: options.seed });
         const training = results.map((r) => ({ epochs: r.epochs, bestEpoch: r.bestEpoch, bestDevWeightedF1: r.bestDevWeightedF1 }));
@@ -98,7 +90,7 @@ export const registerTrainCommand: CommandRegistrar = (program, context) => {
           context.io.out(`test split of ${options.dataset}:\n${renderProtocolTable(test)}`);
         }
       } finally {
-        progress?.stop();
+        progress.stop();
         trained?.dispose();
       }
     });
