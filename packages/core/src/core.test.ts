@@ -9,10 +9,14 @@ import {
   maskedSoftmax,
   matMul,
   logSumExp,
+  reduceMax,
+  sumToShape,
+  activate,
   applyLinear,
   applyLayerNorm,
   layerNorm,
   gelu,
+  tanh,
   applyStreamLinear,
   applyStreamLayerNorm,
   MASKED_LOGIT,
@@ -89,6 +93,70 @@ describe.each(TEST_BACKENDS)('core ops on %s', (backend) => {
     expect(await leakedTensors(() => tf.grad((t: tf.Tensor) => tf.sum(gelu(t)))(x))).toBe(0);
   });
 
+  it('tanh equals tf.tanh in values and gradients, saturating to ±1', () => {
+    const x = tf.concat([tf.mul(randomTensor([40], 14), 4), tf.tensor1d([-60, -20, 0, 1e-3, 20, 60])]);
+    expectClose(tanh(x), tf.tanh(x), 2e-7);
+    expectClose(tf.grad((t: tf.Tensor) => tf.sum(tanh(t)))(x), tf.grad((t: tf.Tensor) => tf.sum(tf.tanh(t)))(x), 1e-6);
+  });
+
+  it('gelu outside a gradient tape (inference) gives the same values as inside one', () => {
+    const x = tf.mul(randomTensor([4, 9], 13), 3);
+    expectClose(activate(x, 'gelu'), gelu(x), 1e-6);
+    const inside = tf.grad((t: tf.Tensor) => {
+      expectClose(activate(t, 'gelu'), gelu(x), 1e-6);
+      return tf.sum(activate(t, 'gelu'));
+    });
+    inside(x);
+  });
+
+  it('reduceMax equals tf.max in values and gradients on every axis, ties included, and matches finite differences', async () => {
+    const x = randomTensor([3, 5, 4], 21);
+    // Ties: a row of equal values gets the whole gradient on every tied entry, as tf.max's gradient does.
+    const tied = tf.concat([tf.ones([1, 5, 4]), tf.slice(x, [1, 0, 0], [2, 5, 4])], 0);
+    for (const input of [x, tied]) {
+      for (const axis of [0, 1, 2, -1]) {
+        for (const keepDims of [false, true]) {
+          expectClose(reduceMax(input, axis, keepDims), tf.max(input, axis, keepDims), 0);
+          const probe = randomTensor(tf.max(input, axis, keepDims).shape, 22);
+          const ours = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(reduceMax(t, axis, keepDims), probe)))(input);
+          const stock = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.max(t, axis, keepDims), probe)))(input);
+          expectClose(ours, stock, 0);
+        }
+      }
+    }
+    const probe = randomTensor([3, 4], 23);
+    expectGradientsMatch(numericGradient((t) => tf.sum(tf.mul(reduceMax(t, 1), probe)) as tf.Scalar, x, { count: 12 }));
+    expect(await leakedTensors(() => tf.grad((t: tf.Tensor) => tf.sum(reduceMax(t, 1)))(x))).toBe(0);
+  });
+
+  it('sumToShape equals tf.sum over the broadcast axes, for a kept last axis and for other shapes', () => {
+    const x = randomTensor([3, 5, 4], 31);
+    const cases: Array<[number[], number[]]> = [[[4], [0, 1]], [[1, 1, 4], [0, 1]], [[3, 1, 4], [1]], [[3, 5, 1], [2]], [[5, 4], [0]], [[3, 5, 4], []]];
+    for (const [shape, axes] of cases) {
+      const expected = tf.reshape(axes.length ? tf.sum(x, axes) : x, shape);
+      expect(sumToShape(x, shape).shape).toEqual(shape);
+      expectClose(sumToShape(x, shape), expected, 1e-5);
+    }
+  });
+
+  it('applyLinear with a bias has the gradients of the plain x W + b', async () => {
+    const variables: tf.Variable[] = [];
+    const weight = (shape: number[], seed: number) => {
+      const v = tf.variable(randomTensor(shape, seed));
+      variables.push(v);
+      return { read: () => v } as never;
+    };
+    const w = { kernel: weight([6, 3], 40), bias: weight([3], 41) };
+    const x = randomTensor([2, 4, 6], 50);
+    const probe = randomTensor([2, 4, 3], 51);
+    const loss = (f: () => tf.Tensor) => () => tf.sum(tf.mul(f(), probe)) as tf.Scalar;
+    const ours = tf.variableGrads(loss(() => applyLinear(x, w)));
+    const stock = tf.variableGrads(loss(() => tf.add(tf.reshape(tf.matMul(tf.reshape(x, [8, 6]), variables[0]), [2, 4, 3]), variables[1])));
+    for (const v of variables) expectClose(ours.grads[v.name], stock.grads[v.name], 1e-5);
+    expect(await leakedTensors(() => tf.variableGrads(loss(() => applyLinear(x, w))))).toBe(0);
+    tf.dispose(variables);
+  });
+
   it('layerNorm leaks no tensors forward or backward', async () => {
     const x = randomTensor([2, 3, 4], 6);
     const g = randomTensor([4], 7);
@@ -111,6 +179,28 @@ describe.each(TEST_BACKENDS)('core ops on %s', (backend) => {
     expectClose(applyStreamLayerNorm(x, norms), tf.stack(streams.map((s, m) => applyLayerNorm(s, norms[m]))), 1e-5);
     expect(() => applyStreamLinear(randomTensor([2, 5, 4], 1), linears)).toThrow(/\[3, N, in\]/);
     tf.dispose(variables);
+  });
+
+  it('applyStreamLinear has the gradients of the per-stream ops for x, kernels and biases, and leaks nothing', async () => {
+    for (const m of [1, 2, 3]) {
+      const variables: tf.Variable[] = [];
+      const weight = (shape: number[], seed: number) => {
+        const v = tf.variable(randomTensor(shape, seed));
+        variables.push(v);
+        return { read: () => v } as never;
+      };
+      const linears = Array.from({ length: m }, (_, i) => ({ kernel: weight([4, 6], 60 + i), bias: weight([6], 70 + i) }));
+      const x = tf.variable(randomTensor([m, 5, 4], 80 + m));
+      const probe = randomTensor([m, 5, 6], 90);
+      const loss = (f: () => tf.Tensor) => () => tf.sum(tf.mul(f(), probe)) as tf.Scalar;
+      const perStream = () => tf.stack(linears.map((w, i) => applyLinear(tf.reshape(tf.slice(x, [i, 0, 0], [1, 5, 4]), [5, 4]), w)));
+      const ours = tf.variableGrads(loss(() => applyStreamLinear(x, linears)));
+      const stock = tf.variableGrads(loss(perStream));
+      for (const v of [x, ...variables]) expectClose(ours.grads[v.name], stock.grads[v.name], 1e-5);
+      expect(await leakedTensors(() => tf.variableGrads(loss(() => applyStreamLinear(x, linears))))).toBe(0);
+      expect(await leakedTensors(() => applyStreamLinear(x, linears))).toBe(0);
+      tf.dispose([x, ...variables]);
+    }
   });
 
   it('matMul equals tf.matMul for every transpose flag, values and gradients', () => {

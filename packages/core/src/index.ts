@@ -9,15 +9,17 @@ export {
 } from './validate';
 export { SeededRandom } from './random';
 export { matMul } from './matmul';
-export { MASKED_LOGIT, zeroMasked, maskedMean, maskedSoftmax, finiteMask, stopGradient, logSumExp } from './masks';
+export { MASKED_LOGIT, zeroMasked, maskedMean, maskedSoftmax, finiteMask, stopGradient, logSumExp, reduceMax } from './masks';
 export { InitializerSource, type Initializer, type WeightFactory } from './weights';
 export {
   ACTIVATIONS,
   activate,
   gelu,
+  tanh,
   dropout,
   createLinear,
   applyLinear,
+  sumToShape,
   applyStreamLinear,
   applyStreamLayerNorm,
   createLayerNorm,

@@ -27,7 +27,7 @@ const plainMatMul = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) 
 });
 
 /** True while a gradient tape records (inside tf.grad / variableGrads); unknown engine state counts as recording. */
-function recordingGradients(): boolean {
+export function recordingGradients(): boolean {
   const depth = (tf.engine().state as { gradientDepth?: number }).gradientDepth;
   return depth === undefined || depth > 0;
 }

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayerVariable } from '@tensorflow/tfjs-layers';
-import { matMul } from './matmul';
+import { matMul, recordingGradients } from './matmul';
 import { maskedSoftmax } from './masks';
 import type { InitializerSource, WeightFactory } from './weights';
 
@@ -14,38 +14,53 @@ export function activate(x: tf.Tensor, name: ActivationName): tf.Tensor {
     case 'relu':
       return tf.relu(x);
     case 'tanh':
-      return tf.tanh(x);
+      return tanh(x);
     case 'linear':
       return x;
     case 'gelu':
-      return gelu(x);
+      // Inference needs no custom gradient, whose wrapper only adds kernels.
+      return recordingGradients() ? gelu(x) : tf.mul(x, geluGate(x));
   }
+}
+
+/**
+ * `tanh(x)` computed as `2 σ(2x) - 1`: the wasm backend runs sigmoid vectorised and tanh element by
+ * element, 10-15x slower. Absolute error stays within float32 rounding (about 1e-7); its gradient
+ * comes from sigmoid's.
+ */
+export function tanh(x: tf.Tensor): tf.Tensor {
+  return tf.tidy(() => tf.sub(tf.mul(tf.sigmoid(tf.mul(x, 2)), 2), 1));
 }
 
 const GELU_K = Math.sqrt(2 / Math.PI);
 const GELU_C = 0.044715;
 
 /**
- * GELU in its tanh approximation, `0.5 x (1 + tanh(k (x + c x³)))`, with the closed-form derivative
- * `0.5 (1 + t) + 0.5 x (1 - t²) k (1 + 3 c x²)` (t the tanh) as its gradient: the same values as
- * differentiating the forward ops one by one, with fewer kernels and one saved tensor.
+ * GELU in its tanh approximation, `0.5 x (1 + tanh(k (x + c x³)))`, computed as the identical
+ * `x σ(2u)` with `u = k (x + c x³)` (since `0.5 (1 + tanh(u)) = σ(2u)`): the wasm backend runs
+ * sigmoid vectorised and tanh element by element, about 6x slower for a whole GELU. Its gradient is
+ * the closed form `s + x s (1 - s) 2k (1 + 3 c x²)` (s the sigmoid): the same values as
+ * differentiating the tanh formula op by op, with fewer kernels and two saved tensors.
  */
 export const gelu: (x: tf.Tensor) => tf.Tensor = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
   const [x, save] = args as [tf.Tensor, tf.GradSaveFunc];
-  const square = tf.mul(x, x);
-  // x * x * x rather than pow(x, 3): the same value, and pow is several times slower on wasm.
-  const t = tf.tanh(tf.mul(tf.add(x, tf.mul(tf.mul(square, x), GELU_C)), GELU_K));
-  save([x, t]);
+  const s = geluGate(x);
+  save([x, s]);
   return {
-    value: tf.mul(tf.mul(x, 0.5), tf.add(t, 1)),
+    value: tf.mul(x, s),
     gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-      const [x0, t0] = saved;
-      const slope = tf.add(tf.mul(tf.mul(x0, x0), 3 * GELU_C * GELU_K), GELU_K);
-      const tail = tf.mul(tf.mul(tf.mul(x0, 0.5), tf.sub(1, tf.mul(t0, t0))), slope);
-      return tf.mul(dy, tf.add(tf.mul(tf.add(t0, 1), 0.5), tail));
+      const [x0, s0] = saved;
+      const slope = tf.add(tf.mul(tf.mul(x0, x0), 6 * GELU_C * GELU_K), 2 * GELU_K);
+      const tail = tf.mul(tf.mul(x0, tf.mul(s0, tf.sub(1, s0))), slope);
+      return tf.mul(dy, tf.add(s0, tail));
     },
   };
 }) as (x: tf.Tensor) => tf.Tensor;
+
+/** `σ(2k (x + c x³))`, the gate GELU multiplies `x` by (`x * x * x`: pow is several times slower on wasm). */
+function geluGate(x: tf.Tensor): tf.Tensor {
+  return tf.sigmoid(tf.mul(tf.add(x, tf.mul(tf.mul(tf.mul(x, x), x), GELU_C)), 2 * GELU_K));
+}
 
 /** Dropout active only while training; `seed` should change every call (draw it from a SeededRandom). */
 export function dropout(x: tf.Tensor, rate: number, training: boolean, seed?: number): tf.Tensor {
@@ -80,30 +95,89 @@ export function applyLinear(x: tf.Tensor, w: LinearWeights): tf.Tensor {
     const [inputDim, outputDim] = kernel.shape;
     const lead = x.shape.slice(0, -1);
     let y = matMul(tf.reshape(x, [-1, inputDim]), kernel);
-    if (w.bias) y = tf.add(y, w.bias.read());
+    if (w.bias) y = recordingGradients() ? addBias(y, w.bias.read()) : tf.add(y, w.bias.read());
     return tf.reshape(y, [...lead, outputDim]);
   });
 }
+
+/**
+ * Sums `t` down to `shape` (a shape `t` broadcasts from). When only the last axis is kept, as for a
+ * bias or a normalisation gain `[D]`, the sum is a product with a row of ones: the wasm backend's Sum
+ * transposes before reducing any axis but the last, and runs 4-10x slower than that product.
+ */
+export function sumToShape(t: tf.Tensor, shape: readonly number[]): tf.Tensor {
+  return tf.tidy(() => {
+    const axes = tf.broadcast_util.getReductionAxes(shape as number[], t.shape);
+    if (axes.length === 0) return tf.reshape(t, shape as number[]);
+    const last = t.shape[t.rank - 1];
+    const keepsOnlyLast = shape.length >= 1 && shape[shape.length - 1] === last && shape.slice(0, -1).every((d) => d === 1);
+    if (keepsOnlyLast && t.rank >= 2) {
+      const rows = t.size / last;
+      return tf.reshape(tf.matMul(tf.ones([1, rows]), tf.reshape(t, [rows, last]) as tf.Tensor2D), shape as number[]);
+    }
+    return tf.reshape(tf.sum(t, axes), shape as number[]);
+  });
+}
+
+/** `y [N, D] + b [D]` whose bias gradient is {@link sumToShape}'s product with ones rather than a column Sum. */
+const addBias = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+  const [y, b] = args as [tf.Tensor, tf.Tensor];
+  return {
+    value: tf.add(y, b),
+    gradFunc: (dy: tf.Tensor) => [dy, sumToShape(dy, b.shape)],
+  };
+}) as (y: tf.Tensor, b: tf.Tensor) => tf.Tensor;
 
 /**
  * Per-stream linear maps over stacked streams: stream `m` of `x [M, N, in]` goes through
  * `weights[m]`, giving `[M, N, out]`. Each stream is its own 2-D product: the wasm backend runs a
  * batched matMul with a different right operand per batch entry several times slower than
  * separate 2-D ones. Every element-wise op around it then runs once for all streams.
+ *
+ * The streams are picked out with `gatherND` (whole rows) rather than `tf.unstack`, whose wasm
+ * kernel copies the entire input once per stream (3-7x slower); while a gradient is recorded the
+ * whole map is one custom-gradient op with the closed-form gradients of the products.
  */
 export function applyStreamLinear(x: tf.Tensor, weights: readonly LinearWeights[]): tf.Tensor {
   return tf.tidy(() => {
     if (x.rank !== 3 || x.shape[0] !== weights.length) {
       throw new Error(`applyStreamLinear: expected x of shape [${weights.length}, N, in], got [${x.shape.join(', ')}]`);
     }
-    const streams = weights.length === 1 ? [tf.squeeze(x, [0])] : tf.unstack(x);
-    const products = streams.map((s, m) => matMul(s, weights[m].kernel.read()));
-    const y = products.length === 1 ? tf.expandDims(products[0], 0) : tf.stack(products);
+    const kernels = weights.map((w) => w.kernel.read());
+    const y = weights.length === 1 ? tf.expandDims(matMul(tf.squeeze(x, [0]), kernels[0]), 0) : recordingGradients() ? streamProducts(x, ...kernels) : tf.stack(pickStreams(x).map((s, m) => tf.matMul(s as tf.Tensor2D, kernels[m] as tf.Tensor2D)));
     if (!weights[0].bias) return y;
     const bias = weights.length === 1 ? weights[0].bias.read() : tf.stack(weights.map((w) => (w.bias as LayerVariable).read()));
     return tf.add(y, tf.reshape(bias, [weights.length, 1, -1]));
   });
 }
+
+/** The streams `[N, D]` of `x [M, N, D]`, each copied out as one row of `[M, N * D]` by gatherND. */
+function pickStreams(x: tf.Tensor): tf.Tensor[] {
+  const [m, n, d] = x.shape as number[];
+  const rows = tf.reshape(x, [m, n * d]);
+  return Array.from({ length: m }, (_, i) => tf.reshape(tf.gatherND(rows, tf.tensor2d([[i]], [1, 1], 'int32')), [n, d]));
+}
+
+/**
+ * `stack(x[m] @ kernels[m])` for `x [M, N, in]`, with the gradients `dx[m] = dy[m] kernels[m]ᵀ` and
+ * `dkernels[m] = x[m]ᵀ dy[m]` (explicit transposes: see {@link matMul}).
+ */
+const streamProducts = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+  const save = args[args.length - 1] as tf.GradSaveFunc;
+  const [x, ...kernels] = args.slice(0, -1) as tf.Tensor[];
+  const streams = pickStreams(x);
+  save([...streams, ...kernels]);
+  return {
+    value: tf.stack(streams.map((s, m) => tf.matMul(s as tf.Tensor2D, kernels[m] as tf.Tensor2D))),
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+      const m = kernels.length;
+      const dys = pickStreams(dy);
+      const dx = tf.stack(dys.map((g, i) => tf.matMul(g as tf.Tensor2D, tf.transpose(saved[m + i]) as tf.Tensor2D)));
+      const dk = dys.map((g, i) => tf.matMul(tf.transpose(saved[i]) as tf.Tensor2D, g as tf.Tensor2D));
+      return [dx, ...dk];
+    },
+  };
+}) as (x: tf.Tensor, ...kernels: tf.Tensor[]) => tf.Tensor;
 
 /** Weights of a layer normalisation over the last axis. */
 export interface LayerNormWeights {
@@ -142,13 +216,9 @@ export function layerNorm(epsilon: number): (x: tf.Tensor, gamma: tf.Tensor, bet
       value: tf.add(tf.mul(normalised, gamma), beta),
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const [xHat, r, g0] = saved;
-        const reduceTo = (t: tf.Tensor, shape: number[]) => {
-          const axes = tf.broadcast_util.getReductionAxes(shape, t.shape);
-          return tf.reshape(axes.length ? tf.sum(t, axes) : t, shape);
-        };
         const g = tf.mul(dy, g0);
         const dx = tf.mul(r, tf.sub(tf.sub(g, tf.mean(g, -1, true)), tf.mul(xHat, tf.mean(tf.mul(g, xHat), -1, true))));
-        return [dx, reduceTo(tf.mul(dy, xHat), g0.shape), reduceTo(dy, beta.shape)];
+        return [dx, sumToShape(tf.mul(dy, xHat), g0.shape), sumToShape(dy, beta.shape)];
       },
     };
   }) as (x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor) => tf.Tensor;

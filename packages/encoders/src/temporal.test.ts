@@ -21,9 +21,14 @@ describe.each(TEST_BACKENDS)('temporalConvolution on %s', (backend) => {
       tf.add(tf.conv1d(v as tf.Tensor3D, tf.reshape(kernel.read(), [k, c, f]) as tf.Tensor3D, 1, 'same'), bias.read());
     expectClose(temporalConvolution(x, { kernel, bias }), reference(x), 1e-5);
     if (backend === 'cpu') {
-      const ours = tf.grad((v: tf.Tensor) => tf.sum(tf.square(temporalConvolution(v, { kernel, bias }))))(x);
-      const stock = tf.grad((v: tf.Tensor) => tf.sum(tf.square(reference(v))))(x);
-      expectClose(ours, stock, 1e-4);
+      // tf.conv1d's backprop kernels exist on cpu only: the input, kernel and bias gradients against them.
+      const loss = (conv: (v: tf.Tensor) => tf.Tensor) => () => tf.sum(tf.square(conv(x))) as tf.Scalar;
+      const ours = tf.variableGrads(loss((v) => temporalConvolution(v, { kernel, bias })));
+      const stock = tf.variableGrads(loss(reference));
+      for (const v of [kernel, bias]) expectClose(ours.grads[v.name], stock.grads[v.name], 1e-4);
+      const oursX = tf.grad((v: tf.Tensor) => tf.sum(tf.square(temporalConvolution(v, { kernel, bias }))))(x);
+      const stockX = tf.grad((v: tf.Tensor) => tf.sum(tf.square(reference(v))))(x);
+      expectClose(oursX, stockX, 1e-4);
     }
   });
 });

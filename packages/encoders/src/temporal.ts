@@ -6,6 +6,7 @@ import {
   applyFeedForward,
   applyLayerNorm,
   applyLinear,
+  matMul,
   activate,
   assertInteger,
   assertOneOf,
@@ -16,6 +17,7 @@ import {
   dropout,
   maskedMean,
   positionalEncoding,
+  reduceMax,
   zeroMasked,
   type ActivationName,
   type AttentionWeights,
@@ -196,22 +198,51 @@ export function multiWidthConvolution(x: tf.Tensor, kernels: readonly LinearWeig
 }
 
 /**
- * A 'same'-padded temporal convolution of `x [N, S, C]` with `kernel [k * C, F]` (plus bias),
- * written as k shifted slices concatenated on the channel axis and one matMul. Equal to
+ * A 'same'-padded temporal convolution of `x [N, S, C]` with `kernel [k * C, F]` (plus bias): row
+ * block `j` of the kernel multiplies the frame `j - (k - 1) / 2` steps away. Equal to
  * `tf.conv1d(x, reshape(kernel, [k, C, F]), 1, 'same')`, but built from ops whose gradients exist
  * on every backend (tf.conv1d's backprop kernels are missing on wasm). Frames outside the
  * sequence count as zeros, so callers zero masked frames first.
+ *
+ * Each block is one matMul over all `N * S` frames as rows, its product shifted by whole rows (a pad
+ * and a contiguous slice) and masked where the shift crosses into the next sequence. Slicing or
+ * concatenating along the frame or channel axis instead runs as an element-by-element copy in
+ * JavaScript on wasm, several times the cost of the products.
  */
 export function temporalConvolution(x: tf.Tensor, w: LinearWeights): tf.Tensor {
   return tf.tidy(() => {
     const [n, s, c] = x.shape as number[];
-    const k = (w.kernel.shape[0] as number) / c;
+    const kernel = w.kernel.read();
+    const [rows, f] = kernel.shape as number[];
+    const k = rows / c;
     const half = (k - 1) / 2;
-    const padded = half > 0 ? tf.pad(x, [[0, 0], [half, half], [0, 0]]) : x;
-    const shifted: tf.Tensor[] = [];
-    for (let j = 0; j < k; j++) shifted.push(tf.slice(padded, [0, j, 0], [n, s, c]));
-    return applyLinear(k === 1 ? shifted[0] : tf.concat(shifted, 2), w);
+    const frames = tf.reshape(x, [n * s, c]);
+    let y: tf.Tensor | null = null;
+    for (let j = 0; j < k; j++) {
+      const block = k === 1 ? kernel : tf.slice(kernel, [j * c, 0], [c, f]);
+      const term = shiftRows(matMul(frames, block), j - half, n, s);
+      y = y ? tf.add(y, term) : term;
+    }
+    if (w.bias) y = tf.add(y as tf.Tensor, w.bias.read());
+    return tf.reshape(y as tf.Tensor, [n, s, f]);
   });
+}
+
+/**
+ * Row `(b, t)` of the result is row `(b, t + offset)` of `z [N * S, F]`, zero where `t + offset`
+ * falls outside `[0, S)`.
+ */
+function shiftRows(z: tf.Tensor, offset: number, n: number, s: number): tf.Tensor {
+  if (offset === 0) return z;
+  const total = n * s;
+  const f = z.shape[1] as number;
+  const padded = offset > 0 ? tf.pad(z, [[0, offset], [0, 0]]) : tf.pad(z, [[-offset, 0], [0, 0]]);
+  const shifted = tf.slice(padded, [offset > 0 ? offset : 0, 0], [total, f]);
+  const valid = new Float32Array(total);
+  for (let b = 0; b < n; b++) {
+    for (let t = 0; t < s; t++) valid[b * s + t] = t + offset >= 0 && t + offset < s ? 1 : 0;
+  }
+  return tf.mul(shifted, tf.tensor2d(valid, [total, 1]));
 }
 
 /**
@@ -260,6 +291,6 @@ function maskedMax(x: tf.Tensor, mask: tf.Tensor): tf.Tensor {
     // Masked frames hold zeros (see zeroMasked), so subtracting a large constant there takes them out of the max.
     const shifted = tf.sub(x, tf.mul(tf.sub(1, m), 1e9));
     const any = tf.cast(tf.greater(tf.sum(mask, 1, true), 0), 'float32');
-    return tf.mul(tf.max(shifted, 1), any);
+    return tf.mul(reduceMax(shifted, 1), any);
   });
 }

@@ -12,6 +12,7 @@ import {
   formatShape,
   maskedMean,
   maskedSoftmax,
+  tanh,
   zeroMasked,
   type LinearWeights,
   type WeightFactory,
@@ -209,7 +210,7 @@ export class QueryAdaptiveFusion extends tfl.layers.Layer {
       const context = maskedMean(c, usable, 2);
       const candidate = applyLinear(c, this.candidate as LinearWeights);
       const query = tf.expandDims(applyLinear(context, this.query as LinearWeights), 2);
-      const hidden = tf.tanh(tf.add(candidate, query));
+      const hidden = tanh(tf.add(candidate, query));
       const raw = tf.squeeze(applyLinear(hidden, this.score as LinearWeights), [3]);
       const imputedOnly = tf.mul(imputed, tf.sub(1, available));
       const scores = tf.add(raw, tf.mul(imputedOnly, (this.imputedPenalty as LayerVariable).read()));
