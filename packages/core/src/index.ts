@@ -20,6 +20,7 @@ export {
   createLinear,
   applyLinear,
   sumToShape,
+  gatherRows,
   applyStreamLinear,
   applyStreamLayerNorm,
   createLayerNorm,

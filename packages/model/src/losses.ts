@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { EmojeInputError, MASKED_LOGIT, logSumExp, matMul, zeroMasked } from '@emoje/core';
+import { EmojeInputError, MASKED_LOGIT, gatherRows, logSumExp, matMul, zeroMasked } from '@emoje/core';
 
 /**
  * Focal loss (Lin et al. 2017) over labeled utterances:
@@ -126,11 +126,8 @@ function hostGuidedContrastiveLoss(descriptors: tf.Tensor, host: GuidedContrasti
   }
   return tf.tidy(() => {
     if (n === 0) return tf.scalar(0);
-    // Row selection as a product with a 0/1 matrix (GatherV2's gradient needs UnsortedSegmentSum, which wasm lacks).
-    const select = new Float32Array(n * total);
-    slots.forEach((slot, i) => (select[i * total + slot] = 1));
     const valid = tf.tensor1d(Float32Array.from(host.availability));
-    const flat = matMul(tf.tensor2d(select, [n, total]), zeroMasked(tf.reshape(descriptors, [total, d]), valid));
+    const flat = gatherRows(zeroMasked(tf.reshape(descriptors, [total, d]), valid), slots);
     const norm = tf.sqrt(tf.maximum(tf.sum(tf.square(flat), -1, true), 1e-12));
     const unit = tf.div(flat, norm);
     const similarity = tf.mul(matMul(unit, unit, false, true), 1 / temperature);
@@ -143,4 +140,21 @@ function hostGuidedContrastiveLoss(descriptors: tf.Tensor, host: GuidedContrasti
     const perAnchor = tf.div(tf.sum(tf.mul(positives, zeroMasked(logProb, candidates)), -1), tf.maximum(count, 1));
     return tf.div(tf.neg(tf.sum(tf.mul(perAnchor, hasPositive))), tf.maximum(tf.sum(hasPositive), 1)) as tf.Scalar;
   });
+}
+
+/**
+ * `z [B, U, M, E]` and `availability [B, U, M]` cut to the real utterances (`utteranceMask` 1), as
+ * `[1, R, M, E]` and `[1, R, M]`. A padded utterance has no modality present, so it is invalid in every
+ * pair of the joint loss: dropping it changes neither the loss nor its gradients, and the loss's `[n, n]`
+ * logits shrink from `(B·U)²` to `R²` entries.
+ */
+export function realUtterances(z: tf.Tensor, availability: tf.Tensor, utteranceMask: ArrayLike<number>): [tf.Tensor, tf.Tensor] {
+  const [b, u, m, e] = z.shape as number[];
+  const rows: number[] = [];
+  for (let i = 0; i < b * u; i++) if (utteranceMask[i] > 0) rows.push(i);
+  if (rows.length === b * u || rows.length === 0) return [z, availability];
+  return [
+    tf.reshape(gatherRows(tf.reshape(z, [b * u, m * e]), rows), [1, rows.length, m, e]),
+    tf.reshape(gatherRows(tf.reshape(availability, [b * u, m]), rows), [1, rows.length, m]),
+  ];
 }

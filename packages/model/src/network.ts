@@ -8,7 +8,7 @@ import { jointContrastiveLoss, jointEmbedding, reconstructionLoss, type JointEmb
 import type { Batch } from './batch';
 import type { ResolvedModalityConfig, ResolvedModelConfig } from './config';
 import { ClassifierHead, ModalityHeads } from './heads';
-import { focalLoss, guidedContrastiveLoss } from './losses';
+import { focalLoss, guidedContrastiveLoss, realUtterances } from './losses';
 import { FeatureNormalizer, presentVectors } from './normalizer';
 import type { DialogueInput } from './batch';
 
@@ -253,7 +253,10 @@ export class EmojeNetwork {
       let joint: tf.Scalar = zero;
       let reconstruction: tf.Scalar = zero;
       if (this.joint && out.embeddings && out.reconstruction) {
-        if (w.joint > 0) joint = jointContrastiveLoss(out.embeddings, out.availability, this.joint.temperature());
+        if (w.joint > 0) {
+          const [z, present] = realUtterances(out.embeddings, out.availability, batch.host.utteranceMask);
+          joint = jointContrastiveLoss(z, present, this.joint.temperature());
+        }
         if (w.reconstruction > 0) reconstruction = reconstructionLoss(out.reconstruction, out.descriptors, out.availability);
       }
       const total = tf.addN([
@@ -273,3 +276,4 @@ export class EmojeNetwork {
     }
   }
 }
+

@@ -1,7 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { TEST_BACKENDS, expectClose, expectGradientsMatch, numericGradient, randomTensor, useBackend } from '@emoje/test-utils';
+import { jointContrastiveLoss } from '@emoje/joint-embedding';
+import { TEST_BACKENDS, expectClose, expectGradientsMatch, leakedTensors, numericGradient, randomTensor, useBackend } from '@emoje/test-utils';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { classificationMetrics, focalLoss, guidedContrastiveLoss, meanStd } from '../index';
+import { realUtterances } from '../losses';
 
 describe.each(TEST_BACKENDS)('losses on %s', (backend) => {
   beforeAll(() => useBackend(backend));
@@ -62,6 +64,24 @@ describe.each(TEST_BACKENDS)('losses on %s', (backend) => {
       expectClose(grad(host), grad(), 1e-5);
     }
     expectClose(guidedContrastiveLoss(randomTensor([1, 1, 3, 2], 1), tf.zeros([1, 1, 3]), tf.tensor2d([[0]], [1, 1], 'int32'), 0.1, { availability: [0, 0, 0], labels: [0] }), [0], 1e-7);
+  });
+
+  it('the joint loss over the real utterances only equals it over the padded batch, value and gradients', async () => {
+    const availability = tf.tensor3d([[[1, 1, 0], [1, 0, 1], [0, 0, 0]], [[1, 1, 1], [0, 1, 1], [1, 1, 1]]]);
+    const utteranceMask = [1, 1, 0, 1, 1, 1];
+    const z = randomTensor([2, 3, 3, 4], 6);
+    const cut = (x: tf.Tensor) => {
+      const [zs, present] = realUtterances(x, availability, utteranceMask);
+      expect(zs.shape).toEqual([1, 5, 3, 4]);
+      expect(present.shape).toEqual([1, 5, 3]);
+      return jointContrastiveLoss(zs, present, 0.3);
+    };
+    expectClose(cut(z), jointContrastiveLoss(z, availability, 0.3), 1e-6);
+    const grad = (f: (x: tf.Tensor) => tf.Scalar) => tf.grad(f)(z);
+    expectClose(grad(cut), grad((x) => jointContrastiveLoss(x, availability, 0.3)), 1e-6);
+    const [same] = realUtterances(z, availability, [1, 1, 1, 1, 1, 1]);
+    expect(same).toBe(z);
+    expect(await leakedTensors(() => grad(cut))).toBe(0);
   });
 
   it('guided NCE gradient matches finite differences', () => {
