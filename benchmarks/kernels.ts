@@ -113,6 +113,7 @@ function slowKernelAlternatives(): Record<string, number> {
   const figures = {
     tanh123k: perCall(() => void tf.tanh(y), 50),
     sigmoid123k: perCall(() => void tf.sigmoid(y), 50),
+    tanhViaSigmoid123k: perCall(() => void tf.sub(tf.mul(tf.sigmoid(tf.mul(y, 2)), 2), 1), 50),
     geluTanhForm123k: perCall(() => void tf.mul(tf.mul(y, 0.5), tf.add(tf.tanh(tf.mul(cubic(y), k)), 1)), 50),
     geluSigmoidForm123k: perCall(() => void tf.mul(y, tf.sigmoid(tf.mul(cubic(y), 2 * k))), 50),
     maxGradMaskBroadcastEqual_176x42x64: perCall(() => void tf.equal(tokens, pooled), 10),
