@@ -24,12 +24,19 @@ export function activate(x: tf.Tensor, name: ActivationName): tf.Tensor {
 }
 
 /**
- * `tanh(x)` computed as `2 σ(2x) - 1`: the wasm backend runs sigmoid vectorised and tanh element by
- * element, 10-15x slower. Absolute error stays within float32 rounding (about 1e-7); its gradient
- * comes from sigmoid's.
+ * `tanh(x)`, computed on wasm as `2 σ(2x) - 1`: the wasm backend runs sigmoid vectorised and tanh
+ * element by element, 7-15x slower. Absolute error stays within float32 rounding (about 1e-7); its
+ * gradient comes from sigmoid's. Other backends run `tf.tanh`.
  */
 export function tanh(x: tf.Tensor): tf.Tensor {
+  // GPU backends run tf.tanh as one fast program; four programs would cost more there.
+  if (!onWasm()) return tf.tanh(x);
   return tf.tidy(() => tf.sub(tf.mul(tf.sigmoid(tf.mul(x, 2)), 2), 1));
+}
+
+/** True on the wasm backend, whose slow kernels some ops here route around (and only there). */
+function onWasm(): boolean {
+  return tf.getBackend() === 'wasm';
 }
 
 const GELU_K = Math.sqrt(2 / Math.PI);
@@ -134,9 +141,9 @@ const addBias = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
  * batched matMul with a different right operand per batch entry several times slower than
  * separate 2-D ones. Every element-wise op around it then runs once for all streams.
  *
- * The streams are picked out with `gatherND` (whole rows) rather than `tf.unstack`, whose wasm
- * kernel copies the entire input once per stream (3-7x slower); while a gradient is recorded the
- * whole map is one custom-gradient op with the closed-form gradients of the products.
+ * On wasm the streams are picked out with `gatherND` (whole rows) rather than `tf.unstack`, whose
+ * wasm kernel copies the entire input once per stream (3-12x slower); while a gradient is recorded
+ * the whole map is one custom-gradient op with the closed-form gradients of the products.
  */
 export function applyStreamLinear(x: tf.Tensor, weights: readonly LinearWeights[]): tf.Tensor {
   return tf.tidy(() => {
@@ -151,8 +158,13 @@ export function applyStreamLinear(x: tf.Tensor, weights: readonly LinearWeights[
   });
 }
 
-/** The streams `[N, D]` of `x [M, N, D]`, each copied out as one row of `[M, N * D]` by gatherND. */
+/**
+ * The streams `[N, D]` of `x [M, N, D]`, M >= 2. On wasm each is copied out as one row of `[M, N * D]`
+ * by gatherND (wasm's Unpack copies the whole input per stream); elsewhere `tf.unstack`, which GPU
+ * backends run without the extra index uploads.
+ */
 function pickStreams(x: tf.Tensor): tf.Tensor[] {
+  if (!onWasm()) return tf.unstack(x);
   const [m, n, d] = x.shape as number[];
   const rows = tf.reshape(x, [m, n * d]);
   return Array.from({ length: m }, (_, i) => tf.reshape(tf.gatherND(rows, tf.tensor2d([[i]], [1, 1], 'int32')), [n, d]));
