@@ -31,4 +31,15 @@ describe.each(TEST_BACKENDS)('temporalConvolution on %s', (backend) => {
       expectClose(oursX, stockX, 1e-4);
     }
   });
+
+  it.each([1, 2])('equals tf.conv1d when the sequence (%i frames) is shorter than the kernel', (frames) => {
+    const k = 5;
+    const c = 2;
+    const init = new InitializerSource(frames);
+    const kernel = factory('kernel', [k * c, 3], init.glorot());
+    const bias = factory('bias', [3], init.normal(1));
+    const x = randomTensor([3, frames, c], 10 + frames);
+    const reference = tf.add(tf.conv1d(x as tf.Tensor3D, tf.reshape(kernel.read(), [k, c, 3]) as tf.Tensor3D, 1, 'same'), bias.read());
+    expectClose(temporalConvolution(x, { kernel, bias }), reference, 1e-5);
+  });
 });
