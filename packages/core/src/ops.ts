@@ -151,7 +151,10 @@ export function applyStreamLinear(x: tf.Tensor, weights: readonly LinearWeights[
       throw new Error(`applyStreamLinear: expected x of shape [${weights.length}, N, in], got [${x.shape.join(', ')}]`);
     }
     const kernels = weights.map((w) => w.kernel.read());
-    const y = weights.length === 1 ? tf.expandDims(matMul(tf.squeeze(x, [0]), kernels[0]), 0) : recordingGradients() ? streamProducts(x, ...kernels) : tf.stack(pickStreams(x).map((s, m) => tf.matMul(s as tf.Tensor2D, kernels[m] as tf.Tensor2D)));
+    let y: tf.Tensor;
+    if (weights.length === 1) y = tf.expandDims(matMul(tf.squeeze(x, [0]), kernels[0]), 0);
+    else if (recordingGradients()) y = streamProducts(x, ...kernels);
+    else y = tf.stack(pickStreams(x).map((s, m) => tf.matMul(s as tf.Tensor2D, kernels[m] as tf.Tensor2D)));
     if (!weights[0].bias) return y;
     const bias = weights.length === 1 ? weights[0].bias.read() : tf.stack(weights.map((w) => (w.bias as LayerVariable).read()));
     return tf.add(y, tf.reshape(bias, [weights.length, 1, -1]));
