@@ -153,6 +153,8 @@ describe.each(TEST_BACKENDS)('core ops on %s', (backend) => {
     rows.forEach((r, i) => { for (let j = 0; j < 4; j++) expected[r * 4 + j] += p[i * 4 + j]; });
     expectClose(ours, tf.tensor2d(expected, [6, 4]), 1e-6);
     expect(await leakedTensors(() => tf.grad((t: tf.Tensor) => tf.sum(gatherRows(t, rows)))(x))).toBe(0);
+    expect(() => gatherRows(x, [0, 6])).toThrow(/rows.*\[0, 6\)/);
+    expect(() => gatherRows(x, [1.5])).toThrow(/rows/);
   });
 
   it('applyLinear with a bias has the gradients of the plain x W + b', async () => {

@@ -61,26 +61,39 @@ export const stopGradient: (x: tf.Tensor) => tf.Tensor = tf.customGrad((...args:
   gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy),
 })) as (x: tf.Tensor) => tf.Tensor;
 
-/** Per axis, `logsumexp` over that axis (dimension kept) with its analytic gradient. */
-const logSumExpByAxis = new Map<number, (x: tf.Tensor) => tf.Tensor>();
-function logSumExpKept(axis: number): (x: tf.Tensor) => tf.Tensor {
-  let fn = logSumExpByAxis.get(axis);
-  if (!fn) {
-    fn = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
-      const [x, save] = args as [tf.Tensor, tf.GradSaveFunc];
-      const shift = tf.max(x, axis, true);
-      const value = tf.add(tf.log(tf.sum(tf.exp(tf.sub(x, shift)), axis, true)), shift);
-      save([x, value]);
-      return {
-        value,
-        // d logsumexp(x) / dx = softmax(x) = exp(x - logsumexp(x)).
-        gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.mul(dy, tf.exp(tf.sub(saved[0], saved[1]))),
-      };
-    }) as (x: tf.Tensor) => tf.Tensor;
-    logSumExpByAxis.set(axis, fn);
-  }
-  return fn;
+/**
+ * A reduction over `axis` with the dimension kept and a custom gradient: `forward(x, axis)` returns the
+ * value and the tensors its gradient needs, `backward(dy, saved)` the gradient of `x`. Built once per axis.
+ */
+function keptReduction(
+  forward: (x: tf.Tensor, axis: number) => { value: tf.Tensor; saved: tf.Tensor[] },
+  backward: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.Tensor,
+): (axis: number) => (x: tf.Tensor) => tf.Tensor {
+  const byAxis = new Map<number, (x: tf.Tensor) => tf.Tensor>();
+  return (axis) => {
+    let fn = byAxis.get(axis);
+    if (!fn) {
+      fn = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+        const [x, save] = args as [tf.Tensor, tf.GradSaveFunc];
+        const { value, saved } = forward(x, axis);
+        save(saved);
+        return { value, gradFunc: (dy: tf.Tensor, kept: tf.Tensor[]) => backward(dy, kept) };
+      }) as (x: tf.Tensor) => tf.Tensor;
+      byAxis.set(axis, fn);
+    }
+    return fn;
+  };
 }
+
+/** `logsumexp` over an axis, dimension kept; its gradient is `dy * softmax(x) = dy * exp(x - logsumexp(x))`. */
+const logSumExpKept = keptReduction(
+  (x, axis) => {
+    const shift = tf.max(x, axis, true);
+    const value = tf.add(tf.log(tf.sum(tf.exp(tf.sub(x, shift)), axis, true)), shift);
+    return { value, saved: [x, value] };
+  },
+  (dy, [x, value]) => tf.mul(dy, tf.exp(tf.sub(x, value))),
+);
 
 /**
  * `log(sum(exp(x)))` over `axis`, computed stably, with the analytic gradient `dy * softmax(x)`.
@@ -95,25 +108,17 @@ export function logSumExp(x: tf.Tensor, axis: number, keepDims = false): tf.Tens
   });
 }
 
-/** Per axis, the max over that axis (dimension kept) with a gradient built from fast element-wise kernels. */
-const maxByAxis = new Map<number, (x: tf.Tensor) => tf.Tensor>();
-function maxKept(axis: number): (x: tf.Tensor) => tf.Tensor {
-  let fn = maxByAxis.get(axis);
-  if (!fn) {
-    fn = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
-      const [x, save] = args as [tf.Tensor, tf.GradSaveFunc];
-      const value = tf.max(x, axis, true);
-      save([x, value]);
-      return {
-        value,
-        // Where x equals its max, max - x is 0 and step() gives 0; everywhere else it is > 0 and step() gives 1.
-        gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.mul(dy, tf.sub(1, tf.step(tf.sub(saved[1], saved[0])))),
-      };
-    }) as (x: tf.Tensor) => tf.Tensor;
-    maxByAxis.set(axis, fn);
-  }
-  return fn;
-}
+/**
+ * The max over an axis, dimension kept. Where x equals its max, max - x is 0 and step() gives 0;
+ * everywhere else it is > 0 and step() gives 1, so the gradient reaches exactly the entries at the max.
+ */
+const maxKept = keptReduction(
+  (x, axis) => {
+    const value = tf.max(x, axis, true);
+    return { value, saved: [x, value] };
+  },
+  (dy, [x, value]) => tf.mul(dy, tf.sub(1, tf.step(tf.sub(value, x)))),
+);
 
 /**
  * The max of `x` over `axis`, with the same values and gradients as `tf.max` (the gradient reaches

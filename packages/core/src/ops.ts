@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayerVariable } from '@tensorflow/tfjs-layers';
 import { matMul, recordingGradients } from './matmul';
+import { EmojeInputError } from './errors';
 import { maskedSoftmax } from './masks';
 import type { InitializerSource, WeightFactory } from './weights';
 
@@ -378,11 +379,16 @@ export function positionalEncoding(length: number, dim: number): tf.Tensor2D {
  * incoming rows scattered back into `[N, D]` zeros (a row picked twice gets both). Forward is
  * `tf.gatherND` (whole rows: on wasm about 60x faster than `tf.gather`, which computes each element's
  * source index), backward `tf.scatterND`; the stock gather gradient needs `UnsortedSegmentSum`,
- * which the wasm backend lacks. Rows must lie in `[0, N)`.
+ * which the wasm backend lacks. Rows must lie in `[0, N)` (checked when given as numbers; a tensor of
+ * rows is not read back).
  */
 export function gatherRows(x: tf.Tensor, rows: tf.Tensor | ArrayLike<number>): tf.Tensor {
   return tf.tidy(() => {
     const [n, d] = x.shape as number[];
+    if (!(rows instanceof tf.Tensor)) {
+      const bad = Array.from(rows).findIndex((r) => !Number.isInteger(r) || r < 0 || r >= n);
+      if (bad >= 0) throw new EmojeInputError('rows', `integer row indices in [0, ${n})`, `${rows[bad]} at index ${bad}`);
+    }
     const ids = rows instanceof tf.Tensor ? rows : tf.tensor1d(Array.from(rows), 'int32');
     const indices = tf.reshape(ids.dtype === 'int32' ? ids : tf.cast(ids, 'int32'), [-1, 1]);
     const pick = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
