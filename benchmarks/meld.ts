@@ -79,11 +79,15 @@ async function runBenchmark(): Promise<MeldReport> {
   console.log(`backend: ${backend.backend} (${backend.reason})`);
   const dataset = await loadMeld();
   const started = Date.now();
-  type Runs = { metrics: ClassificationMetrics[]; single: ClassificationMetrics[]; dev: number[]; epochs: number[]; bestEpochs: number[]; seconds: number[] };
+  type Runs = {
+    metrics: ClassificationMetrics[]; single: ClassificationMetrics[]; dev: number[]; epochs: number[]; bestEpochs: number[]; seconds: number[];
+    /** With a decision bias: the test metrics and dev weighted F1 of the same networks without it, and the biases. */
+    unbiased: ClassificationMetrics[]; devUnbiased: number[]; biases: (readonly number[] | null)[][];
+  };
   const runs: Record<string, Runs> = {};
   let coverage: unknown = null;
   for (const variant of variants) {
-    const r: Runs = (runs[variant] = { metrics: [], single: [], dev: [], epochs: [], bestEpochs: [], seconds: [] });
+    const r: Runs = (runs[variant] = { metrics: [], single: [], dev: [], epochs: [], bestEpochs: [], seconds: [], unbiased: [], devUnbiased: [], biases: [] });
     for (const seed of seeds) {
             const t0 = Date.now();
       // --train-on-dev: the dev dialogues join the training set for the preset's epochs (no dev scores; the last weights are kept).
@@ -106,8 +110,16 @@ async function runBenchmark(): Promise<MeldReport> {
       const seconds = (Date.now() - t0) / 1000;
       const m = evaluate(ensemble.networks, dataset.test);
       r.metrics.push(m);
-      // The dev score of what is kept: the best epoch's for one model, the ensemble's own on dev for several.
-      r.dev.push(members > 1 && !values['train-on-dev'] ? evaluate(ensemble.networks, dataset.dev).weightedF1 : results[0].bestDevWeightedF1);
+      // The dev score of what is kept: the best epoch's (with its decision bias) for one model, the ensemble's own on dev for several.
+      const devOf = () => (members > 1 && !values['train-on-dev'] ? evaluate(ensemble.networks, dataset.dev).weightedF1 : null);
+      r.dev.push(devOf() ?? results[0].decisionBias?.weightedF1After ?? results[0].bestDevWeightedF1);
+      // The same networks without their decision biases, so the report shows what the bias did.
+      const biases = ensemble.networks.map((n) => n.decisionBias);
+      r.biases.push(biases);
+      ensemble.networks.forEach((n) => n.setDecisionBias(null));
+      r.unbiased.push(evaluate(ensemble.networks, dataset.test));
+      r.devUnbiased.push(devOf() ?? results[0].bestDevWeightedF1);
+      ensemble.networks.forEach((n, i) => n.setDecisionBias(biases[i]));
       r.epochs.push(results[0].epochs);
       r.bestEpochs.push(results[0].bestEpoch);
       r.seconds.push(seconds);
@@ -117,7 +129,7 @@ async function runBenchmark(): Promise<MeldReport> {
         r.single.push(first);
         alone = `; first member alone ${first.weightedF1.toFixed(4)}, members' best dev epochs ${results.map((x) => x.bestEpoch).join('/')}`;
       }
-      console.log(`${variant} seed ${seed}${members > 1 ? ` (ensemble of ${members})` : ''}: test wF1 ${m.weightedF1.toFixed(4)} acc ${m.accuracy.toFixed(4)}${alone} (best dev epoch ${results[0].bestEpoch} of ${results[0].epochs}, ${(seconds / 60).toFixed(1)} min) per class ${Object.entries(m.perClassF1).map(([k, v]) => `${k} ${v.toFixed(3)}`).join(', ')}`);
+      console.log(`${variant} seed ${seed}${members > 1 ? ` (ensemble of ${members})` : ''}: test wF1 ${m.weightedF1.toFixed(4)} (${r.unbiased.at(-1)!.weightedF1.toFixed(4)} without the decision bias) acc ${m.accuracy.toFixed(4)}${alone} (best dev epoch ${results[0].bestEpoch} of ${results[0].epochs}, ${(seconds / 60).toFixed(1)} min) per class ${Object.entries(m.perClassF1).map(([k, v]) => `${k} ${v.toFixed(3)}`).join(', ')}`);
       ensemble.dispose();
     }
   }
@@ -134,7 +146,19 @@ async function runBenchmark(): Promise<MeldReport> {
       macroF1: mf1.mean,
       std: { weightedF1: wf1.std, accuracy: acc.std, macroF1: mf1.std },
       perClassF1,
-      perSeed: ms.map((m, i) => ({ seed: seeds[i], weightedF1: m.weightedF1, accuracy: m.accuracy, devWeightedF1: r.dev[i], perClassF1: m.perClassF1 })),
+      perSeed: ms.map((m, i) => ({
+        seed: seeds[i], weightedF1: m.weightedF1, accuracy: m.accuracy, devWeightedF1: r.dev[i], perClassF1: m.perClassF1,
+        decisionBias: r.biases[i], withoutDecisionBias: { weightedF1: r.unbiased[i].weightedF1, devWeightedF1: r.devUnbiased[i], perClassF1: r.unbiased[i].perClassF1 },
+      })),
+      ...(r.biases.some((b) => b.some((x) => x !== null))
+        ? {
+            withoutDecisionBias: {
+              weightedF1: meanStd(r.unbiased.map((x) => x.weightedF1)).mean,
+              accuracy: meanStd(r.unbiased.map((x) => x.accuracy)).mean,
+              std: { weightedF1: meanStd(r.unbiased.map((x) => x.weightedF1)).std },
+            },
+          }
+        : {}),
       confusion: ms.map((m) => m.confusion),
       epochs: r.epochs,
       bestEpochs: r.bestEpochs,

@@ -53,4 +53,26 @@ describe('benchmark reports', () => {
     expect(markdown).toContain('| emoje full, ensemble of 3 | **57.1 ± 0.5** | 58.0 ± 0.4 | 40.0 ± 1.0 | 18.5 |');
     expect(markdown).toContain('| emoje full, one member | 56.2 ± 0.8 (56.8 / 55.6) | 57.0 | | |');
   });
+
+  it('a MELD report with a decision bias names it and has a row of the same networks without it', () => {
+    const perSeed = [0.566, 0.556].map((w, i) => ({
+      seed: i + 1, weightedF1: w, accuracy: 0.57, devWeightedF1: 0.55, perClassF1: { neutral: 0.74, fear: 0.1 },
+      decisionBias: [[0.3, -0.1]], withoutDecisionBias: { weightedF1: w - 0.008, devWeightedF1: 0.54, perClassF1: { neutral: 0.73, fear: 0.1 } },
+    }));
+    const report: MeldReport = {
+      dataset: 'meld', modalities: ['text'], seeds: [1, 2], backend: 'wasm', classes: ['neutral', 'fear'],
+      split: { test: { dialogues: 280, utterances: 2610 } }, wordVectors: { source: 'GloVe', coverage: null },
+      preset: { model: {}, train: { fitDecisionBias: true } }, minutes: 10, generatedAt: '2026-12-02T00:00:00.000Z',
+      variants: {
+        full: {
+          weightedF1: 0.561, accuracy: 0.57, macroF1: 0.37, std: { weightedF1: 0.005, accuracy: 0.004, macroF1: 0.01 },
+          perClassF1: { neutral: 0.74, fear: 0.1 }, trainMinutes: [5, 5], epochs: [10, 10], bestEpochs: [9, 8], perSeed,
+          withoutDecisionBias: { weightedF1: 0.553, accuracy: 0.56, std: { weightedF1: 0.005 } },
+        },
+      },
+    };
+    const markdown = renderMeldMarkdown(report);
+    expect(markdown).toContain('fitted on the dev split to maximise its weighted F1');
+    expect(markdown).toContain('| emoje full, without the decision bias | 55.3 ± 0.5 (55.8 / 54.8) | 56.0 | | |');
+  });
 });

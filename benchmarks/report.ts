@@ -108,7 +108,14 @@ interface MeldSummary {
   std: { weightedF1: number; accuracy: number; macroF1: number };
   perClassF1: Record<string, number>;
   /** Per seed; `perClassF1` only in reports written after 2026-12-01. */
-  perSeed?: { seed: number; weightedF1: number; accuracy: number; devWeightedF1: number; perClassF1?: Record<string, number> }[];
+  perSeed?: {
+    seed: number; weightedF1: number; accuracy: number; devWeightedF1: number; perClassF1?: Record<string, number>;
+    /** The networks' decision biases (null entries: none), and the same networks' scores without them. */
+    decisionBias?: (readonly number[] | null)[];
+    withoutDecisionBias?: { weightedF1: number; devWeightedF1: number; perClassF1: Record<string, number> };
+  }[];
+  /** When a decision bias was fitted on dev: the same networks scored without it. */
+  withoutDecisionBias?: { weightedF1: number; accuracy: number; std: { weightedF1: number } };
   trainMinutes: number[];
   epochs: number[];
   bestEpochs: number[];
@@ -149,7 +156,9 @@ export function renderMeldMarkdown(report: MeldReport): string {
   const power = report.preset.classWeightPower ?? 0;
   const weighting = power === 0 ? 'no class weights' : power === 0.5 ? 'square-root inverse-frequency class weights' : power === 1 ? 'inverse-frequency class weights' : `inverse-frequency class weights to the power ${power}`;
   const parallel = (report.processes ?? 1) > 1 ? ` as ${report.processes} processes at once` : '';
-  const trainOptions = (report.preset.train ?? {}) as { epochs?: number; learningRate?: number; learningRateSchedule?: string; minLearningRateRatio?: number; tokenDropout?: number };
+  const trainOptions = (report.preset.train ?? {}) as {
+    epochs?: number; learningRate?: number; learningRateSchedule?: string; minLearningRateRatio?: number; tokenDropout?: number; fitDecisionBias?: unknown;
+  };
   const schedule =
     trainOptions.learningRateSchedule && trainOptions.learningRateSchedule !== 'constant'
       ? ` (${trainOptions.learningRateSchedule} decay to ${trainOptions.minLearningRateRatio ?? 0.05}× over ${trainOptions.epochs} epochs)`
@@ -162,7 +171,7 @@ export function renderMeldMarkdown(report: MeldReport): string {
     `MELD test split (${report.split.test.utterances} utterances, 7 emotions), text only: GloVe 6B **100**-d vectors ` +
       `(${tokens.trainableEmbeddings ? 'fine-tuned' : 'frozen'}) → token ${tokens.temporal ?? 'convolution'}${tokens.kernelSize ? (Array.isArray(tokens.kernelSize) ? ` (widths ${tokens.kernelSize.join(', ')})` : ` (width ${tokens.kernelSize})`) : ''}, ` +
       `${tokens.pooling ?? 'mean'} pooling → ${context}; focal loss with ${weighting}; ${optimisation}early ` +
-      `stopping on MELD's dev split. Mean ± std over seeds ${report.seeds.join(', ')}; backend ${report.backend}; the whole run took ` +
+      `stopping on MELD's dev split${trainOptions.fitDecisionBias ? ', then per-class logit offsets fitted on the dev split to maximise its weighted F1 (the decision bias)' : ''}. Mean ± std over seeds ${report.seeds.join(', ')}; backend ${report.backend}; the whole run took ` +
       `${report.minutes.toFixed(1)} min${parallel} on this 2-core machine.`,
   );
   const members = report.ensemble ?? 1;
@@ -180,6 +189,11 @@ export function renderMeldMarkdown(report: MeldReport): string {
     const minutes = s.trainMinutes.reduce((a, b) => a + b, 0) / s.trainMinutes.length;
     const label = members > 1 ? `emoje ${name}, ensemble of ${members}` : `emoje ${name}`;
     lines.push(`| ${label} | **${f(s.weightedF1)} ± ${f(s.std.weightedF1)}** | ${f(s.accuracy)} ± ${f(s.std.accuracy)} | ${f(s.macroF1)} ± ${f(s.std.macroF1)} | ${minutes.toFixed(1)} |`);
+    if (s.withoutDecisionBias) {
+      const w = s.withoutDecisionBias;
+      const perSeed = s.perSeed?.every((p) => p.withoutDecisionBias) ? ` (${s.perSeed.map((p) => f(p.withoutDecisionBias!.weightedF1)).join(' / ')})` : '';
+      lines.push(`| ${label}, without the decision bias | ${f(w.weightedF1)} ± ${f(w.std.weightedF1)}${perSeed} | ${f(w.accuracy)} | | |`);
+    }
     if (s.singleModel) lines.push(`| emoje ${name}, one member | ${f(s.singleModel.weightedF1)} ± ${f(s.singleModel.std.weightedF1)} (${s.singleModel.perSeed.map((p) => f(p.weightedF1)).join(' / ')}) | ${f(s.singleModel.accuracy)} | | |`);
   }
   for (const a of MELD_TEXT_ANCHORS) lines.push(`| ${a.model} (published, GloVe-300d CNN features) | ${a.weightedF1.toFixed(1)} | | | |`);

@@ -53,7 +53,11 @@ class Ensemble implements EmojeEnsemble {
       modelTopology: {
         format: ENSEMBLE_FORMAT,
         formatVersion: MODEL_FORMAT_VERSION,
-        members: this.members.map((m) => ({ format: MODEL_FORMAT, config: m.config })),
+        members: this.members.map((m) => ({
+          format: MODEL_FORMAT,
+          config: m.config,
+          ...(m.network.decisionBias ? { decisionBias: m.network.decisionBias } : {}),
+        })),
       } as unknown as tf.io.ModelArtifacts['modelTopology'],
       format: ENSEMBLE_FORMAT,
       generatedBy: `@emoje/model ${MODEL_FORMAT_VERSION}`,
@@ -108,7 +112,7 @@ function truncate(text: string, max = 80): string {
 /** Loads an ensemble saved by {@link EmojeEnsemble.save}, from a tf.io handler or a URL. */
 export async function loadEnsemble(source: tf.io.IOHandler | string): Promise<EmojeEnsemble> {
   const artifacts = await loadArtifacts(source);
-  const topology = artifacts.modelTopology as unknown as { format?: string; formatVersion?: number; members?: { config?: ModelConfig }[] } | undefined;
+  const topology = artifacts.modelTopology as unknown as { format?: string; formatVersion?: number; members?: { config?: ModelConfig; decisionBias?: number[] }[] } | undefined;
   if (!topology || topology.format !== ENSEMBLE_FORMAT) {
     throw new EmojeInputError('modelTopology.format', `'${ENSEMBLE_FORMAT}'`, JSON.stringify(topology?.format), topology?.format === MODEL_FORMAT ? 'This is a single model: load it with loadModel' : undefined);
   }
@@ -125,6 +129,7 @@ export async function loadEnsemble(source: tf.io.IOHandler | string): Promise<Em
       const model = createModel(m.config!);
       members.push(model);
       assignWeights(model.network, tensors, `member${i}/`);
+      if (m.decisionBias != null) model.network.setDecisionBias(m.decisionBias, `modelTopology.members[${i}].decisionBias`);
     });
     return createEnsemble(members);
   } catch (error) {

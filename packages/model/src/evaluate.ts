@@ -31,6 +31,74 @@ export interface EvaluateOptions {
   batchSize?: number;
 }
 
+/** Class log-probabilities of every labeled utterance, row by row, with the true class ids. */
+export interface LabeledScores {
+  truth: number[];
+  /** `[truth.length, numClasses]` row-major: the log of the (ensemble-mean) class probabilities. */
+  logProbabilities: Float32Array;
+  numClasses: number;
+}
+
+/**
+ * Class log-probabilities of every labeled utterance under an availability policy, in inference mode (so with the
+ * networks' decision bias, see `EmojeNetwork.setDecisionBias`).
+ */
+export function labeledScores(
+  target: EvaluationTarget,
+  dialogues: readonly DialogueInput[],
+  policy: AvailabilityPolicy | undefined,
+  batchSize = 16,
+): LabeledScores {
+  const networks = networksOf(target);
+  const { modalities, classes } = networks[0].config;
+  const c = classes.length;
+  const truth: number[] = [];
+  const rows: Float32Array[] = [];
+  for (let start = 0; start < dialogues.length; start += batchSize) {
+    const chunk = dialogues.slice(start, start + batchSize);
+    const offset = start;
+    const batch = collate(chunk, modalities, policy && ((d, u, p) => policy(d + offset, u, p)));
+    try {
+      const scores = tf.tidy(() => {
+        if (networks.length === 1) return tf.logSoftmax(networks[0].forward(batch, false).logits);
+        return tf.log(meanOutputs(networks, batch).probabilities);
+      });
+      const values = scores.dataSync() as Float32Array;
+      scores.dispose();
+      for (let i = 0; i < batch.host.labels.length; i++) {
+        if (batch.host.labels[i] >= 0) {
+          truth.push(batch.host.labels[i]);
+          rows.push(values.subarray(i * c, (i + 1) * c));
+        }
+      }
+    } finally {
+      disposeBatch(batch);
+    }
+  }
+  const logProbabilities = new Float32Array(truth.length * c);
+  rows.forEach((row, i) => logProbabilities.set(row, i * c));
+  return { truth, logProbabilities, numClasses: c };
+}
+
+/** The class id of the largest score of each row of a row-major `[n, numClasses]` array, plus `bias` if given. */
+export function argmaxRows(scores: ArrayLike<number>, numClasses: number, bias?: readonly number[]): number[] {
+  const n = Math.floor(scores.length / numClasses);
+  const out = new Array<number>(n);
+  for (let i = 0; i < n; i++) {
+    let best = 0;
+    let bestScore = -Infinity;
+    for (let k = 0; k < numClasses; k++) {
+      const s = scores[i * numClasses + k] + (bias ? bias[k] : 0);
+      if (s > bestScore) {
+        bestScore = s;
+        best = k;
+      }
+    }
+    out[i] = best;
+  }
+  return out;
+}
+
 /** Predicted class ids and labels of every labeled utterance, under an availability policy. */
 export function predictLabels(
   target: EvaluationTarget,
@@ -38,33 +106,8 @@ export function predictLabels(
   policy: AvailabilityPolicy | undefined,
   batchSize = 16,
 ): { truth: number[]; predicted: number[] } {
-  const networks = networksOf(target);
-  const { modalities } = networks[0].config;
-  const truth: number[] = [];
-  const predicted: number[] = [];
-  for (let start = 0; start < dialogues.length; start += batchSize) {
-    const chunk = dialogues.slice(start, start + batchSize);
-    const offset = start;
-    const batch = collate(chunk, modalities, policy && ((d, u, p) => policy(d + offset, u, p)));
-    try {
-      const argmax = tf.tidy(() => {
-        if (networks.length === 1) return tf.argMax(networks[0].forward(batch, false).logits, -1);
-        const out = meanOutputs(networks, batch);
-        return tf.argMax(out.probabilities, -1);
-      });
-      const ids = argmax.dataSync();
-      argmax.dispose();
-      for (let i = 0; i < batch.host.labels.length; i++) {
-        if (batch.host.labels[i] >= 0) {
-          truth.push(batch.host.labels[i]);
-          predicted.push(ids[i]);
-        }
-      }
-    } finally {
-      disposeBatch(batch);
-    }
-  }
-  return { truth, predicted };
+  const { truth, logProbabilities, numClasses } = labeledScores(target, dialogues, policy, batchSize);
+  return { truth, predicted: argmaxRows(logProbabilities, numClasses) };
 }
 
 /**

@@ -46,7 +46,18 @@ export {
 export { createEnsemble, isEnsemble, loadEnsemble, loadModelOrEnsemble, type EmojeEnsemble } from './ensemble';
 export { trainEnsemble, memberSeeds, type TrainEnsembleOptions } from './train-ensemble';
 export { meanOutputs, type MeanOutputs } from './inference';
-export { evaluate, evaluateProtocols, predictLabels, type EvaluateOptions, type EvaluationTarget, type ProtocolResults } from './evaluate';
+export {
+  evaluate,
+  evaluateProtocols,
+  predictLabels,
+  labeledScores,
+  argmaxRows,
+  type EvaluateOptions,
+  type EvaluationTarget,
+  type LabeledScores,
+  type ProtocolResults,
+} from './evaluate';
+export { fitClassBias, fitDecisionBias, type ClassBiasFit, type ClassBiasSearchOptions } from './calibration';
 export { memoryCheckpointStore, packCheckpoint, unpackCheckpoint, type Checkpoint, type CheckpointStore } from './checkpoint';
 export {
   train,

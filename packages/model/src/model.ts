@@ -79,7 +79,12 @@ class Model implements EmojeModel {
     const handler = saveHandler(destination);
     const { data, specs } = await tf.io.encodeWeights(namedWeights(this.network));
     return handler.save({
-      modelTopology: { format: MODEL_FORMAT, formatVersion: MODEL_FORMAT_VERSION, config: this.config } as unknown as tf.io.ModelArtifacts['modelTopology'],
+      modelTopology: {
+        format: MODEL_FORMAT,
+        formatVersion: MODEL_FORMAT_VERSION,
+        config: this.config,
+        ...(this.network.decisionBias ? { decisionBias: this.network.decisionBias } : {}),
+      } as unknown as tf.io.ModelArtifacts['modelTopology'],
       format: MODEL_FORMAT,
       generatedBy: `@emoje/model ${MODEL_FORMAT_VERSION}`,
       convertedBy: null,
@@ -113,7 +118,7 @@ export function createModel(config: ModelConfig): EmojeModel {
  */
 export async function loadModel(source: tf.io.IOHandler | string): Promise<EmojeModel> {
   const artifacts = await loadArtifacts(source);
-  const topology = artifacts.modelTopology as unknown as { format?: string; formatVersion?: number; config?: ModelConfig } | undefined;
+  const topology = artifacts.modelTopology as unknown as { format?: string; formatVersion?: number; config?: ModelConfig; decisionBias?: number[] } | undefined;
   if (topology?.format === ENSEMBLE_FORMAT) {
     throw new EmojeInputError('modelTopology.format', `'${MODEL_FORMAT}'`, `'${ENSEMBLE_FORMAT}'`, 'This is an ensemble: load it with loadEnsemble');
   }
@@ -128,6 +133,7 @@ export async function loadModel(source: tf.io.IOHandler | string): Promise<Emoje
     const model = createModel(topology.config);
     try {
       assignWeights(model.network, tensors);
+      if (topology.decisionBias != null) model.network.setDecisionBias(topology.decisionBias, 'modelTopology.decisionBias');
     } catch (error) {
       model.dispose();
       throw error;

@@ -80,6 +80,7 @@ export class EmojeNetwork {
   private readonly context: tfl.layers.Layer | null;
   private readonly head: ClassifierHead;
   private readonly modalityHeads: ModalityHeads;
+  private bias: number[] | null = null;
 
   constructor(config: ResolvedModelConfig) {
     this.config = config;
@@ -171,6 +172,32 @@ export class EmojeNetwork {
     (this.encoders[k] as TokenTextEncoder).setEmbeddings(vectors);
   }
 
+  /**
+   * Per-class offsets added to the logits in inference mode (`forward(batch, false)`: prediction and evaluation),
+   * never while training; null when there are none. Fitted on dev by `fitDecisionBias` (`TrainOptions.fitDecisionBias`)
+   * and saved with the model.
+   */
+  get decisionBias(): readonly number[] | null {
+    return this.bias;
+  }
+
+  /**
+   * Sets (or, with null, removes) the {@link decisionBias}.
+   * @param field the name errors give the value (a saved model's loader names where it read it).
+   * @throws EmojeInputError naming `field` unless it is one finite number per class.
+   */
+  setDecisionBias(bias: readonly number[] | null, field = 'decisionBias'): void {
+    if (bias === null) {
+      this.bias = null;
+      return;
+    }
+    const c = this.config.classes.length;
+    if (!Array.isArray(bias) || bias.length !== c || bias.some((b) => typeof b !== 'number' || !Number.isFinite(b))) {
+      throw new EmojeInputError(field, `an array of ${c} finite numbers (one per class) or null`, JSON.stringify(bias)?.slice(0, 80) ?? String(bias));
+    }
+    this.bias = [...bias];
+  }
+
   /** Runs the network on a batch. */
   forward(batch: Batch, training = false): ForwardOutput {
     // tidy walks the returned object and keeps its tensors (null entries are skipped).
@@ -228,7 +255,8 @@ export class EmojeNetwork {
       const utteranceVectors = this.context
         ? (this.context.apply([fused, batch.utteranceMask, batch.speakers], kwargs) as tf.Tensor)
         : fused;
-      const logits = this.head.apply(utteranceVectors, kwargs) as tf.Tensor3D;
+      const raw = this.head.apply(utteranceVectors, kwargs) as tf.Tensor3D;
+      const logits = !training && this.bias ? (tf.add(raw, tf.tensor1d(this.bias)) as tf.Tensor3D) : raw;
       const modalityLogits = this.modalityHeads.apply(descriptors, kwargs) as tf.Tensor4D;
       const out: ForwardOutput = { logits, modalityWeights, imputed, descriptors, modalityLogits, embeddings, reconstruction, availability };
       return out as unknown as tf.TensorContainer;

@@ -6,6 +6,7 @@ import { evaluate } from './evaluate';
 import type { ClassificationMetrics } from './metrics';
 import type { EmojeModel } from './model';
 import { FlatAdamW } from './optimizer';
+import { fitDecisionBias, resolveClassBiasSearch, type ClassBiasFit, type ClassBiasSearchOptions } from './calibration';
 
 /** Modality dropout: how training learns to compensate for missing modalities. */
 export interface ModalityDropoutOptions {
@@ -93,6 +94,14 @@ export interface TrainOptions {
    * masks do not change; evaluation never drops tokens. 0 = off. Defaults to 0.
    */
   tokenDropout?: number;
+  /**
+   * When the run ends with dev data, fit per-class offsets of the logits that maximise dev weighted F1 and keep them
+   * as the model's decision bias (`fitDecisionBias`; applied in prediction and evaluation, saved with the model).
+   * Class weights and the focal loss move predictions toward rare classes; this moves the decision back as far as
+   * held-out data says weighted F1 gains. Training itself never sees the bias, and a run starts by removing any the
+   * model had (it was fitted to other weights). Defaults to false.
+   */
+  fitDecisionBias?: boolean | ClassBiasSearchOptions;
 }
 
 /** Learning-rate schedules of {@link TrainOptions.learningRateSchedule}. */
@@ -122,6 +131,8 @@ export interface TrainResult {
   stoppedEarly: boolean;
   /** How many final epochs were averaged into the kept weights (0 = none, the best dev epoch was kept). */
   averagedEpochs: number;
+  /** The decision bias fitted on dev at the end ({@link TrainOptions.fitDecisionBias}), or null when none was fitted. */
+  decisionBias: ClassBiasFit | null;
 }
 
 interface ResolvedTrainOptions {
@@ -137,6 +148,8 @@ interface ResolvedTrainOptions {
   minLearningRateRatio: number;
   tokenDropout: number;
   emaDecay: number;
+  /** The search of the decision bias, or null for none. */
+  decisionBiasSearch: Required<ClassBiasSearchOptions> | null;
 }
 
 function resolveTrainOptions(options: TrainOptions): ResolvedTrainOptions {
@@ -153,6 +166,7 @@ function resolveTrainOptions(options: TrainOptions): ResolvedTrainOptions {
     minLearningRateRatio: options.minLearningRateRatio ?? 0.05,
     tokenDropout: options.tokenDropout ?? 0,
     emaDecay: options.emaDecay ?? 0,
+    decisionBiasSearch: resolveDecisionBiasOption(options.fitDecisionBias),
   };
   assertInteger('options.epochs', resolved.epochs, 1);
   assertInteger('options.batchSize', resolved.batchSize, 1);
@@ -170,6 +184,13 @@ function resolveTrainOptions(options: TrainOptions): ResolvedTrainOptions {
     assertNumberInRange('options.modalityDropout.scenarioRate', resolved.modalityDropout.scenarioRate, 0, 1);
   }
   return resolved;
+}
+
+function resolveDecisionBiasOption(value: TrainOptions['fitDecisionBias']): Required<ClassBiasSearchOptions> | null {
+  if (value === undefined || value === false) return null;
+  if (value === true) return resolveClassBiasSearch({});
+  if (typeof value !== 'object') throw new EmojeInputError('options.fitDecisionBias', 'true, false or { range?, step?, rounds? }', JSON.stringify(value));
+  return resolveClassBiasSearch(value, 'options.fitDecisionBias');
 }
 
 /** The modality-dropout policy of one batch (see {@link ModalityDropoutOptions}). */
@@ -268,9 +289,12 @@ export async function train(
   }
 
   if (!resumed && (options.adaptNormalization ?? true)) network.adaptNormalization(data.train);
+  // Dev scores judge the weights alone; a bias fitted to earlier weights would skew them.
+  network.setDecisionBias(null);
   const startEpoch = epoch;
   let stoppedEarly = hasDev && sinceBest >= opts.patience;
   let useAverage = false;
+  let finished = false;
   // Every path out, errors included (a diverged loss, a failing callback or checkpoint write), frees the snapshots and the optimiser state.
   try {
     while (epoch < opts.epochs && !stoppedEarly) {
@@ -364,7 +388,7 @@ export async function train(
       }
     }
 
-    const finished = epoch >= opts.epochs || stoppedEarly;
+    finished = epoch >= opts.epochs || stoppedEarly;
     useAverage = finished && average != null && !stoppedEarly;
     if (useAverage) state.forEach((v, i) => v.assign(average![i]));
     else if (finished && best) state.forEach((v, i) => v.assign(best![i]));
@@ -373,5 +397,7 @@ export async function train(
     tf.dispose([...(best ?? []), ...(average ?? [])]);
     optimizer.dispose();
   }
-  return { epochs: epoch, bestEpoch, bestDevWeightedF1: bestScore, history, stoppedEarly, averagedEpochs: useAverage ? averaged : 0 };
+  const fitBias = finished && hasDev && opts.decisionBiasSearch && data.dev!.some((d) => d.utterances.some((u: { label?: number | null }) => u.label != null));
+  const decisionBias = fitBias ? fitDecisionBias(network, data.dev!, opts.decisionBiasSearch!) : null;
+  return { epochs: epoch, bestEpoch, bestDevWeightedF1: bestScore, history, stoppedEarly, averagedEpochs: useAverage ? averaged : 0, decisionBias };
 }

@@ -87,6 +87,7 @@ export const TEXT_PRESET: Preset = {
     weightDecay: 2e-4,
     patience: 4,
     modalityDropout: false,
+    fitDecisionBias: true,
   },
 };
 

@@ -81,11 +81,15 @@ export const registerTrainCommand: CommandRegistrar = (program, context) => {
         progress.stop();
         await saveModel(trained, options.out);
         const test = evaluateProtocols(trained.networks, dataset.test, { seed: options.seed });
-        const training = results.map((r) => ({ epochs: r.epochs, bestEpoch: r.bestEpoch, bestDevWeightedF1: r.bestDevWeightedF1 }));
+        const training = results.map((r) => ({ epochs: r.epochs, bestEpoch: r.bestEpoch, bestDevWeightedF1: r.bestDevWeightedF1, decisionBias: r.decisionBias }));
         if (options.json) {
           context.io.out(`${JSON.stringify({ model: options.out, training: options.ensemble > 1 ? training : training[0], test }, null, 2)}\n`);
         } else {
-          const summary = training.map((t) => `best epoch ${t.bestEpoch} of ${t.epochs}, dev weighted F1 ${(100 * t.bestDevWeightedF1).toFixed(1)} %`);
+          const summary = training.map(
+            (t) =>
+              `best epoch ${t.bestEpoch} of ${t.epochs}, dev weighted F1 ${(100 * t.bestDevWeightedF1).toFixed(1)} %` +
+              (t.decisionBias ? `, ${(100 * t.decisionBias.weightedF1After).toFixed(1)} % with the decision bias fitted on dev` : ''),
+          );
           context.io.out(`saved ${options.out} (${options.ensemble > 1 ? `an ensemble of ${options.ensemble}: ${summary.join('; ')}` : summary[0]})\n`);
           context.io.out(`test split of ${options.dataset}:\n${renderProtocolTable(test)}`);
         }
