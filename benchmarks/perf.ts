@@ -455,6 +455,8 @@ async function ensureHeadingThenUpdate(md: string): Promise<void> {
 }
 
 function renderPerfMarkdown(r: typeof report): string {
+  // The two estimates of the pool's speed-up differ by the host's drift; the floor is judged on the lower.
+  const poolSpeedupLow = Math.min(r.workerPool.speedup, median(r.workerPool.speedupPerRound));
   const f = (x: number, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : 'n/a');
   const names = Object.keys(r.backends);
   const get = (n: string) => r.backends[n] as Record<string, number> & { trainUtterancesPerSec: { mosi: number; meld: number; mosiFirst8Dialogues: number } };
@@ -496,6 +498,6 @@ function renderPerfMarkdown(r: typeof report): string {
     `Floors of the issue: wasm/cpu training ≥ 5: ${meet(r.ratios.wasmOverCpuTrain >= 5)} (${f(r.ratios.wasmOverCpuTrain, 1)}); ` +
       `training efficiency ≥ 0.25 on wasm: ${meet(w.trainEfficiency >= 0.25)} (${f(w.trainEfficiency, 3)}); ` +
       `inference p50 ≤ 10 ms on wasm: ${meet(w.inferP50Ms <= 10)} (${f(w.inferP50Ms, 2)} ms); ` +
-      `tensor drift 0: ${meet(w.numTensorsDrift === 0)}; worker pool ≥ 1.6× one worker: ${meet(r.workerPool.speedup >= 1.6)} (×${f(r.workerPool.speedup, 2)}).`,
+      `tensor drift 0: ${meet(w.numTensorsDrift === 0)}; worker pool ≥ 1.6× one worker: ${meet(poolSpeedupLow >= 1.6)} (×${f(r.workerPool.speedup, 2)} from the medians, ×${f(median(r.workerPool.speedupPerRound), 2)} as the median of the rounds' ratios; the lower one is judged).`,
   ].join('\n');
 }
