@@ -7,7 +7,7 @@
  *   npm run bench:perf
  */
 import { mkdtemp, rm } from 'node:fs/promises';
-import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
@@ -16,6 +16,7 @@ import { createModel, train, type DialogueInput, type EmojeModel } from '@emoje/
 import { createInferencePool, createModelForDataset, initBackend, MOSI_PRESET, saveModel, TEXT_PRESET, writeFileAtomic, type NodeBackendName } from '@emoje/runtime-node';
 import { flopConfig, trainingFlopsPerEpoch } from './flops';
 import { updateBenchmarksSection } from './report';
+import { inLockstep, machineInfo } from './threads';
 
 const { values } = parseArgs({ options: { out: { type: 'string' }, 'no-markdown': { type: 'boolean', default: false } } });
 const out = values.out ?? 'benchmarks/results/perf.json';
@@ -309,18 +310,6 @@ async function poolSpeeds(workers: number, rounds: number): Promise<{ one: numbe
   }
 }
 /**
- * Waits until every worker has posted 'ready', sends them all 'go' at once so their timed work overlaps, and returns
- * the number each posts back; the workers are stopped after.
- */
-async function inLockstep(workers: import('node:worker_threads').Worker[]): Promise<number[]> {
-  await Promise.all(workers.map((w) => new Promise((resolve) => w.once('message', resolve))));
-  const results = workers.map((w) => new Promise<number>((resolve) => w.once('message', resolve)));
-  workers.forEach((w) => w.postMessage('go'));
-  const values = await Promise.all(results);
-  await Promise.all(workers.map((w) => w.terminate()));
-  return values;
-}
-/**
  * How well this machine runs wasm compute in parallel, independent of the pool: the same 512 x 512 matMul
  * loop in 1 worker thread, then in `threads` worker threads at once (GFLOP/s per thread).
  */
@@ -402,7 +391,7 @@ type Speeds = { trainUtterancesPerSec: { mosiFirst8Dialogues: number }; inferDia
 const wasm = results.wasm as Speeds;
 const cpu = results.cpu as Speeds;
 const report = {
-  machine: { cpus: cpus().length, model: cpus()[0]?.model ?? 'unknown', node: process.version, tfjs: tf.version_core, loadAverage1m: loadavg()[0] },
+  machine: machineInfo(),
   generatedAt: new Date().toISOString(),
   minutes: (now() - started) / 60000,
   backends: results,
