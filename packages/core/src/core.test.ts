@@ -4,6 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import {
   EmojeInputError,
   SeededRandom,
+  dropout,
   assertShape,
   maskedMean,
   maskedSoftmax,
@@ -298,5 +299,24 @@ describe('validation and randomness', () => {
     c.setState(state);
     expect(c.next()).toBe(third);
     expect(new SeededRandom(1).shuffle([1, 2, 3, 4, 5]).sort()).toEqual([1, 2, 3, 4, 5]);
+  });
+});
+
+describe('dropout (wasm)', () => {
+  beforeAll(() => useBackend('wasm'));
+
+  it('draws from a seed source only when it drops (training and rate > 0)', () => {
+    const x = tf.ones([4, 8]);
+    const source = new SeededRandom(9);
+    const untouched = new SeededRandom(9).getState();
+    expect(dropout(x, 0.5, false, source)).toBe(x);
+    expect(dropout(x, 0, true, source)).toBe(x);
+    expect(source.getState()).toEqual(untouched);
+
+    const dropped = dropout(x, 0.5, true, source);
+    expect(source.getState()).not.toEqual(untouched);
+    const sameSeed = dropout(x, 0.5, true, new SeededRandom(9).seed());
+    expect(Array.from(dropped.dataSync())).toEqual(Array.from(sameSeed.dataSync()));
+    tf.dispose([x, dropped, sameSeed]);
   });
 });

@@ -17,6 +17,7 @@ export {
   gelu,
   tanh,
   dropout,
+  type DropoutSeed,
   createLinear,
   applyLinear,
   sumToShape,

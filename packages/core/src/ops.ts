@@ -70,10 +70,20 @@ function geluGate(x: tf.Tensor): tf.Tensor {
   return tf.sigmoid(tf.mul(tf.add(x, tf.mul(tf.mul(tf.mul(x, x), x), GELU_C)), 2 * GELU_K));
 }
 
-/** Dropout active only while training; `seed` should change every call (draw it from a SeededRandom). */
-export function dropout(x: tf.Tensor, rate: number, training: boolean, seed?: number): tf.Tensor {
+/**
+ * Where a dropout mask's seed comes from: a number, or a source such as a `SeededRandom`, which is drawn from only when
+ * a mask is actually drawn.
+ */
+export type DropoutSeed = number | { seed(): number };
+
+/**
+ * Dropout active only while training. `seed` should change every call: pass the layer's `SeededRandom` itself
+ * rather than `random.seed()`, so that inference (and `rate` 0) draws nothing from it. Otherwise every prediction
+ * made during training, such as a dev evaluation, would shift the masks of the training steps after it.
+ */
+export function dropout(x: tf.Tensor, rate: number, training: boolean, seed?: DropoutSeed): tf.Tensor {
   if (!training || rate <= 0) return x;
-  return tf.dropout(x, rate, undefined, seed);
+  return tf.dropout(x, rate, undefined, typeof seed === 'object' ? seed.seed() : seed);
 }
 
 /** Weights of a fully connected map `x W + b`. */
@@ -280,7 +290,7 @@ export function applyFeedForward(
   activation: ActivationName,
   dropoutRate = 0,
   training = false,
-  seed?: number,
+  seed?: DropoutSeed,
 ): tf.Tensor {
   return tf.tidy(() => {
     const hidden = dropout(activate(applyLinear(x, w.inner), activation), dropoutRate, training, seed);

@@ -274,9 +274,9 @@ export function applyTemporalEncoder(
       const mixed = block.attention
         ? applyAttention(normed, normed, mask, block.attention)
         : multiWidthConvolution(normed, block.convolution as LinearWeights[], cfg.activation);
-      h = tf.add(h, dropout(mixed, rate, training, random.seed()));
-      const ffn = applyFeedForward(applyLayerNorm(h, block.feedForwardNorm), block.feedForward, cfg.activation, rate, training, random.seed());
-      h = zeroMasked(tf.add(h, dropout(ffn, rate, training, random.seed())), mask);
+      h = tf.add(h, dropout(mixed, rate, training, random));
+      const ffn = applyFeedForward(applyLayerNorm(h, block.feedForwardNorm), block.feedForward, cfg.activation, rate, training, random);
+      h = zeroMasked(tf.add(h, dropout(ffn, rate, training, random)), mask);
     }
     const tokens = zeroMasked(applyLayerNorm(h, w.finalNorm), mask);
     const pooled = cfg.pooling === 'max' ? maskedMax(tokens, mask) : maskedMean(tokens, mask, 1);

@@ -136,7 +136,7 @@ export class VectorEncoder extends Layer {
       const training = kwargs.training ?? false;
       const clean = mask ? zeroMasked(x, mask) : x;
       const normed = applyLayerNorm(applyLinear(clean, this.linear as LinearWeights), this.norm as LayerNormWeights);
-      const out = dropout(activate(normed, this.activation), this.dropoutRate, training, this.random.seed());
+      const out = dropout(activate(normed, this.activation), this.dropoutRate, training, this.random);
       // `out` is finite (its input was cleaned above), so a product zeroes the masked rows.
       return mask ? tf.mul(out, tf.expandDims(mask, -1)) : out;
     });

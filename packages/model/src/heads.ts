@@ -73,10 +73,10 @@ export class ClassifierHead extends tfl.layers.Layer {
       const x0 = Array.isArray(inputs) ? inputs[0] : inputs;
       this.invokeCallHook(x0, kwargs);
       const training = (kwargs['training'] as boolean | undefined) ?? false;
-      let x = dropout(x0, this.rate, training, this.rng.seed());
+      let x = dropout(x0, this.rate, training, this.rng);
       if (this.hidden && this.norm) {
         x = activate(applyLayerNorm(applyLinear(x, this.hidden), this.norm), 'gelu');
-        x = dropout(x, this.rate, training, this.rng.seed());
+        x = dropout(x, this.rate, training, this.rng);
       }
       return applyLinear(x, this.logitsWeights!);
     });

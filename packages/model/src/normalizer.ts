@@ -70,7 +70,7 @@ export class FeatureNormalizer extends tfl.layers.Layer {
       }
       if (kwargs['training'] === true) {
         if (this.noise > 0) y = tf.add(y, tf.randomNormal(y.shape, 0, this.noise, 'float32', this.random.seed()));
-        y = dropout(y, this.rate, true, this.random.seed());
+        y = dropout(y, this.rate, true, this.random);
       }
       return y;
     });

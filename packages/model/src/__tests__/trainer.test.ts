@@ -46,6 +46,25 @@ describe('trainer (wasm)', () => {
     model.dispose();
   });
 
+  it('predictions made during training (here in its epoch callback) do not change what it learns', async () => {
+    const dialogues = syntheticDialogues(6, 15, 4);
+    const others = syntheticDialogues(2, 16, 4);
+    const options = { epochs: 3, batchSize: 2, seed: 5 };
+    const plain = createModel(TINY_CONFIG);
+    await train(plain, { train: dialogues }, options);
+    const watched = createModel(TINY_CONFIG);
+    await train(watched, { train: dialogues }, {
+      ...options,
+      onEpochEnd: async () => {
+        evaluate(watched.network, others);
+        await watched.predictBatch(others);
+      },
+    });
+    expectSamePredictions(plain, watched, dialogues);
+    plain.dispose();
+    watched.dispose();
+  });
+
   it('resuming from a checkpoint gives the same next epoch as an uninterrupted run', async () => {
     const dialogues = syntheticDialogues(6, 13, 4);
     const dev = syntheticDialogues(2, 14, 4);
