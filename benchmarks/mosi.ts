@@ -3,9 +3,11 @@
  * every fixed missing-modality scenario and random missing rates 0.0-0.7, on the
  * bundled real features. Writes benchmarks/results/<name>.json and a section of BENCHMARKS.md.
  *
- *   npm run bench:mosi                 # 3 seeds x 4 variants (the published numbers)
- *   npm run bench:mosi -- --quick      # the README's main job: 1 seed, full vs no-joint-embedding
- *   npm run bench:mosi -- --ensemble 5 # each seed's model an ensemble of 5 members (seeds s, s+1000, ...)
+ *   npm run bench:mosi                 # 3 seeds x 4 variants, each seed's model an ensemble of 5 members
+ *                                      # (seeds s, s+1000, ...): the published numbers
+ *   npm run bench:mosi -- --quick      # the README's main job: 1 seed, one model, full vs no-joint-embedding
+ *   npm run bench:mosi -- --ensemble 1 # one model per seed
+ *   npm run bench:mosi -- --ensemble 15 --curve 1,3,5,10 # also score the ensembles of the first 1, 3, 5, 10 members
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -26,9 +28,12 @@ const { values } = parseArgs({
     config: { type: 'string' },
     train: { type: 'string' },
     merge: { type: 'string' },
-    ensemble: { type: 'string', default: '1' },
+    // Members per seed's model: 5 by default, 1 with --quick.
+    ensemble: { type: 'string' },
     // The BENCHMARKS.md section to write (`<!-- name:start -->`), e.g. a second table beside the published one.
     section: { type: 'string', default: 'mosi' },
+    // With --ensemble n: also score the ensembles of the first k members, for each k listed (on the fixed scenarios).
+    curve: { type: 'string' },
   },
 });
 
@@ -42,8 +47,10 @@ const trainOverrides = values.train ? JSON.parse(values.train) : {};
 const epochs = Number(values.epochs ?? trainOverrides.epochs ?? MOSI_PRESET.train.epochs);
 if (!Number.isInteger(epochs) || epochs < 1) throw new Error(`--epochs: expected a positive integer, got '${values.epochs ?? trainOverrides.epochs}'`);
 for (const s of seeds) if (!Number.isInteger(s)) throw new Error(`--seeds: expected integers separated by commas, got '${values.seeds}'`);
-const members = Number(values.ensemble);
+const members = Number(values.ensemble ?? (quick ? '1' : '5'));
 if (!Number.isInteger(members) || members < 1) throw new Error(`--ensemble: expected a positive integer, got '${values.ensemble}'`);
+const curveSizes = values.curve ? values.curve.split(',').map(Number) : [];
+for (const k of curveSizes) if (!Number.isInteger(k) || k < 1 || k >= members) throw new Error(`--curve: expected member counts from 1 to ${members - 1} (--ensemble ${members}), got '${values.curve}'`);
 const out = values.out ?? `benchmarks/results/${quick ? 'mosi-quick' : 'mosi'}.json`;
 
 if (values.merge) {
@@ -70,8 +77,16 @@ const blocksOf: Record<VariantName, ModelConfig['blocks']> = {
   'no-context': { dialogueContext: false, modalityContext: false },
 };
 
-type Runs = { scenarios: Record<string, ClassificationMetrics[]>; missingRate: Record<string, ClassificationMetrics[]>; epochs: number[]; bestEpochs: number[]; seconds: number[] };
-const emptyRuns = (): Runs => ({ scenarios: {}, missingRate: {}, epochs: [], bestEpochs: [], seconds: [] });
+type Runs = {
+  scenarios: Record<string, ClassificationMetrics[]>;
+  missingRate: Record<string, ClassificationMetrics[]>;
+  epochs: number[];
+  bestEpochs: number[];
+  seconds: number[];
+  // --curve: per member count k, the fixed scenarios of the ensembles of the first k members, per seed.
+  curve: Record<string, Record<string, ClassificationMetrics[]>>;
+};
+const emptyRuns = (): Runs => ({ scenarios: {}, missingRate: {}, epochs: [], bestEpochs: [], seconds: [], curve: {} });
 const record = (r: Runs, protocols: ProtocolResults) => {
   for (const [name, m] of Object.entries(protocols.scenarios)) (r.scenarios[name] ??= []).push(m);
   for (const [rate, m] of Object.entries(protocols.missingRate)) (r.missingRate[rate] ??= []).push(m);
@@ -103,6 +118,11 @@ for (const variant of variantNames) {
     );
     const protocols = evaluateProtocols(ensemble.networks, dataset.test, { missingRates, seed });
     record(r, protocols);
+    for (const k of curveSizes) {
+      const part = evaluateProtocols(ensemble.networks.slice(0, k), dataset.test, { missingRates: [], seed });
+      for (const [name, m] of Object.entries(part.scenarios)) ((r.curve[k] ??= {})[name] ??= []).push(m);
+      console.log(`${variant} seed ${seed}, first ${k} members: TAV acc ${part.scenarios[tavName].accuracy.toFixed(4)}`);
+    }
     r.epochs.push(results[0].epochs);
     r.bestEpochs.push(results[0].bestEpoch);
     r.seconds.push((Date.now() - t0) / 1000);
@@ -146,6 +166,9 @@ const report = {
         epochs: r.epochs,
         bestEpochs: r.bestEpochs,
         trainSeconds: r.seconds,
+        ...(curveSizes.length > 0
+          ? { ensembleCurve: Object.fromEntries(Object.entries(r.curve).map(([k, byScenario]) => [k, Object.fromEntries(Object.entries(byScenario).map(([name, ms]) => [name, summarise(ms)]))])) }
+          : {}),
         ...(members > 1
           ? { singleModel: { scenarios: Object.fromEntries(Object.entries(singles[v].scenarios).map(([k, ms]) => [k, summarise(ms)])), missingRate: Object.fromEntries(Object.entries(singles[v].missingRate).map(([k, ms]) => [k, summarise(ms)])) } }
           : {}),
