@@ -24,10 +24,11 @@ const { values } = parseArgs({
   },
 });
 const rounds = Number(values.rounds);
+if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds: expected a positive integer, got '${values.rounds}'`);
 const globalBatches = values.batches.split(',').map(Number);
 const threads = Math.max(2, availableParallelism());
 for (const b of globalBatches) {
-  if (!Number.isInteger(b) || b % threads !== 0) throw new Error(`--batches: each global batch must be a multiple of ${threads} threads, got '${b}'`);
+  if (!Number.isInteger(b) || b < threads || b % threads !== 0) throw new Error(`--batches: each global batch must be a multiple of ${threads} threads, got '${b}'`);
 }
 
 // Each thread: the MOSI preset's model and training options (modality dropout included), the dialogues i with

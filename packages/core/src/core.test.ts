@@ -319,4 +319,11 @@ describe('dropout (wasm)', () => {
     expect(Array.from(dropped.dataSync())).toEqual(Array.from(sameSeed.dataSync()));
     tf.dispose([x, dropped, sameSeed]);
   });
+
+  it('rejects a seed that is neither a number nor a seed source, naming the field', () => {
+    const x = tf.ones([2, 2]);
+    expect(() => dropout(x, 0.5, true, {} as never)).toThrowError(EmojeInputError);
+    expect(() => dropout(x, 0.5, true, {} as never)).toThrowError(/seed/);
+    x.dispose();
+  });
 });

@@ -83,7 +83,15 @@ export type DropoutSeed = number | { seed(): number };
  */
 export function dropout(x: tf.Tensor, rate: number, training: boolean, seed?: DropoutSeed): tf.Tensor {
   if (!training || rate <= 0) return x;
-  return tf.dropout(x, rate, undefined, typeof seed === 'object' ? seed.seed() : seed);
+  return tf.dropout(x, rate, undefined, dropoutSeedValue(seed));
+}
+
+function dropoutSeedValue(seed: DropoutSeed | undefined): number | undefined {
+  if (seed === undefined || typeof seed === 'number') return seed;
+  if (seed === null || typeof (seed as { seed?: unknown }).seed !== 'function') {
+    throw new EmojeInputError('seed', 'a number or a seed source with a seed() method (e.g. a SeededRandom)', seed === null ? 'null' : typeof seed);
+  }
+  return seed.seed();
 }
 
 /** Weights of a fully connected map `x W + b`. */
