@@ -54,7 +54,7 @@ export { MOSI_PRESET, TEXT_PRESET, presetFor, presetTrainOptions, classWeightsFr
 export { CHECKPOINT_FILES, fileCheckpointStore, type CheckpointRecovery, type FileCheckpointStore, type FileCheckpointStoreOptions } from './checkpoint-store';
 export { assertSeparateFolders, checkOutputFolder, probeWritable, type CheckOutputFolderOptions, type OutputFolderKind, type OutputFolderState } from './output-folder';
 export { saveModelWithFallback, type SaveOutcome, type SaveWithFallbackOptions } from './save-fallback';
-export { createInferencePool, type InferencePool, type InferencePoolOptions } from './inference-pool';
+export { createInferencePool, type InferenceError, type InferencePool, type InferencePoolOptions, type SettledPrediction } from './inference-pool';
 export { featurizeManifest, featurizeManifestFile, type DialogueManifest, type ManifestUtterance, type ManifestModalities } from './manifest';
 export { modelModalities, createModelForDataset, type ModelModalities, type ModelModalitiesOptions, type ModelForDatasetOptions } from './text-modality';
 export { loadDialogueJsonl, type LoadDialogueJsonlOptions, type LoadedDialogueFile } from './dialogue-file';

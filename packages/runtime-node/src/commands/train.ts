@@ -84,7 +84,7 @@ export const registerTrainCommand: CommandRegistrar = (program, context) => {
         if (saved.failure) {
           context.io.err(`emoje: could not save the model to --out ${options.out} (${saved.failure.message}); saved it to ${saved.path} instead\n`);
         }
-        const test = evaluateProtocols(trained.networks, dataset.test, { seed: options.seed });
+        const test = evaluateProtocols(trained.networks, dataset.test, { seed: options.seed, dataset });
         const training = results.map((r) => ({ epochs: r.epochs, bestEpoch: r.bestEpoch, bestDevWeightedF1: r.bestDevWeightedF1, decisionBias: r.decisionBias }));
         if (options.json) {
           context.io.out(`${JSON.stringify({ model: saved.path, training: options.ensemble > 1 ? training : training[0], test }, null, 2)}\n`);
