@@ -26,8 +26,12 @@ if (!forceSource && existsSync(fileURLToPath(built))) {
   const child = spawn(process.execPath, ['--conditions=@emoje/source', '--import', tsx, fileURLToPath(source), ...process.argv.slice(2)], {
     stdio: 'inherit',
   });
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => child.kill(signal));
+  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+  const forward = (signal) => child.kill(signal);
+  for (const signal of signals) process.on(signal, forward);
   child.on('exit', (code, signal) => {
+    for (const s of signals) process.off(s, forward);
+    // Die of the same signal as the CLI did (so the shell sees it), or exit with its code.
     if (signal) process.kill(process.pid, signal);
     else process.exitCode = code ?? 1;
   });
