@@ -3,7 +3,7 @@ import { EmojeInputError } from '@emoje/core';
 import type { DialogueInput } from './batch';
 import type { ModelConfig, ResolvedModelConfig } from './config';
 import { predictDialogues, type PredictOptions, type UtterancePrediction } from './inference';
-import { assignWeights, decodeArtifactWeights, loadArtifacts, namedWeights, saveHandler } from './io';
+import { assignWeights, checkWeightData, decodeArtifactWeights, loadArtifacts, namedWeights, saveHandler } from './io';
 import { createModel, ENSEMBLE_FORMAT, loadModel, MODEL_FORMAT, MODEL_FORMAT_VERSION, type EmojeModel, type EmojePredictor } from './model';
 import type { EmojeNetwork } from './network';
 
@@ -122,7 +122,7 @@ export async function loadEnsemble(source: tf.io.IOHandler | string): Promise<Em
   if (!Array.isArray(topology.members) || topology.members.length === 0 || topology.members.some((m) => !m?.config)) {
     throw new EmojeInputError('modelTopology.members', 'a non-empty array of { config }', JSON.stringify(topology.members)?.slice(0, 80) ?? 'nothing');
   }
-  const tensors = decodeArtifactWeights(artifacts);
+  const tensors = decodeArtifactWeights(artifacts, typeof source === 'string' ? source : 'weightData');
   const members: EmojeModel[] = [];
   try {
     topology.members.forEach((m, i) => {
@@ -147,6 +147,11 @@ export async function loadEnsemble(source: tf.io.IOHandler | string): Promise<Em
 export async function loadModelOrEnsemble(source: tf.io.IOHandler | string): Promise<EmojeModel | EmojeEnsemble> {
   const artifacts = await loadArtifacts(source);
   const format = (artifacts.modelTopology as { format?: string } | undefined)?.format;
+  // Checked here, where the URL is known, so that errors name it.
+  if (artifacts.weightSpecs && artifacts.weightData && typeof source === 'string') {
+    const data = Array.isArray(artifacts.weightData) ? tf.io.concatenateArrayBuffers(artifacts.weightData) : artifacts.weightData;
+    checkWeightData(artifacts.weightSpecs, data, source);
+  }
   const loaded: tf.io.IOHandler = { load: async () => artifacts };
   return format === ENSEMBLE_FORMAT ? loadEnsemble(loaded) : loadModel(loaded);
 }

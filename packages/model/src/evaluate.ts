@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { SeededRandom } from '@emoje/core';
-import { allScenarios, collate, disposeBatch, missingRatePolicy, scenarioPolicy, type AvailabilityPolicy, type DialogueInput } from './batch';
+import { allScenarios, collate, disposeBatch, missingRatePolicy, scenarioPolicy, validateDialogue, type AvailabilityPolicy, type DialogueInput } from './batch';
 import { EmojeInputError } from '@emoje/core';
+import { assertDatasetMatchesModel, type DatasetSchema } from './compatibility';
 import { meanOutputs } from './inference';
 import { classificationMetrics, type ClassificationMetrics } from './metrics';
 import type { EmojeNetwork } from './network';
@@ -29,6 +30,13 @@ export interface EvaluateOptions {
   seed?: number;
   /** Dialogues per forward pass. Defaults to 16. */
   batchSize?: number;
+  /**
+   * The dataset the dialogues come from (a `DialogueDataset`, or just its `classes` and `modalities`): its class
+   * names and order, modality names, kinds and widths must be the model's, or evaluation throws an error listing every
+   * difference. Without it, only the dialogues themselves are checked (widths, modality names, label range).
+   * Defaults to none.
+   */
+  dataset?: DatasetSchema;
 }
 
 /** Class log-probabilities of every labeled utterance, row by row, with the true class ids. */
@@ -111,10 +119,32 @@ export function predictLabels(
 }
 
 /**
+ * Checks, before any forward pass, that `dialogues` suit the model: the dataset schema when given (every difference
+ * listed in one error), then each dialogue (errors name `dialogues[i]`, the utterance and the field).
+ * @throws EmojeInputError
+ */
+export function assertEvaluable(target: EvaluationTarget, dialogues: readonly DialogueInput[], dataset?: DatasetSchema): void {
+  const config = networksOf(target)[0].config;
+  if (dataset) assertDatasetMatchesModel(config, dataset);
+  if (!Array.isArray(dialogues)) throw new EmojeInputError('dialogues', 'an array of dialogues', String(dialogues));
+  dialogues.forEach((d, i) => validateDialogue(d, config.modalities, config.classes.length, `dialogues[${i}]`, config.maxSpeakers));
+}
+
+/**
  * Metrics of a network (or of an ensemble's networks, averaging their probabilities) on `dialogues` under a fixed
- * scenario or a random missing rate.
+ * scenario or a random missing rate. The dialogues (and `options.dataset`, when given) are checked first: a dataset
+ * whose classes or modalities differ from the model's is an error listing every difference, never a score.
+ * @throws EmojeInputError naming the field at fault.
+ * @example
+ * const metrics = evaluate(model.networks, mosi.test, { dataset: mosi, scenario: ['text'] });
  */
 export function evaluate(target: EvaluationTarget, dialogues: readonly DialogueInput[], options: EvaluateOptions = {}): ClassificationMetrics {
+  assertEvaluable(target, dialogues, options.dataset);
+  return evaluateUnchecked(target, dialogues, options);
+}
+
+/** {@link evaluate} without the checks, for dialogues already validated (the trainer's dev split, each protocol). */
+export function evaluateUnchecked(target: EvaluationTarget, dialogues: readonly DialogueInput[], options: EvaluateOptions = {}): ClassificationMetrics {
   const { modalities, classes } = networksOf(target)[0].config;
   let policy: AvailabilityPolicy | undefined;
   if (options.scenario) policy = scenarioPolicy(modalities, options.scenario);
@@ -138,19 +168,22 @@ export interface ProtocolResults {
 /**
  * Runs both protocols: (1) every fixed scenario; (2) random missing rates
  * (default 0, 0.1, ..., 0.7), each utterance and modality dropped independently, at least one kept.
+ * Checks the dialogues (and `dataset`, when given) once first, as {@link evaluate} does.
+ * @throws EmojeInputError naming the field at fault, or listing every difference between `dataset` and the model.
  */
 export function evaluateProtocols(
   target: EvaluationTarget,
   dialogues: readonly DialogueInput[],
-  { missingRates = [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7], seed = 1 }: { missingRates?: number[]; seed?: number } = {},
+  { missingRates = [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7], seed = 1, dataset }: { missingRates?: number[]; seed?: number; dataset?: DatasetSchema } = {},
 ): ProtocolResults {
+  assertEvaluable(target, dialogues, dataset);
   const scenarios: Record<string, ClassificationMetrics> = {};
   for (const s of allScenarios(networksOf(target)[0].config.modalities)) {
-    scenarios[s.name] = evaluate(target, dialogues, { scenario: s.keep });
+    scenarios[s.name] = evaluateUnchecked(target, dialogues, { scenario: s.keep });
   }
   const missingRate: Record<string, ClassificationMetrics> = {};
   for (const rate of missingRates) {
-    missingRate[rate.toFixed(1)] = evaluate(target, dialogues, { missingRate: rate, seed });
+    missingRate[rate.toFixed(1)] = evaluateUnchecked(target, dialogues, { missingRate: rate, seed });
   }
   return { scenarios, missingRate };
 }

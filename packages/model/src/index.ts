@@ -43,10 +43,13 @@ export {
   type UtterancePrediction,
   type PredictOptions,
 } from './model';
+export { checkWeightData, weightByteLength } from './io';
 export { createEnsemble, isEnsemble, loadEnsemble, loadModelOrEnsemble, type EmojeEnsemble } from './ensemble';
 export { trainEnsemble, memberSeeds, type TrainEnsembleOptions } from './train-ensemble';
 export { meanOutputs, type MeanOutputs } from './inference';
+export { assertDatasetMatchesModel, schemaDifferences, type DatasetSchema, type ModelSchema } from './compatibility';
 export {
+  assertEvaluable,
   evaluate,
   evaluateProtocols,
   predictLabels,

@@ -30,12 +30,74 @@ export function namedWeights(network: EmojeNetwork, prefix = ''): { name: string
   return network.layers.flatMap((layer) => layer.weights.map((w, k) => ({ name: `${prefix}${layer.name}/${k}`, tensor: w.read() })));
 }
 
-/** Decodes the weights of saved artifacts into named tensors (the caller disposes them). */
-export function decodeArtifactWeights(artifacts: tf.io.ModelArtifacts): tf.NamedTensorMap {
+const DTYPE_BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1, complex64: 8 };
+
+/**
+ * The number of bytes one weight of a manifest takes in the binary data, or `undefined` for string weights (their
+ * length is written inside the data).
+ * @throws EmojeInputError on a shape or dtype tfjs cannot decode.
+ */
+export function weightByteLength(spec: tf.io.WeightsManifestEntry): number | undefined {
+  if (!Array.isArray(spec.shape) || spec.shape.some((d) => !Number.isInteger(d) || d < 0)) {
+    throw new EmojeInputError(`weightsManifest.${spec.name}.shape`, 'an array of non-negative integers', JSON.stringify(spec.shape));
+  }
+  const size = spec.shape.reduce((a, b) => a * b, 1);
+  if (spec.quantization) return size * (spec.quantization.dtype === 'uint8' ? 1 : 2);
+  if (spec.dtype === 'string') return undefined;
+  const bytes = DTYPE_BYTES[spec.dtype];
+  if (bytes === undefined) throw new EmojeInputError(`weightsManifest.${spec.name}.dtype`, 'float32, int32, bool, complex64 or string', JSON.stringify(spec.dtype));
+  return size * bytes;
+}
+
+/**
+ * Checks binary weights against their manifest before tfjs decodes them: the length must be what the specs list
+ * (a truncated or padded file is named, not left to fail deep in tfjs), and every float32 value must be finite (a
+ * NaN weight would predict NaN probabilities).
+ * @param where what to name in errors: the file (`models/mosi/weights.bin`) or `'weightData'`.
+ * @throws EmojeInputError naming `where`, and the weight and index of the first non-finite value.
+ */
+export function checkWeightData(specs: readonly tf.io.WeightsManifestEntry[], data: ArrayBuffer, where: string): void {
+  const sizes = specs.map(weightByteLength);
+  if (sizes.every((n) => n !== undefined)) {
+    const expected = (sizes as number[]).reduce((a, b) => a + b, 0);
+    if (expected !== data.byteLength) {
+      throw new EmojeInputError(
+        where,
+        `${expected} bytes, as the manifest lists for its ${specs.length} weights`,
+        `${data.byteLength} bytes`,
+        data.byteLength < expected ? 'The weights are truncated' : 'The weights hold more than the manifest lists',
+      );
+    }
+  }
+  let offset = 0;
+  for (let i = 0; i < specs.length; i++) {
+    const spec = specs[i];
+    const bytes = sizes[i];
+    if (bytes === undefined) return; // a string weight: the offsets after it depend on its content; tfjs checks those
+    if (spec.dtype === 'float32' && !spec.quantization) {
+      const n = bytes / 4;
+      const values = offset % 4 === 0 ? new Float32Array(data, offset, n) : new Float32Array(data.slice(offset, offset + bytes));
+      for (let k = 0; k < n; k++) {
+        if (!Number.isFinite(values[k])) {
+          throw new EmojeInputError(`${where}: weight ${spec.name}[${k}]`, 'a finite number', String(values[k]), 'The weights are damaged; save or download the model again');
+        }
+      }
+    }
+    offset += bytes;
+  }
+}
+
+/**
+ * Decodes the weights of saved artifacts into named tensors (the caller disposes them), after checking their length
+ * against the manifest and their values for NaN and infinities ({@link checkWeightData}).
+ * @param where what errors name: the model's URL or file. Defaults to `'weightData'`.
+ */
+export function decodeArtifactWeights(artifacts: tf.io.ModelArtifacts, where = 'weightData'): tf.NamedTensorMap {
   if (!artifacts.weightSpecs || !artifacts.weightData) {
-    throw new EmojeInputError('weightData', 'weights saved with the model', 'no weights');
+    throw new EmojeInputError(where, 'weights saved with the model', 'no weights');
   }
   const weightData = Array.isArray(artifacts.weightData) ? tf.io.concatenateArrayBuffers(artifacts.weightData) : artifacts.weightData;
+  checkWeightData(artifacts.weightSpecs, weightData, where);
   return tf.io.decodeWeights(weightData, artifacts.weightSpecs);
 }
 

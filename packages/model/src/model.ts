@@ -128,7 +128,7 @@ export async function loadModel(source: tf.io.IOHandler | string): Promise<Emoje
   if (topology.formatVersion !== MODEL_FORMAT_VERSION) {
     throw new EmojeInputError('modelTopology.formatVersion', String(MODEL_FORMAT_VERSION), String(topology.formatVersion));
   }
-  const tensors = decodeArtifactWeights(artifacts);
+  const tensors = decodeArtifactWeights(artifacts, typeof source === 'string' ? source : 'weightData');
   try {
     const model = createModel(topology.config);
     try {

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { EmojeInputError, SeededRandom, assertInteger, assertNumberInRange, assertOneOf } from '@emoje/core';
 import { collate, disposeBatch, validateDialogue, type AvailabilityPolicy, type DialogueInput } from './batch';
 import { packCheckpoint, unpackCheckpoint, type CheckpointStore } from './checkpoint';
-import { evaluate } from './evaluate';
+import { evaluateUnchecked } from './evaluate';
 import type { ClassificationMetrics } from './metrics';
 import type { EmojeModel } from './model';
 import { FlatAdamW } from './optimizer';
@@ -338,7 +338,7 @@ export async function train(
       if (raw) optimizer.assignAverage();
       let dev: ClassificationMetrics | null;
       try {
-        dev = hasDev ? evaluate(network, data.dev!) : null;
+        dev = hasDev ? evaluateUnchecked(network, data.dev!) : null; // validated before the first epoch
         const score = dev ? dev.weightedF1 : -1;
         // Ties go to the later epoch: a dev set that saturates (MOSI's, see BENCHMARKS.md) then keeps the most-trained weights.
         if (!hasDev || score >= bestScore) {

@@ -87,15 +87,30 @@ export async function writeFileAtomic(path: string, data: FileData, options: Ato
   await syncDir(dirname(target));
 }
 
+/** The names {@link replaceDirAtomic} gives its sibling folders: `<dir>.tmp-<12 hex>` and `<dir>.old-<12 hex>`. */
+export const SIBLING_PATTERN = /\.(tmp|old)-[0-9a-f]{12}$/;
+
+/** Options of {@link replaceDirAtomic}. */
+export interface ReplaceDirOptions {
+  /**
+   * Called after the existing folder was renamed aside and before the new one is renamed into place, with the three
+   * paths: a fault-injection point for tests. A hook that throws leaves both folders where they are, as a kill of the
+   * process at that moment would (nothing is cleaned up or restored). Defaults to none.
+   */
+  betweenRenames?: (paths: { target: string; old: string; temp: string }) => Promise<void> | void;
+}
+
 /**
  * Creates or replaces the folder `dir` atomically: `fill` writes the new content into a sibling
  * temporary folder (`<dir>.tmp-<random>`), which is then renamed into place. If `dir` exists it
  * is first renamed aside (`<dir>.old-<random>`), the new folder is swapped in, and the old one is
  * removed. On any failure the temporary folder is removed and the previous `dir` is left intact.
+ * A kill between the two renames leaves no `dir` but two complete copies beside it; a reader that
+ * knows the content (as `fileCheckpointStore` does) recovers the newer one.
  *
  * @throws EmojeInputError when `dir` exists and is not a folder.
  */
-export async function replaceDirAtomic(dir: string, fill: (tempDir: string) => Promise<void>): Promise<void> {
+export async function replaceDirAtomic(dir: string, fill: (tempDir: string) => Promise<void>, options: ReplaceDirOptions = {}): Promise<void> {
   const target = resolve(dir);
   if (basename(target) === '' || target === dirname(target)) {
     throw new EmojeInputError('dir', 'a folder path below a parent folder', JSON.stringify(dir));
@@ -138,6 +153,7 @@ export async function replaceDirAtomic(dir: string, fill: (tempDir: string) => P
     await rm(temp, { recursive: true, force: true });
     throw error;
   }
+  await options.betweenRenames?.({ target, old, temp });
   try {
     await rename(temp, target);
   } catch (error) {

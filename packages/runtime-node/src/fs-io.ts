@@ -2,7 +2,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { loadModel as loadEmojeModel, loadModelOrEnsemble as loadEmojeModelOrEnsemble, type EmojeEnsemble, type EmojeModel } from '@emoje/model';
+import { checkWeightData, loadModel as loadEmojeModel, loadModelOrEnsemble as loadEmojeModelOrEnsemble, type EmojeEnsemble, type EmojeModel } from '@emoje/model';
 import { EmojeInputError } from '@emoje/core';
 import { replaceDirAtomic, writeFileDurable, type AtomicWriteOptions } from './atomic';
 
@@ -77,11 +77,18 @@ class FileSystemHandler implements tf.io.IOHandler {
       if (info.isDirectory()) jsonPath = join(jsonPath, MODEL_JSON_FILE);
     }
     const dir = dirname(jsonPath);
+    let text: string;
+    try {
+      text = await readFile(jsonPath, 'utf8');
+    } catch (error) {
+      throw new EmojeInputError('path', `a readable tfjs ${basename(jsonPath)}`, JSON.stringify(jsonPath), (error as NodeJS.ErrnoException).code ?? (error as Error).message);
+    }
     let modelJSON: tf.io.ModelJSON;
     try {
-      modelJSON = JSON.parse(await readFile(jsonPath, 'utf8')) as tf.io.ModelJSON;
-    } catch (error) {
-      throw new EmojeInputError('path', `a readable tfjs ${basename(jsonPath)}`, JSON.stringify(jsonPath), (error as Error).message);
+      modelJSON = JSON.parse(text) as tf.io.ModelJSON;
+    } catch {
+      // The parser's message quotes the file's first bytes: name the file, never its content.
+      throw new EmojeInputError(jsonPath, 'a tfjs model JSON', 'a file that is not valid JSON');
     }
     if (modelJSON.modelTopology == null || !Array.isArray(modelJSON.weightsManifest)) {
       throw new EmojeInputError(basename(jsonPath), 'a tfjs model JSON with modelTopology and weightsManifest', JSON.stringify(jsonPath));
@@ -91,10 +98,15 @@ class FileSystemHandler implements tf.io.IOHandler {
       const buffers: ArrayBuffer[] = [];
       for (const group of manifest) {
         specs.push(...group.weights);
-        for (const path of group.paths) {
-          const bytes = await readFile(weightsPath(dir, path));
-          buffers.push(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
+        const files = group.paths.map((path) => weightsPath(dir, path));
+        const groupBuffers: ArrayBuffer[] = [];
+        for (const file of files) {
+          const bytes = await readFile(file);
+          groupBuffers.push(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
         }
+        // Sizes against the manifest and finite values, naming the file, before tfjs decodes anything.
+        checkWeightData(group.weights, tf.io.concatenateArrayBuffers(groupBuffers), files.join(' + '));
+        buffers.push(...groupBuffers);
       }
       return [specs, tf.io.CompositeArrayBuffer.join(buffers)];
     });

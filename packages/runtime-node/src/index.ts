@@ -13,7 +13,7 @@ export {
   type ModuleImporter,
   type NodeBackendName,
 } from './backend';
-export { replaceDirAtomic, writeFileAtomic, writeFileDurable, type AtomicWriteOptions, type FileData, type FileWriter } from './atomic';
+export { SIBLING_PATTERN, replaceDirAtomic, writeFileAtomic, writeFileDurable, type AtomicWriteOptions, type FileData, type FileWriter, type ReplaceDirOptions } from './atomic';
 export {
   FILE_SCHEME,
   MODEL_JSON_FILE,
@@ -51,8 +51,10 @@ export {
 } from '@emoje/core';
 export { createEnsembleProgress, createTrainingProgress, type EnsembleProgressCallbacks, type EnsembleTrainingProgress, type TrainingProgress, type TrainingProgressOptions } from './progress';
 export { MOSI_PRESET, TEXT_PRESET, presetFor, presetTrainOptions, classWeightsFromLabels, type Preset } from './presets';
-export { fileCheckpointStore } from './checkpoint-store';
-export { createInferencePool, type InferencePool, type InferencePoolOptions } from './inference-pool';
+export { CHECKPOINT_FILES, fileCheckpointStore, type CheckpointRecovery, type FileCheckpointStore, type FileCheckpointStoreOptions } from './checkpoint-store';
+export { assertSeparateFolders, checkOutputFolder, probeWritable, type CheckOutputFolderOptions, type OutputFolderKind, type OutputFolderState } from './output-folder';
+export { saveModelWithFallback, type SaveOutcome, type SaveWithFallbackOptions } from './save-fallback';
+export { createInferencePool, type InferenceError, type InferencePool, type InferencePoolOptions, type SettledPrediction } from './inference-pool';
 export { featurizeManifest, featurizeManifestFile, type DialogueManifest, type ManifestUtterance, type ManifestModalities } from './manifest';
 export { modelModalities, createModelForDataset, type ModelModalities, type ModelModalitiesOptions, type ModelForDatasetOptions } from './text-modality';
 export { loadDialogueJsonl, type LoadDialogueJsonlOptions, type LoadedDialogueFile } from './dialogue-file';

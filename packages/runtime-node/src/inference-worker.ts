@@ -1,12 +1,12 @@
 /**
  * Worker-thread entry of {@link createInferencePool}: initialises the backend, loads the saved
- * model (or ensemble), then answers `PoolRequest`s with predictions (or the index of the failing dialogue).
+ * model (or ensemble), then answers `PoolRequest`s with predictions, or with every dialogue's outcome when one fails.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import type { EmojeEnsemble, EmojeModel, UtterancePrediction } from '@emoje/model';
+import type { EmojeEnsemble, EmojeModel } from '@emoje/model';
 import { initBackend } from './backend';
 import { loadModelOrEnsemble } from './fs-io';
-import type { PoolRequest, PoolResponse, PoolWorkerData } from './inference-pool';
+import type { DialogueOutcome, PoolRequest, PoolResponse, PoolWorkerData } from './inference-pool';
 
 const port = parentPort!;
 const data = workerData as PoolWorkerData;
@@ -23,29 +23,25 @@ try {
 }
 
 async function predictChunk(request: PoolRequest): Promise<PoolResponse> {
-  const out: UtterancePrediction[][] = [];
-  for (let i = 0; i < request.dialogues.length; i += data.batchSize) {
-    const batch = request.dialogues.slice(i, i + data.batchSize);
-    try {
-      out.push(...(await model.predictBatch(batch, request.options)));
-    } catch (error) {
-      // Find the dialogue at fault: the first of the batch that fails on its own.
-      let index = i;
-      for (let k = 0; k < batch.length; k++) {
-        try {
-          await model.predict(batch[k], request.options);
-        } catch {
-          index = i + k;
-          break;
-        }
+  try {
+    return { id: request.id, ok: true, predictions: JSON.stringify(await model.predictBatch(request.dialogues, request.options)) };
+  } catch {
+    // Some dialogue fails: give each its own outcome, so the pool can name the ones at fault and keep the others.
+    const outcomes: DialogueOutcome[] = [];
+    for (const dialogue of request.dialogues) {
+      try {
+        outcomes.push({ p: await model.predict(dialogue, request.options) });
+      } catch (error) {
+        const e = error instanceof Error ? error : new Error(String(error));
+        outcomes.push({ e: { message: e.message, name: e.name } });
       }
-      const e = error instanceof Error ? error : new Error(String(error));
-      return { id: request.id, ok: false, index: request.start + index, message: e.message, name: e.name };
     }
+    return { id: request.id, ok: false, outcomes: JSON.stringify(outcomes) };
   }
-  return { id: request.id, ok: true, predictions: JSON.stringify(out) };
 }
 
 port.on('message', (request: PoolRequest) => {
+  // Fault injection for the pool's tests (InferencePoolOptions.exitOnDialogueId): die as a killed worker would.
+  if (data.exitOnDialogueId !== undefined && request.dialogues.some((d) => d?.id === data.exitOnDialogueId)) process.exit(70);
   void predictChunk(request).then(post);
 });

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { EmojeInputError } from '@emoje/core';
 import { leakedTensors, useBackend } from '@emoje/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEnsemble, createModel, evaluate, evaluateProtocols, isEnsemble, loadEnsemble, loadModel, loadModelOrEnsemble, memberSeeds, predictLabels, train, trainEnsemble, type EmojeEnsemble, type EmojeModel } from '../index';
+import { createEnsemble, createModel, evaluate, evaluateProtocols, isEnsemble, loadEnsemble, loadModel, loadModelOrEnsemble, memberSeeds, predictLabels, train, trainEnsemble, weightByteLength, type EmojeEnsemble, type EmojeModel } from '../index';
 import { TINY_CONFIG, memoryHandler, syntheticDialogues } from './fixtures';
 
 describe('createEnsemble (wasm)', () => {
@@ -87,7 +87,10 @@ describe('createEnsemble (wasm)', () => {
     const handler = memoryHandler();
     await ensemble.save(handler);
     const artifacts = await handler.load();
-    const broken = { ...artifacts, weightSpecs: artifacts.weightSpecs!.filter((s) => !s.name.startsWith('member2/')) };
+    const weightSpecs = artifacts.weightSpecs!.filter((s) => !s.name.startsWith('member2/'));
+    // member2's weights come last: cut them from the data too, so the load passes the size check and fails on the weight.
+    const bytes = weightSpecs.reduce((n, s) => n + weightByteLength(s)!, 0);
+    const broken = { ...artifacts, weightSpecs, weightData: (artifacts.weightData as ArrayBuffer).slice(0, bytes) };
     const before = tf.memory().numTensors;
     await expect(loadEnsemble({ load: async () => broken })).rejects.toThrow(/weights\.member2\//);
     expect(tf.memory().numTensors).toBe(before);

@@ -23,7 +23,8 @@ export const registerEvalCommand: CommandRegistrar = (program, context) => {
       }
       const [model, dataset] = await Promise.all([loadModelOrEnsemble(options.model), loadNamedDataset(options.dataset)]);
       try {
-        const results = evaluateProtocols(model.networks, dataset[options.split as 'test' | 'dev'], { seed: options.seed });
+        // The dataset's classes and modalities must be the model's: every difference is listed in one error, before any scoring.
+        const results = evaluateProtocols(model.networks, dataset[options.split as 'test' | 'dev'], { seed: options.seed, dataset });
         context.io.out(options.json ? `${JSON.stringify(results, null, 2)}\n` : `${options.split} split of ${options.dataset}:\n${renderProtocolTable(results)}`);
       } finally {
         model.dispose();

@@ -1,12 +1,14 @@
 import type { Command } from 'commander';
 import { EmojeInputError } from '@emoje/core';
 import { evaluateProtocols, train, trainEnsemble, type BlockSwitches, type EmojeEnsemble, type EmojeModel, type TrainResult } from '@emoje/model';
+import type { Checkpoint, CheckpointStore } from '@emoje/model';
 import { fileCheckpointStore } from '../checkpoint-store';
 import { loadNamedDataset } from '../datasets';
-import { saveModel } from '../fs-io';
+import { assertSeparateFolders, checkOutputFolder } from '../output-folder';
+import { saveModelWithFallback } from '../save-fallback';
 import { presetFor, presetTrainOptions } from '../presets';
 import { createModelForDataset } from '../text-modality';
-import type { CommandRegistrar } from '../program';
+import type { CliIO, CommandRegistrar } from '../program';
 import { createEnsembleProgress } from '../progress';
 import { renderProtocolTable } from '../table';
 import { parseInteger } from './options';
@@ -42,6 +44,8 @@ export const registerTrainCommand: CommandRegistrar = (program, context) => {
     .option('--ensemble <n>', 'train n models from seeds s, s+1000, ... and save them as one ensemble (probabilities averaged)', parseInteger('--ensemble', 1), 1)
     .option('--json', 'print the results as JSON', false)
     .action(async (options: TrainCommandOptions, command: Command) => {
+      // Every output check comes before the backend, the dataset and the first epoch.
+      const checkpoint = await checkTrainOutputs(options, context.io);
       await context.initBackend(command);
       const dataset = await loadNamedDataset(options.dataset, { warn: (line) => context.io.err(`warning: ${line}\n`) });
       const blocks: Partial<BlockSwitches> = {
@@ -49,9 +53,6 @@ export const registerTrainCommand: CommandRegistrar = (program, context) => {
         queryAdaptiveFusion: options.qaf,
         dialogueContext: options.context,
       };
-      if (options.ensemble > 1 && (options.checkpoint || options.resume)) {
-        throw new EmojeInputError('--checkpoint', 'no --checkpoint or --resume with --ensemble (train the members one by one to checkpoint each)', options.checkpoint ?? '--resume');
-      }
       const preset = presetFor(dataset);
       const epochs = options.epochs ?? preset.train.epochs ?? 40;
       const createMember = async (seed: number) => (await createModelForDataset(dataset, { preset, blocks, seed })).model;
@@ -73,25 +74,31 @@ export const registerTrainCommand: CommandRegistrar = (program, context) => {
               onStep: progress.callbacks.onStep,
               onEpochEnd: progress.callbacks.onEpochEnd,
               seed: options.seed,
-              checkpoint: options.checkpoint ? fileCheckpointStore(options.checkpoint) : undefined,
+              checkpoint,
               resume: options.resume,
             }),
           ];
         }
         progress.stop();
-        await saveModel(trained, options.out);
-        const test = evaluateProtocols(trained.networks, dataset.test, { seed: options.seed });
+        const saved = await saveModelWithFallback(trained, options.out);
+        if (saved.failure) {
+          context.io.err(`emoje: could not save the model to --out ${options.out} (${saved.failure.message}); saved it to ${saved.path} instead\n`);
+        }
+        const test = evaluateProtocols(trained.networks, dataset.test, { seed: options.seed, dataset });
         const training = results.map((r) => ({ epochs: r.epochs, bestEpoch: r.bestEpoch, bestDevWeightedF1: r.bestDevWeightedF1, decisionBias: r.decisionBias }));
         if (options.json) {
-          context.io.out(`${JSON.stringify({ model: options.out, training: options.ensemble > 1 ? training : training[0], test }, null, 2)}\n`);
+          context.io.out(`${JSON.stringify({ model: saved.path, training: options.ensemble > 1 ? training : training[0], test }, null, 2)}\n`);
         } else {
           const summary = training.map(
             (t) =>
               `best epoch ${t.bestEpoch} of ${t.epochs}, dev weighted F1 ${(100 * t.bestDevWeightedF1).toFixed(1)} %` +
               (t.decisionBias ? `, ${(100 * t.decisionBias.weightedF1After).toFixed(1)} % with the decision bias fitted on dev` : ''),
           );
-          context.io.out(`saved ${options.out} (${options.ensemble > 1 ? `an ensemble of ${options.ensemble}: ${summary.join('; ')}` : summary[0]})\n`);
+          context.io.out(`saved ${saved.path} (${options.ensemble > 1 ? `an ensemble of ${options.ensemble}: ${summary.join('; ')}` : summary[0]})\n`);
           context.io.out(`test split of ${options.dataset}:\n${renderProtocolTable(test)}`);
+        }
+        if (saved.failure) {
+          throw new Error(`could not save the model to --out ${options.out} (${saved.failure.message}); the trained model is in ${saved.path}`);
         }
       } finally {
         progress.stop();
@@ -99,3 +106,40 @@ export const registerTrainCommand: CommandRegistrar = (program, context) => {
       }
     });
 };
+
+/**
+ * Checks `--out`, `--checkpoint` and `--resume` before any training: each folder is missing, empty or holds what
+ * emoje writes there, and its parent is writable; the two are apart; `--resume` finds a checkpoint (after repairing
+ * what a killed write left).
+ * @returns the checkpoint store to train with, if any; with `--resume` its first read returns the checkpoint found here.
+ */
+async function checkTrainOutputs(options: TrainCommandOptions, io: CliIO): Promise<CheckpointStore | undefined> {
+  if (options.ensemble > 1 && (options.checkpoint || options.resume)) {
+    throw new EmojeInputError('--checkpoint', 'no --checkpoint or --resume with --ensemble (train the members one by one to checkpoint each)', options.checkpoint ?? '--resume');
+  }
+  if (options.resume && !options.checkpoint) throw new EmojeInputError('--resume', 'a --checkpoint folder to resume from', 'no --checkpoint');
+  await checkOutputFolder('--out', options.out, 'model');
+  if (!options.checkpoint) return undefined;
+  assertSeparateFolders('--out', options.out, '--checkpoint', options.checkpoint);
+  const store = fileCheckpointStore(options.checkpoint);
+  if (options.resume) {
+    // Repair first: a kill between the renames of a checkpoint write leaves no folder but complete copies beside it.
+    const found = await store.recover();
+    if (found.restored) io.err(`emoje: recovered the checkpoint of epoch ${found.epoch} from ${found.restored}\n`);
+  }
+  await checkOutputFolder('--checkpoint', options.checkpoint, 'checkpoint');
+  if (!options.resume) return store;
+  const saved = await store.read();
+  if (saved === null) {
+    throw new EmojeInputError('--resume', `a checkpoint in --checkpoint ${options.checkpoint}`, 'a missing or empty folder', 'Drop --resume to start a new run');
+  }
+  let first: Checkpoint | null = saved;
+  return {
+    write: (checkpoint) => store.write(checkpoint),
+    read: async () => {
+      const out = first ?? (await store.read());
+      first = null;
+      return out;
+    },
+  };
+}
