@@ -13,6 +13,7 @@ const dirs = [
     existsSync(join(root, group)) ? readdirSync(join(root, group)).map((name) => join(root, group, name)) : [],
   ),
   join(root, 'benchmarks'),
+  join(root, 'docs'), // the README snippets (docs/test/snippets.test.ts)
 ];
 for (const dir of dirs) rmSync(join(dir, '.test-results'), { recursive: true, force: true });
 
