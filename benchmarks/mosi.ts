@@ -14,7 +14,7 @@ import { parseArgs } from 'node:util';
 import { loadMosi } from '@emoje/datasets/node';
 import { allScenarios, createModel, evaluateProtocols, meanStd, trainEnsemble, type ClassificationMetrics, type ModelConfig, type ProtocolResults } from '@emoje/model';
 import { createEnsembleProgress, initBackend, MOSI_PRESET, presetTrainOptions, writeFileAtomic } from '@emoje/runtime-node';
-import { VARIANTS, renderMosiMarkdown, updateBenchmarksSection, type VariantName } from './report';
+import { MOSI_DEV_NOTE, VARIANTS, renderMosiMarkdown, updateBenchmarksSection, type VariantName } from './report';
 
 const { values } = parseArgs({
   options: {
@@ -51,7 +51,8 @@ const members = Number(values.ensemble ?? (quick ? '1' : '5'));
 if (!Number.isInteger(members) || members < 1) throw new Error(`--ensemble: expected a positive integer, got '${values.ensemble}'`);
 const curveSizes = values.curve ? values.curve.split(',').map(Number) : [];
 for (const k of curveSizes) if (!Number.isInteger(k) || k < 1 || k >= members) throw new Error(`--curve: expected member counts from 1 to ${members - 1} (--ensemble ${members}), got '${values.curve}'`);
-const out = values.out ?? `benchmarks/results/${quick ? 'mosi-quick' : 'mosi'}.json`;
+// --quick (`npm run main`) writes under benchmarks/results/local/, which git ignores: a run of your own, not a published result.
+const out = values.out ?? (quick ? 'benchmarks/results/local/mosi-quick.json' : 'benchmarks/results/mosi.json');
 
 if (values.merge) {
   // Combine reports of runs that trained different variants in parallel processes.
@@ -67,6 +68,7 @@ if (values.merge) {
 
 const backend = await initBackend();
 console.log(`backend: ${backend.backend} (${backend.reason})`);
+console.log(MOSI_DEV_NOTE);
 const dataset = await loadMosi();
 const missingRates = [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7];
 
@@ -180,4 +182,4 @@ await writeFileAtomic(out, JSON.stringify(report, null, 2) + '\n');
 const markdown = renderMosiMarkdown(report);
 console.log('\n' + markdown);
 if (!values['no-markdown'] && !quick) await updateBenchmarksSection(values.section, markdown);
-console.log(`wrote ${out}${!values['no-markdown'] && !quick ? ' and BENCHMARKS.md' : ''}`);
+console.log(`wrote ${out}${!values['no-markdown'] && !quick ? ' and BENCHMARKS.md' : ''}${values.out === undefined && quick ? ' (git ignores benchmarks/results/local/)' : ''}`);

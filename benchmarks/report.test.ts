@@ -22,6 +22,13 @@ describe('benchmark reports', () => {
     expect(ensemble).toContain('| TAV | 77.3 ± 0.5 | 77.4 ± 0.4 | 77.2 ± 0.5 | 77.3 ± 0.4 |');
   });
 
+  it('a MOSI report of one seed has no ± 0.0 spread', () => {
+    const one = renderMosiMarkdown({ seeds: [1], split: { testUtterances: 752 }, backend: 'wasm', minutes: 3, variants: { full: mosiVariant(0.773) } });
+    expect(one).not.toContain('±');
+    expect(one).toContain('one seed (1);');
+    expect(one).toContain('| TAV | 80.3 | 77.3 | 77.4 |');
+  });
+
   it('a MELD ensemble report has a row for one member beside the ensemble', () => {
     const variant = {
       weightedF1: 0.571,

@@ -34,8 +34,26 @@ const pct = (s: Summary | undefined, key: 'accuracy' | 'weightedF1') =>
   s ? `${(100 * s[key]).toFixed(1)} ± ${(100 * s.std[key]).toFixed(1)}` : 'n/a';
 const delta = (a: Summary | undefined, b: Summary | undefined) => (a && b ? `${((a.weightedF1 - b.weightedF1) * 100 >= 0 ? '+' : '')}${(100 * (a.weightedF1 - b.weightedF1)).toFixed(1)}` : 'n/a');
 
+/**
+ * With one seed there is no spread to report: the tables' ` ± 0.0` suffixes go, and the header names the seed
+ * instead of a mean over seeds.
+ */
+function withoutSpread(markdown: string, seed: number): string {
+  return markdown.replace(/ ± \d+\.\d/g, '').replace(/mean ± std over seeds \d+;/, `one seed (${seed});`);
+}
+
+/** Why dev weighted F1 sits at 1.0 on MOSI, and what the preset does about it: bench:mosi prints it before training. */
+export const MOSI_DEV_NOTE =
+  'Note: dev weighted F1 reaches 1.0 within two epochs on MOSI because the bundled bc-LSTM features come from extractors trained on the training videos, ' +
+  'so held-out training videos (the dev split) are almost perfectly separable; dev cannot rank epochs, and the preset keeps the average of the weights of the last 8 epochs instead.';
+
 /** Markdown tables of a MOSI report: scenarios, missing rates, full vs no-joint-embedding. */
 export function renderMosiMarkdown(report: MosiReport): string {
+  const markdown = renderMosiTables(report);
+  return report.seeds.length === 1 ? withoutSpread(markdown, report.seeds[0]) : markdown;
+}
+
+function renderMosiTables(report: MosiReport): string {
   const variants = Object.keys(report.variants);
   const full = report.variants.full;
   const noJe = report.variants['no-joint-embedding'];

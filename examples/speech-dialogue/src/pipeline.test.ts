@@ -11,7 +11,10 @@ if (!available && process.env.EMOJE_REQUIRE_ESPEAK === '1') {
   throw new Error('EMOJE_REQUIRE_ESPEAK=1 but espeak-ng is not installed (apt-get install espeak-ng)');
 }
 
-describe.skipIf(!available)('speech dialogue example (espeak-ng)', () => {
+// Said once in the output, so a skipped run says why.
+if (!available) console.info('speech dialogue example skipped: espeak-ng is not installed (apt-get install espeak-ng)');
+
+describe.skipIf(!available)(available ? 'speech dialogue example (espeak-ng)' : 'speech dialogue example (skipped: espeak-ng is not installed)', () => {
   it('learns calm vs excited from synthesized speech and body motion, and predicts from a manifest', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'emoje-speech-test-'));
     try {

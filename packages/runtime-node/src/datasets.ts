@@ -19,7 +19,7 @@ export async function loadNamedDataset(name: string, options: { seed?: number; w
       return loadMeld();
     default: {
       if (!existsSync(name)) {
-        throw new EmojeInputError('--dataset', `one of ${KNOWN_DATASETS.join(', ')}, or the path of a dialogue JSON Lines file`, JSON.stringify(name));
+        throw new EmojeInputError('--dataset', `one of ${KNOWN_DATASETS.join(', ')}, or the path of a dialogue JSON Lines file`, `${JSON.stringify(name)}: file not found`);
       }
       const { dataset, warnings } = await loadDialogueJsonl(name);
       for (const line of warnings) options.warn?.(line);

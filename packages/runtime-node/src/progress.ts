@@ -17,9 +17,18 @@ export interface TrainingProgressOptions {
 
 const fmt = (x: number | null | undefined, digits = 4) => (x == null || x < 0 ? '-' : x.toFixed(digits));
 
+/** Seconds as `m:ss` (or `h:mm:ss` from an hour on), the way the bar's ETA reads. */
+export function formatDuration(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  const [h, m, r] = [Math.floor(s / 3600), Math.floor((s % 3600) / 60), s % 60];
+  const mm = h > 0 ? String(m).padStart(2, '0') : String(m);
+  return `${h > 0 ? `${h}:` : ''}${mm}:${String(r).padStart(2, '0')}`;
+}
+
 /**
  * A training progress display: in a terminal, a cli-progress bar over all steps with
- * ETA, current loss and dev weighted F1; elsewhere (CI logs, pipes) one line per epoch.
+ * ETA, current loss and dev weighted F1; elsewhere (CI logs, pipes) one line per epoch, ending with the ETA of the
+ * remaining epochs at the mean epoch time so far (an upper bound when early stopping ends the run sooner).
  */
 export function createTrainingProgress(label: string, epochs: number, options: TrainingProgressOptions = {}): TrainingProgress {
   const stream = options.stream ?? process.stderr;
@@ -27,6 +36,8 @@ export function createTrainingProgress(label: string, epochs: number, options: T
   let bar: cliProgress.SingleBar | null = null;
   let dev = -1;
   let best = -1;
+  let seconds = 0;
+  let counted = 0;
   return {
     onStep(info) {
       if (plain) return;
@@ -48,7 +59,10 @@ export function createTrainingProgress(label: string, epochs: number, options: T
       dev = info.dev?.weightedF1 ?? -1;
       best = info.bestDevWeightedF1;
       if (plain) {
-        stream.write(`${label}: epoch ${info.epoch}/${epochs} loss ${fmt(info.loss)} dev wF1 ${fmt(dev)} best ${fmt(best)} (${info.seconds.toFixed(1)} s)\n`);
+        seconds += info.seconds;
+        counted += 1;
+        const eta = formatDuration((seconds / counted) * Math.max(0, epochs - info.epoch));
+        stream.write(`${label}: epoch ${info.epoch}/${epochs} loss ${fmt(info.loss)} dev wF1 ${fmt(dev)} best ${fmt(best)} (${info.seconds.toFixed(1)} s, ETA ${eta})\n`);
       } else {
         bar?.update({ epoch: info.epoch, loss: fmt(info.loss), dev: fmt(dev), best: fmt(best) });
       }

@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
 import { evaluateProtocols } from '@emoje/model';
 import { loadNamedDataset } from '../datasets';
-import { loadModelOrEnsemble } from '../fs-io';
+import { loadModelFromFlag } from './model-path';
 import type { CommandRegistrar } from '../program';
-import { renderProtocolTable } from '../table';
+import { renderEvaluationReport } from '../report';
 import { parseInteger } from './options';
 
 /** `emoje eval`: both missing-modality protocols of a saved model on a dataset split. */
@@ -21,11 +21,15 @@ export const registerEvalCommand: CommandRegistrar = (program, context) => {
       if (options.split !== 'test' && options.split !== 'dev') {
         throw new Error(`--split must be test or dev, got ${JSON.stringify(options.split)}`);
       }
-      const [model, dataset] = await Promise.all([loadModelOrEnsemble(options.model), loadNamedDataset(options.dataset)]);
+      const [model, dataset] = await Promise.all([loadModelFromFlag('--model', options.model), loadNamedDataset(options.dataset)]);
       try {
         // The dataset's classes and modalities must be the model's: every difference is listed in one error, before any scoring.
         const results = evaluateProtocols(model.networks, dataset[options.split as 'test' | 'dev'], { seed: options.seed, dataset });
-        context.io.out(options.json ? `${JSON.stringify(results, null, 2)}\n` : `${options.split} split of ${options.dataset}:\n${renderProtocolTable(results)}`);
+        context.io.out(
+          options.json
+            ? `${JSON.stringify(results, null, 2)}\n`
+            : renderEvaluationReport(results, dataset.classes, dataset.modalities.length, `${options.split} split of ${options.dataset}`),
+        );
       } finally {
         model.dispose();
       }

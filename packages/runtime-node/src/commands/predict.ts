@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { EmojeInputError } from '@emoje/core';
 import type { DialogueInput, ModalityConfig } from '@emoje/model';
-import { loadModelOrEnsemble } from '../fs-io';
+import { loadModelFromFlag } from './model-path';
 import { featurizeManifestFile } from '../manifest';
 import type { CommandRegistrar } from '../program';
 import { renderTable } from '../table';
@@ -58,7 +58,7 @@ export const registerPredictCommand: CommandRegistrar = (program, context) => {
         throw new EmojeInputError('--input / --manifest', 'exactly one of them', options.input ? 'both' : 'neither');
       }
       await context.initBackend(command);
-      const model = await loadModelOrEnsemble(options.model);
+      const model = await loadModelFromFlag('--model', options.model);
       try {
         let dialogues: DialogueInput[];
         if (options.manifest) {

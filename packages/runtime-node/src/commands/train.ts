@@ -10,7 +10,7 @@ import { presetFor, presetTrainOptions } from '../presets';
 import { createModelForDataset } from '../text-modality';
 import type { CliIO, CommandRegistrar } from '../program';
 import { createEnsembleProgress } from '../progress';
-import { renderProtocolTable } from '../table';
+import { describeKeptWeights, renderDatasetSummary, renderEvaluationReport, renderVocabularyCoverage } from '../report';
 import { parseInteger } from './options';
 
 interface TrainCommandOptions {
@@ -48,6 +48,7 @@ export const registerTrainCommand: CommandRegistrar = (program, context) => {
       const checkpoint = await checkTrainOutputs(options, context.io);
       await context.initBackend(command);
       const dataset = await loadNamedDataset(options.dataset, { warn: (line) => context.io.err(`warning: ${line}\n`) });
+      if (!options.json) context.io.out(renderDatasetSummary(dataset, options.dataset));
       const blocks: Partial<BlockSwitches> = {
         jointEmbedding: options.jointEmbedding,
         queryAdaptiveFusion: options.qaf,
@@ -55,7 +56,13 @@ export const registerTrainCommand: CommandRegistrar = (program, context) => {
       };
       const preset = presetFor(dataset);
       const epochs = options.epochs ?? preset.train.epochs ?? 40;
-      const createMember = async (seed: number) => (await createModelForDataset(dataset, { preset, blocks, seed })).model;
+      let coverageShown = false;
+      const createMember = async (seed: number) => {
+        const { model, coverage } = await createModelForDataset(dataset, { preset, blocks, seed });
+        if (!options.json && !coverageShown) context.io.out(renderVocabularyCoverage(coverage));
+        coverageShown = true;
+        return model;
+      };
       const splits = { train: dataset.train, dev: dataset.dev };
       const progress = createEnsembleProgress(`train ${options.dataset}`, epochs, options.ensemble);
       let trained: EmojeModel | EmojeEnsemble | undefined;
@@ -85,17 +92,13 @@ export const registerTrainCommand: CommandRegistrar = (program, context) => {
           context.io.err(`emoje: could not save the model to --out ${options.out} (${saved.failure.message}); saved it to ${saved.path} instead\n`);
         }
         const test = evaluateProtocols(trained.networks, dataset.test, { seed: options.seed, dataset });
-        const training = results.map((r) => ({ epochs: r.epochs, bestEpoch: r.bestEpoch, bestDevWeightedF1: r.bestDevWeightedF1, decisionBias: r.decisionBias }));
+        const training = results.map((r) => ({ epochs: r.epochs, bestEpoch: r.bestEpoch, bestDevWeightedF1: r.bestDevWeightedF1, averagedEpochs: r.averagedEpochs, decisionBias: r.decisionBias }));
         if (options.json) {
           context.io.out(`${JSON.stringify({ model: saved.path, training: options.ensemble > 1 ? training : training[0], test }, null, 2)}\n`);
         } else {
-          const summary = training.map(
-            (t) =>
-              `best epoch ${t.bestEpoch} of ${t.epochs}, dev weighted F1 ${(100 * t.bestDevWeightedF1).toFixed(1)} %` +
-              (t.decisionBias ? `, ${(100 * t.decisionBias.weightedF1After).toFixed(1)} % with the decision bias fitted on dev` : ''),
-          );
+          const summary = training.map(describeKeptWeights);
           context.io.out(`saved ${saved.path} (${options.ensemble > 1 ? `an ensemble of ${options.ensemble}: ${summary.join('; ')}` : summary[0]})\n`);
-          context.io.out(`test split of ${options.dataset}:\n${renderProtocolTable(test)}`);
+          context.io.out(renderEvaluationReport(test, dataset.classes, dataset.modalities.length, `test split of ${options.dataset}`));
         }
         if (saved.failure) {
           throw new Error(`could not save the model to --out ${options.out} (${saved.failure.message}); the trained model is in ${saved.path}`);
