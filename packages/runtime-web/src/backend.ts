@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
   BackendAbsentError,
+  BackendSkippedError,
   createBackendInitializer,
   selectBackend,
   type BackendCandidate,
@@ -61,6 +62,12 @@ export interface WebInitBackendOptions extends CachedInitOptions {
    * WebGPU is tried only when `navigator.gpu` exists.
    */
   navigator?: { gpu?: unknown } | null;
+  /**
+   * Use WebGPU even when the only adapter is a software fallback (`isFallbackAdapter`, e.g. SwiftShader in a
+   * browser without a usable GPU), which is much slower than WebAssembly. Defaults to `false`, unless
+   * `backend: 'webgpu'` forces WebGPU, which then takes whatever adapter there is.
+   */
+  allowFallbackAdapter?: boolean;
   /** Makes a loaded backend active. Defaults to `tf.setBackend(name)` then `tf.ready()`. */
   activate?: SelectBackendOptions['activate'];
 }
@@ -75,11 +82,58 @@ function defaultNavigator(): { gpu?: unknown } | null {
   return nav ?? null;
 }
 
+/** The parts of a `GPUAdapter` the selection reads (`isFallbackAdapter` moved into `info` in newer browsers). */
+export interface WebGpuAdapterLike {
+  isFallbackAdapter?: boolean;
+  info?: { isFallbackAdapter?: boolean; vendor?: string; architecture?: string; description?: string };
+}
+
+/** Whether a WebGPU adapter is a software fallback (`adapter.isFallbackAdapter` or `adapter.info.isFallbackAdapter`). */
+export function isFallbackAdapter(adapter: WebGpuAdapterLike): boolean {
+  return adapter.isFallbackAdapter === true || adapter.info?.isFallbackAdapter === true;
+}
+
+/** `google swiftshader`-style name of an adapter, for messages ('' when the browser says nothing). */
+function adapterName(adapter: WebGpuAdapterLike): string {
+  const info = adapter.info ?? {};
+  return [info.vendor, info.architecture, info.description].filter((s) => typeof s === 'string' && s.length > 0).join(' ');
+}
+
+/** tfjs's `WEBGPU_USE_LOW_POWER_GPU` flag, false while the WebGPU backend (which registers it) is not loaded. */
+function lowPowerFlag(): boolean {
+  try {
+    return tf.env().getBool('WEBGPU_USE_LOW_POWER_GPU');
+  } catch {
+    return false;
+  }
+}
+
 /**
- * The candidates runtime-web tries, best first: WebGPU (only where `navigator.gpu` exists),
+ * Asks the browser for the adapter tfjs's WebGPU backend will get (same `powerPreference`) and refuses a
+ * software fallback unless allowed.
+ * @throws BackendAbsentError when there is no adapter at all.
+ * @throws BackendSkippedError when the adapter is a fallback and `allowFallback` is false.
+ */
+async function checkWebGpuAdapter(gpu: unknown, allowFallback: boolean): Promise<void> {
+  const request = (gpu as { requestAdapter?: (options?: { powerPreference?: string }) => Promise<WebGpuAdapterLike | null> }).requestAdapter;
+  if (typeof request !== 'function') throw new BackendAbsentError('WebGPU is not available (navigator.gpu.requestAdapter is not a function)');
+  const powerPreference = lowPowerFlag() ? 'low-power' : 'high-performance';
+  const adapter = await request.call(gpu, { powerPreference });
+  if (adapter == null) throw new BackendAbsentError('WebGPU is not available (navigator.gpu.requestAdapter() returned no adapter)');
+  if (!allowFallback && isFallbackAdapter(adapter)) {
+    const name = adapterName(adapter);
+    throw new BackendSkippedError(
+      `the only WebGPU adapter is a software fallback${name ? ` (${name})` : ''}, slower than WebAssembly; pass allowFallbackAdapter: true or backend: 'webgpu' to use it`,
+    );
+  }
+}
+
+/**
+ * The candidates runtime-web tries, best first: WebGPU (only where `navigator.gpu` gives an adapter, and not a
+ * software fallback adapter unless `allowFallbackAdapter` or `backend: 'webgpu'`),
  * WebGL (fails over when tfjs cannot create a WebGL context), WebAssembly, and plain JS `cpu`.
  */
-export function webBackendCandidates(options: Pick<WebInitBackendOptions, 'loaders' | 'navigator' | 'wasmPaths'> = {}): BackendCandidate[] {
+export function webBackendCandidates(options: Pick<WebInitBackendOptions, 'loaders' | 'navigator' | 'wasmPaths' | 'allowFallbackAdapter' | 'backend'> = {}): BackendCandidate[] {
   const loaders = { ...DEFAULT_LOADERS, ...options.loaders };
   let wasm: WasmModule | undefined;
   return [
@@ -89,6 +143,7 @@ export function webBackendCandidates(options: Pick<WebInitBackendOptions, 'loade
       load: async () => {
         const nav = options.navigator === undefined ? defaultNavigator() : options.navigator;
         if (nav == null || nav.gpu == null) throw new BackendAbsentError('WebGPU is not available (navigator.gpu is undefined)');
+        await checkWebGpuAdapter(nav.gpu, options.allowFallbackAdapter ?? options.backend === 'webgpu');
         await loaders.webgpu();
       },
     },
@@ -145,13 +200,15 @@ const initializer = createBackendInitializer<WebInitBackendOptions>(
     options.logger,
     options.loaders,
     options.navigator,
+    options.allowFallbackAdapter,
     options.activate,
   ],
 );
 
 /**
  * Picks and activates the best tfjs backend in this browser: `webgpu` (where `navigator.gpu`
- * exists), `webgl` (unless tfjs fails to create a context), `wasm`, then `cpu`.
+ * gives a hardware adapter; a software fallback adapter such as SwiftShader is skipped, recorded
+ * as an attempt with `skipped: true`), `webgl` (unless tfjs fails to create a context), `wasm`, then `cpu`.
  * Normal absences (no WebGPU) are logged at debug level; a backend that is present but fails to
  * start gives one warning line naming its package and the cause.
  *
