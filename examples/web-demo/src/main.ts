@@ -4,22 +4,8 @@ import { buildDialogue, expressionMenu, modalityRole, tokenBudget, truncationNot
 import { startRecording, type Recording } from './microphone';
 import { chipText, renderCards } from './results';
 import { DEMO_MODEL_KEY, DEMO_MODEL_URL, requestedBackend, startBackend } from './runtime';
+import type { DemoState } from './demo-state';
 import { statusLine } from './status';
-
-/** What the page exposes for the end-to-end tests and the curious (`window.emojeDemo`). */
-export interface DemoState {
-  ready: Promise<void>;
-  selection?: BackendSelection;
-  model?: EmojeModel;
-  modelSource?: 'indexeddb' | 'http';
-  /** The dialogue of the last prediction, as the model read it. */
-  lastDialogue?: DialogueInput;
-  lastPredictions?: UtterancePrediction[];
-  /** Backends that started but could not run the model, with the error (the page then tried the next one). */
-  fallbacks: string[];
-  /** Why the shown predictions are out of date (the conversation or the privacy switch changed since), if they are. */
-  stale?: string;
-}
 
 const $ = <T extends Element>(selector: string, root: ParentNode = document) => {
   const element = root.querySelector<T>(selector);

@@ -10,7 +10,7 @@ import { serveStatic, type StaticServer } from '../e2e/server';
 import { extractAudioFeatures } from '@emoje/encoders';
 import { buildDialogue, type UtteranceRow } from '../src/dialogue';
 import type { Harness, JsonDialogue } from '../src/harness';
-import type { DemoState } from '../src/main';
+import type { DemoState } from '../src/demo-state';
 
 // CI installs chromium and sets EMOJE_REQUIRE_BROWSER=1, so there these tests can never be skipped.
 const available = hasChromium();
