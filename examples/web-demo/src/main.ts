@@ -252,11 +252,18 @@ function warmUpDialogue(model: EmojeModel): DialogueInput {
 
 const BACKEND_NAMES: Record<string, string> = { webgpu: 'WebGPU', webgl: 'WebGL', wasm: 'WebAssembly', cpu: 'plain JavaScript' };
 
-/** Why backends before the chosen one were passed over, for the status line, e.g. `WebGPU skipped: its only adapter is a software fallback`. */
+/**
+ * Why backends before the chosen one were passed over, for the status line, e.g. `WebGPU and WebGL skipped: they
+ * run in software here (SwiftShader), slower than WebAssembly` (runtime-web's full reasons go in the status tooltip).
+ */
 function passedOver(selection: BackendSelection): string[] {
-  return selection.attempts
-    .filter((a) => !a.ok && !a.absent)
-    .map((a) => (a.skipped ? `${BACKEND_NAMES[a.candidate] ?? a.candidate} skipped (${a.reason.replace(/; pass allowFallbackAdapter.*$/, '')})` : `${BACKEND_NAMES[a.candidate] ?? a.candidate} failed to start`));
+  const name = (a: BackendSelection['attempts'][number]) => BACKEND_NAMES[a.candidate] ?? a.candidate;
+  const skipped = selection.attempts.filter((a) => a.skipped);
+  const failed = selection.attempts.filter((a) => !a.ok && !a.absent && !a.skipped);
+  return [
+    ...(skipped.length ? [`${skipped.map(name).join(' and ')} skipped: ${skipped.length === 1 ? 'it runs' : 'they run'} in software here, slower than WebAssembly`] : []),
+    ...failed.map((a) => `${name(a)} failed to start`),
+  ];
 }
 
 /**

@@ -157,7 +157,7 @@ describe.skipIf(!available)('web demo in headless Chromium, production build', (
     throw new Error(`Tab never reached ${selector}`);
   }
 
-  it('best available: a software fallback WebGPU adapter (SwiftShader) is skipped and the status says so; load progress is shown', async () => {
+  it('best available: WebGPU on a software fallback adapter and WebGL on a software renderer (SwiftShader) are skipped for wasm, and the status says so; load progress is shown', async () => {
     const page = await browser.context.newPage();
     const failed: string[] = [];
     page.on('pageerror', (e) => failed.push(e.message));
@@ -185,12 +185,22 @@ describe.skipIf(!available)('web demo in headless Chromium, production build', (
     // Chromium runs with --disable-gpu, so its only WebGPU adapter is SwiftShader's software fallback
     expect(adapter).toMatchObject({ fallback: true });
     record.page = { adapter: `${adapter!.name} (fallback)`, readyMs };
+    record.backends.best = { ran: (await page.evaluate(() => document.documentElement.dataset.backend)) ?? '', reason: 'best available' };
+    const renderer = await page.evaluate(() => {
+      const gl = document.createElement('canvas').getContext('webgl2');
+      const info = gl?.getExtension('WEBGL_debug_renderer_info');
+      return gl && info ? String(gl.getParameter(info.UNMASKED_RENDERER_WEBGL)) : '';
+    });
+    expect(renderer).toContain('SwiftShader'); // ANGLE on SwiftShader, for the same reason
     const selection = await page.evaluate(() => (window as unknown as { emojeDemo: DemoState }).emojeDemo.selection!);
-    expect(selection.attempts[0]).toMatchObject({ candidate: 'webgpu', ok: false, skipped: true });
-    expect(selection.attempts[0].reason).toContain('software fallback');
-    expect(selection.backend).not.toBe('webgpu');
-    const statusText = await page.locator('#status').textContent();
-    expect(statusText).toMatch(/^Ready: (webgl|wasm) backend \(WebGPU skipped \(the only WebGPU adapter is a software fallback/);
+    expect(selection.attempts.map((a) => [a.candidate, a.ok, a.skipped ?? false])).toEqual([
+      ['webgpu', false, true],
+      ['webgl', false, true],
+      ['wasm', true, false],
+    ]);
+    expect(selection.attempts[0].reason).toContain('software fallback (google swiftshader)');
+    expect(selection.attempts[1].reason).toContain('WebGL renders in software (SwiftShader)');
+    expect(await page.locator('#status').textContent()).toMatch(/^Ready: wasm backend \(WebGPU and WebGL skipped: they run in software here, slower than WebAssembly\); model with /);
     const seen = await page.evaluate(() => (window as unknown as { __statusSeen: string[] }).__statusSeen);
     expect(seen.some((t) => /step 2 of 3.*\[progress shown\]/.test(t))).toBe(true);
     expect(seen.some((t) => /step 3 of 3.*\[progress shown\]/.test(t))).toBe(true);
@@ -302,6 +312,7 @@ describe.skipIf(!available)('web demo in headless Chromium, production build', (
     await page.locator('#rows > li:nth-child(2) input[name=text]').focus();
     await page.keyboard.type(' now');
     expect(await page.locator('#stale').textContent()).toContain('line 2 was edited');
+    await page.screenshot({ path: join(screenshots, 'stale-after-edit-1100x900.png'), fullPage: true });
     expect(errors).toEqual([]);
     await page.close();
   });

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { EmojeInputError } from '@emoje/core';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { BackendUnavailableError, DEFAULT_LOADERS, describeBackend, initBackend, isFallbackAdapter, resetBackendCache, webBackendCandidates, type BackendModuleLoader, type WebGpuAdapterLike } from './index';
+import { BackendUnavailableError, DEFAULT_LOADERS, describeBackend, initBackend, isFallbackAdapter, resetBackendCache, softwareRenderer, webBackendCandidates, webglRendererName, type BackendModuleLoader, type WebGpuAdapterLike } from './index';
 
 function spyLogger() {
   return { debug: vi.fn<(m: string) => void>(), warn: vi.fn<(m: string) => void>() };
@@ -104,6 +104,47 @@ describe('initBackend (browser order, injected loaders)', () => {
       expect(result.attempts[0]).toMatchObject({ candidate: 'webgpu', absent: true });
       expect(logger.warn).not.toHaveBeenCalled();
     }
+  });
+
+  const SWIFTSHADER_GL = 'ANGLE (Google, Vulkan 1.3.0 (SwiftShader Device (Subzero) (0x0000C0DE)), SwiftShader driver)';
+
+  it('skips WebGL that renders in software (SwiftShader) for wasm, and says so; no warning', async () => {
+    const log: string[] = [];
+    const logger = spyLogger();
+    const result = await initBackend({
+      navigator: { gpu: fakeGpu(SWIFTSHADER) },
+      webglRenderer: () => SWIFTSHADER_GL,
+      loaders: { webgpu: fakeBackend('webgpu', log), webgl: fakeBackend('webgl', log) },
+      logger,
+    });
+    expect(log).toEqual([]);
+    expect(result.backend).toBe('wasm');
+    expect(result.attempts.map((a) => [a.candidate, a.skipped ?? false])).toEqual([
+      ['webgpu', true],
+      ['webgl', true],
+      ['wasm', false],
+    ]);
+    expect(result.attempts[1].reason).toBe("WebGL renders in software (SwiftShader), slower than WebAssembly; pass allowSoftwareWebGL: true or backend: 'webgl' to use it");
+    expect(logger.warn).not.toHaveBeenCalled();
+  });
+
+  it('keeps WebGL on a hardware renderer, or in software when forced or allowed', async () => {
+    const log: string[] = [];
+    const hardware = await initBackend({ navigator: null, webglRenderer: () => 'ANGLE (NVIDIA, NVIDIA GeForce RTX 3060 Direct3D11 vs_5_0 ps_5_0)', loaders: { webgl: fakeBackend('webgl', log) }, logger: spyLogger() });
+    expect(hardware.backend).toBe('webgl');
+    const forced = await initBackend({ backend: 'webgl', webglRenderer: () => SWIFTSHADER_GL, loaders: { webgl: fakeBackend('webgl', log) } });
+    expect(forced.backend).toBe('webgl');
+    const allowed = await initBackend({ navigator: null, allowSoftwareWebGL: true, webglRenderer: () => SWIFTSHADER_GL, loaders: { webgl: fakeBackend('webgl', log) }, logger: spyLogger() });
+    expect(allowed.backend).toBe('webgl');
+    expect(log).toEqual(['webgl', 'webgl', 'webgl']);
+  });
+
+  it('softwareRenderer names software renderers only; webglRendererName is null outside a browser', () => {
+    expect(softwareRenderer(SWIFTSHADER_GL)).toBe('SwiftShader');
+    expect(softwareRenderer('llvmpipe (LLVM 15.0.6, 256 bits)')).toBe('llvmpipe');
+    expect(softwareRenderer('Mesa Intel(R) UHD Graphics 620 (KBL GT2)')).toBeNull();
+    expect(softwareRenderer(null)).toBeNull();
+    expect(webglRendererName()).toBeNull();
   });
 
   it('isFallbackAdapter reads both places', () => {

@@ -68,6 +68,16 @@ export interface WebInitBackendOptions extends CachedInitOptions {
    * `backend: 'webgpu'` forces WebGPU, which then takes whatever adapter there is.
    */
   allowFallbackAdapter?: boolean;
+  /**
+   * Use WebGL even when it renders in software (SwiftShader, llvmpipe: a browser without a usable GPU), which is
+   * much slower than WebAssembly. Defaults to `false`, unless `backend: 'webgl'` forces WebGL.
+   */
+  allowSoftwareWebGL?: boolean;
+  /**
+   * Returns the WebGL renderer's name, or null when it cannot tell. Defaults to {@link webglRendererName}
+   * (a 1x1 canvas and `WEBGL_debug_renderer_info`; null outside a browser).
+   */
+  webglRenderer?: () => string | null;
   /** Makes a loaded backend active. Defaults to `tf.setBackend(name)` then `tf.ready()`. */
   activate?: SelectBackendOptions['activate'];
 }
@@ -108,6 +118,35 @@ function lowPowerFlag(): boolean {
   }
 }
 
+/** Renderer names of software WebGL implementations (a CPU emulating a GPU). */
+const SOFTWARE_RENDERER = /swiftshader|llvmpipe|softpipe|software rasterizer|microsoft basic render/i;
+
+/** The software renderer `renderer` names (e.g. `SwiftShader`), or null for a hardware one. */
+export function softwareRenderer(renderer: string | null | undefined): string | null {
+  return renderer ? (SOFTWARE_RENDERER.exec(renderer)?.[0] ?? null) : null;
+}
+
+/**
+ * The name of the browser's WebGL renderer (`UNMASKED_RENDERER_WEBGL` where the browser gives it, else
+ * `RENDERER`), read from a 1x1 canvas whose context is released at once; null where there is no canvas or no WebGL.
+ */
+export function webglRendererName(): string | null {
+  try {
+    const g = globalThis as { OffscreenCanvas?: new (w: number, h: number) => { getContext(kind: string): unknown }; document?: { createElement(tag: string): { getContext(kind: string): unknown } } };
+    const canvas = g.OffscreenCanvas ? new g.OffscreenCanvas(1, 1) : g.document?.createElement('canvas');
+    if (!canvas) return null;
+    type Gl = { RENDERER: number; getExtension(name: string): unknown; getParameter(p: number): unknown };
+    const gl = (canvas.getContext('webgl2') ?? canvas.getContext('webgl')) as Gl | null;
+    if (!gl) return null;
+    const info = gl.getExtension('WEBGL_debug_renderer_info') as { UNMASKED_RENDERER_WEBGL: number } | null;
+    const name = String(gl.getParameter(info ? info.UNMASKED_RENDERER_WEBGL : gl.RENDERER) ?? '');
+    (gl.getExtension('WEBGL_lose_context') as { loseContext(): void } | null)?.loseContext();
+    return name || null;
+  } catch {
+    return null;
+  }
+}
+
 /**
  * Asks the browser for the adapter tfjs's WebGPU backend will get (same `powerPreference`) and refuses a
  * software fallback unless allowed.
@@ -130,10 +169,13 @@ async function checkWebGpuAdapter(gpu: unknown, allowFallback: boolean): Promise
 
 /**
  * The candidates runtime-web tries, best first: WebGPU (only where `navigator.gpu` gives an adapter, and not a
- * software fallback adapter unless `allowFallbackAdapter` or `backend: 'webgpu'`),
- * WebGL (fails over when tfjs cannot create a WebGL context), WebAssembly, and plain JS `cpu`.
+ * software fallback adapter unless `allowFallbackAdapter` or `backend: 'webgpu'`), WebGL (fails over when tfjs
+ * cannot create a WebGL context; skipped when it renders in software unless `allowSoftwareWebGL` or
+ * `backend: 'webgl'`), WebAssembly, and plain JS `cpu`.
  */
-export function webBackendCandidates(options: Pick<WebInitBackendOptions, 'loaders' | 'navigator' | 'wasmPaths' | 'allowFallbackAdapter' | 'backend'> = {}): BackendCandidate[] {
+export function webBackendCandidates(
+  options: Pick<WebInitBackendOptions, 'loaders' | 'navigator' | 'wasmPaths' | 'allowFallbackAdapter' | 'allowSoftwareWebGL' | 'webglRenderer' | 'backend'> = {},
+): BackendCandidate[] {
   const loaders = { ...DEFAULT_LOADERS, ...options.loaders };
   let wasm: WasmModule | undefined;
   return [
@@ -151,6 +193,12 @@ export function webBackendCandidates(options: Pick<WebInitBackendOptions, 'loade
       name: 'webgl',
       source: WEB_BACKEND_PACKAGES.webgl,
       load: async () => {
+        if (!(options.allowSoftwareWebGL ?? options.backend === 'webgl')) {
+          const software = softwareRenderer((options.webglRenderer ?? webglRendererName)());
+          if (software) {
+            throw new BackendSkippedError(`WebGL renders in software (${software}), slower than WebAssembly; pass allowSoftwareWebGL: true or backend: 'webgl' to use it`);
+          }
+        }
         await loaders.webgl();
       },
     },
@@ -201,6 +249,8 @@ const initializer = createBackendInitializer<WebInitBackendOptions>(
     options.loaders,
     options.navigator,
     options.allowFallbackAdapter,
+    options.allowSoftwareWebGL,
+    options.webglRenderer,
     options.activate,
   ],
 );
@@ -208,7 +258,8 @@ const initializer = createBackendInitializer<WebInitBackendOptions>(
 /**
  * Picks and activates the best tfjs backend in this browser: `webgpu` (where `navigator.gpu`
  * gives a hardware adapter; a software fallback adapter such as SwiftShader is skipped, recorded
- * as an attempt with `skipped: true`), `webgl` (unless tfjs fails to create a context), `wasm`, then `cpu`.
+ * as an attempt with `skipped: true`), `webgl` (unless tfjs fails to create a context; a software renderer such
+ * as SwiftShader is skipped the same way), `wasm`, then `cpu`.
  * Normal absences (no WebGPU) are logged at debug level; a backend that is present but fails to
  * start gives one warning line naming its package and the cause.
  *
