@@ -310,6 +310,7 @@ describe.skipIf(!available)('web demo in headless Chromium, production build', (
 
     // an edit makes them stale too
     await page.locator('#rows > li:nth-child(2) input[name=text]').focus();
+    await page.keyboard.press('End');
     await page.keyboard.type(' now');
     expect(await page.locator('#stale').textContent()).toContain('line 2 was edited');
     await page.screenshot({ path: join(screenshots, 'stale-after-edit-1100x900.png'), fullPage: true });
