@@ -43,6 +43,7 @@ const percentile = (xs: number[], q: number) => {
 const round = (x: number, d = 3) => Number(x.toFixed(d));
 
 const started = Date.now();
+const loadBefore = (await import('node:os')).loadavg()[0];
 const dist = await buildDemo(join('benchmarks', '.cache', 'web-dist'), { harness: true }); // bundleSize leaves the harness's own files out
 const size = bundleSize(dist);
 const jsGzipBytes = size.files.filter((f) => f.path.endsWith('.js')).reduce((n, f) => n + gzipSync(readFileSync(join(dist, f.path))).byteLength, 0);
@@ -144,7 +145,8 @@ const report = {
   node: { backend: 'wasm', inferP50Ms: round(percentile(nodeTimes, 0.5), 2), inferP95Ms: round(percentile(nodeTimes, 0.95), 2) },
   pageReady,
   bundle: { totalBytes: size.totalBytes, jsBytes: size.jsBytes, jsGzipBytes, wasmBytes: size.wasmBytes, modelBytes: size.modelBytes },
-  machine: { cpus: (await import('node:os')).cpus().length, node: process.version },
+  // the 1-minute load average at the start and the end: on a shared machine, timings above ~cpus are inflated
+  machine: { cpus: (await import('node:os')).cpus().length, node: process.version, loadAverage: [round(loadBefore, 1), round((await import('node:os')).loadavg()[0], 1)] },
   minutes: round((Date.now() - started) / 60000, 2),
   notes: {
     task: `pretrained MOSI model (text 100, audio 73, visual 100); one 10-utterance dialogue of the CMU-MOSI test split, all 3 modalities; ${runs} timed predictions after ${warmup} warm-up ones, each awaited until the probabilities are back on the CPU`,
@@ -158,7 +160,7 @@ await writeFileAtomic(values.out, JSON.stringify(report, null, 2) + '\n');
 
 const kb = (b: number) => `${(b / 1024).toFixed(0)} KiB`;
 const md = [
-  `One run of \`npm run bench:web\`: ${report.browser.split(' (')[0]}, headless (Debian's package, driven by playwright-core), on a ${report.machine.cpus}-core machine with **no GPU**; the whole benchmark took ${report.minutes.toFixed(1)} min.`,
+  `One run of \`npm run bench:web\`: ${report.browser.split(' (')[0]}, headless (Debian's package, driven by playwright-core), on a ${report.machine.cpus}-core machine with **no GPU** (1-minute load average ${report.machine.loadAverage.join(' at the start, ')} at the end); the whole benchmark took ${report.minutes.toFixed(1)} min.`,
   '',
   '| backend | runs on | model load (ms) | predict p50 (ms) | predict p95 (ms) | max \\|Δp\\| vs Node |',
   '|---|---|---|---|---|---|',

@@ -193,6 +193,7 @@ function showBesideRows(from: readonly number[], predictions: readonly Utterance
     delete chip.dataset.label;
     delete chip.dataset.stale;
   }
+  rowsList.classList.toggle('has-results', predictions.length > 0);
   predictions.forEach((p, i) => {
     const chip = $<HTMLOutputElement>('output.row-result', items[from[i]]);
     chip.textContent = chipText(p);
