@@ -6,11 +6,20 @@ import { build } from 'vite';
 /** The example's folder. */
 export const DEMO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
-/** Builds the page for production (minified, `vite build` with vite.config.ts) into `outDir`. */
-export async function buildDemo(dir = join(DEMO_ROOT, 'dist')): Promise<string> {
+/**
+ * Builds the page for production (minified, `vite build` with vite.config.ts) into `outDir`. With `harness: true`
+ * the build also holds `harness.html`, the test page the end-to-end tests and `npm run bench:web` drive (Vite mode
+ * `harness`); the production build (`npm run build:page`) never does.
+ */
+export async function buildDemo(dir = join(DEMO_ROOT, 'dist'), options: { harness?: boolean } = {}): Promise<string> {
   const outDir = resolve(dir);
-  await build({ root: DEMO_ROOT, configFile: join(DEMO_ROOT, 'vite.config.ts'), logLevel: 'warn', build: { outDir, minify: true } });
+  await build({ root: DEMO_ROOT, configFile: join(DEMO_ROOT, 'vite.config.ts'), logLevel: 'warn', mode: options.harness ? 'harness' : 'production', build: { outDir, minify: true } });
   return outDir;
+}
+
+/** Whether a build file belongs to the test harness only (its page and its entry chunk), not to the page a visitor gets. */
+export function isHarnessFile(path: string): boolean {
+  return /(^|\/)harness(\.html|-[\w-]+\.js)$/.test(path.replace(/\\/g, '/'));
 }
 
 /** Sizes of a build, in bytes: everything, the JavaScript, the wasm binaries, the shipped model. */
@@ -23,14 +32,14 @@ export interface BundleSize {
   files: { path: string; bytes: number }[];
 }
 
-/** Adds up the files of a build folder. */
+/** Adds up the files of a build folder, leaving out the test harness's own files ({@link isHarnessFile}). */
 export function bundleSize(outDir: string): BundleSize {
   const files: { path: string; bytes: number }[] = [];
   const walk = (dir: string) => {
     for (const name of readdirSync(dir)) {
       const path = join(dir, name);
       if (statSync(path).isDirectory()) walk(path);
-      else files.push({ path: relative(outDir, path), bytes: statSync(path).size });
+      else if (!isHarnessFile(relative(outDir, path))) files.push({ path: relative(outDir, path), bytes: statSync(path).size });
     }
   };
   walk(outDir);

@@ -1,7 +1,7 @@
 import { AUDIO_UTTERANCE_VECTOR_WIDTH, FACE_API_EXPRESSIONS } from '@emoje/encoders';
 import type { ResolvedModelConfig } from '@emoje/runtime-web';
 import { describe, expect, it } from 'vitest';
-import { buildDialogue, expressionScores, expressionVector, modalityRole, type UtteranceRow } from './dialogue';
+import { buildDialogue, expressionMenu, expressionScores, expressionVector, modalityRole, tokenBudget, type UtteranceRow } from './dialogue';
 
 const modalities = [
   { name: 'text', kind: 'tokens', vocabulary: ['<pad>', '<unk>', 'hi'], embeddingDim: 8, maxTokens: 8, trainableEmbeddings: false, temporal: 'convolution', kernelSize: 3 },
@@ -54,5 +54,36 @@ describe('the page rows to a model dialogue', () => {
     expect(v[FACE_API_EXPRESSIONS.indexOf('angry')]).toBeCloseTo(0.9, 6);
     expect(v[14]).toBe(1); // one real frame
     expect(() => expressionScores('bored')).toThrow(/expression: expected one of neutral/);
+  });
+
+  it('says when a text is longer than the model reads (maxTokens), naming the last token read', () => {
+    const text = modalities[0] as Extract<ResolvedModelConfig['modalities'][number], { kind: 'tokens' }>;
+    expect(tokenBudget('hi there, you', text)).toEqual({ tokens: 4, maxTokens: 8, truncated: false, lastRead: 'you' });
+    const long = 'one two three four five six seven eight nine ten';
+    expect(tokenBudget(long, text)).toEqual({ tokens: 10, maxTokens: 8, truncated: true, lastRead: 'eight' });
+    const { notes } = buildDialogue([row({ text: long }), row({ text: 'hi' })], { modalities }, { privacy: false });
+    expect(notes).toEqual([['text: 10 words and punctuation marks, the model reads only the first 8 (up to “eight”); the rest is ignored'], []]);
+  });
+});
+
+describe('the face menu', () => {
+  it('lists first the expressions that match a class of the model, with the class, then the others', () => {
+    expect(expressionMenu(['neutral', 'joy', 'sadness', 'anger'])).toEqual({
+      matched: [
+        { expression: 'neutral', className: 'neutral' },
+        { expression: 'happy', className: 'joy' },
+        { expression: 'sad', className: 'sadness' },
+        { expression: 'angry', className: 'anger' },
+      ],
+      unmatched: ['fearful', 'disgusted', 'surprised'],
+    });
+  });
+
+  it('matches all seven for MELD-style classes, case-insensitively, and none for unrelated ones', () => {
+    const meld = ['Neutral', 'Surprise', 'Fear', 'Sadness', 'Joy', 'Disgust', 'Anger'];
+    const menu = expressionMenu(meld);
+    expect(menu.unmatched).toEqual([]);
+    expect(menu.matched.map((m) => `${m.expression}:${m.className}`)).toEqual(['neutral:Neutral', 'happy:Joy', 'sad:Sadness', 'angry:Anger', 'fearful:Fear', 'disgusted:Disgust', 'surprised:Surprise']);
+    expect(expressionMenu(['positive', 'negative'])).toEqual({ matched: [], unmatched: [...FACE_API_EXPRESSIONS] });
   });
 });

@@ -1,4 +1,4 @@
-import { FACE_API_EXPRESSIONS, faceFeatures, faceUtteranceVector } from '@emoje/encoders';
+import { FACE_API_EXPRESSIONS, faceFeatures, faceUtteranceVector, tokenize } from '@emoje/encoders';
 import type { DialogueInput, ResolvedModelConfig } from '@emoje/runtime-web';
 
 /** One row of the page's conversation table. */
@@ -44,6 +44,62 @@ export function widthOf(modality: ResolvedModelConfig['modalities'][number]): nu
   return 'dim' in modality && typeof modality.dim === 'number' ? modality.dim : undefined;
 }
 
+/** A token modality of the model (text read through its vocabulary, cut to `maxTokens`). */
+type TokenModality = Extract<ResolvedModelConfig['modalities'][number], { kind: 'tokens' }>;
+
+/** How much of a typed text a token modality reads: all of it, or only the first `maxTokens` tokens. */
+export interface TokenBudget {
+  /** Tokens in the text (words and punctuation marks, as the model's tokenizer splits them). */
+  tokens: number;
+  /** The most the model reads. */
+  maxTokens: number;
+  /** Whether the text is longer than that (the rest is ignored). */
+  truncated: boolean;
+  /** The last token the model reads. */
+  lastRead: string;
+}
+
+/** Counts the tokens of `text` as `modality`'s tokenizer does and says whether the model cuts it. */
+export function tokenBudget(text: string, modality: TokenModality): TokenBudget {
+  const tokens = tokenize(text);
+  const read = Math.min(tokens.length, modality.maxTokens);
+  return { tokens: tokens.length, maxTokens: modality.maxTokens, truncated: tokens.length > modality.maxTokens, lastRead: read > 0 ? tokens[read - 1] : '' };
+}
+
+/** The note shown for a text the model cuts, e.g. `text: 812 words and marks, the model reads the first 48 (up to “again”)`. */
+export function truncationNote(name: string, budget: TokenBudget): string {
+  return `${name}: ${budget.tokens} words and punctuation marks, the model reads only the first ${budget.maxTokens} (up to “${budget.lastRead}”); the rest is ignored`;
+}
+
+/** Emotion class names each face-api.js expression stands for (a class of the model matches one of them). */
+const EXPRESSION_CLASSES: Readonly<Record<(typeof FACE_API_EXPRESSIONS)[number], readonly string[]>> = {
+  neutral: ['neutral'],
+  happy: ['joy', 'happy', 'happiness'],
+  sad: ['sadness', 'sad'],
+  angry: ['anger', 'angry'],
+  fearful: ['fear', 'fearful'],
+  disgusted: ['disgust', 'disgusted'],
+  surprised: ['surprise', 'surprised'],
+};
+
+/** The face menu for a model: expressions that match one of its classes (with the class), and the others. */
+export interface ExpressionMenu {
+  matched: { expression: string; className: string }[];
+  unmatched: string[];
+}
+
+/** Splits the face-api.js expressions into those matching one of `classes` (case-insensitive) and the rest. */
+export function expressionMenu(classes: readonly string[]): ExpressionMenu {
+  const lower = classes.map((c) => c.toLowerCase());
+  const menu: ExpressionMenu = { matched: [], unmatched: [] };
+  for (const expression of FACE_API_EXPRESSIONS) {
+    const index = lower.findIndex((c) => EXPRESSION_CLASSES[expression].includes(c));
+    if (index >= 0) menu.matched.push({ expression, className: classes[index] });
+    else menu.unmatched.push(expression);
+  }
+  return menu;
+}
+
 /** Options of {@link buildDialogue}. */
 export interface BuildOptions {
   /** Privacy mode: every face modality is left out. */
@@ -55,7 +111,7 @@ export interface BuiltDialogue {
   dialogue: DialogueInput;
   /** The row each utterance came from (rows with no input at all are skipped). */
   rows: number[];
-  /** Per utterance: modalities left out on purpose (privacy) or for want of input. */
+  /** Per utterance: modalities left out on purpose (privacy) or for want of input, and texts cut to the model's token limit. */
   notes: string[][];
 }
 
@@ -76,6 +132,10 @@ export function buildDialogue(rows: readonly UtteranceRow[], config: Pick<Resolv
       let value: Float32Array | string | null = null;
       if (role === 'text') {
         value = row.text.trim() ? row.text.trim() : null;
+        if (value !== null && m.kind === 'tokens') {
+          const budget = tokenBudget(value, m as TokenModality);
+          if (budget.truncated) note.push(truncationNote(m.name, budget));
+        }
       } else if (role === 'audio' && row.audio) {
         const dim = widthOf(m);
         if (row.audio.length === dim) value = row.audio;

@@ -1,24 +1,11 @@
 import { FACE_API_EXPRESSIONS } from '@emoje/encoders';
-import { WEB_BACKENDS, describeBackend, loadModelCached, type BackendSelection, type DialogueInput, type EmojeModel, type UtterancePrediction } from '@emoje/runtime-web';
-import { buildDialogue, modalityRole, widthOf, type UtteranceRow } from './dialogue';
+import { WEB_BACKENDS, describeBackend, loadModelCached, type BackendSelection, type DialogueInput, type EmojeModel, type UtterancePrediction, type WebBackendName } from '@emoje/runtime-web';
+import { buildDialogue, expressionMenu, modalityRole, tokenBudget, truncationNote, widthOf, type UtteranceRow } from './dialogue';
 import { startRecording, type Recording } from './microphone';
-import { DEMO_MODEL_URL, requestedBackend, startBackend } from './runtime';
-import type { WebBackendName } from '@emoje/runtime-web';
-
-declare const __DEMO_MODEL_HASH__: string;
-
-/** What the page exposes for the end-to-end tests and the curious (`window.emojeDemo`). */
-export interface DemoState {
-  ready: Promise<void>;
-  selection?: BackendSelection;
-  model?: EmojeModel;
-  modelSource?: 'indexeddb' | 'http';
-  /** The dialogue of the last prediction, as the model read it. */
-  lastDialogue?: DialogueInput;
-  lastPredictions?: UtterancePrediction[];
-  /** Backends that started but could not run the model, with the error (the page then tried the next one). */
-  fallbacks: string[];
-}
+import { chipText, renderCards } from './results';
+import { DEMO_MODEL_KEY, DEMO_MODEL_URL, requestedBackend, startBackend } from './runtime';
+import type { DemoState } from './demo-state';
+import { statusLine } from './status';
 
 const $ = <T extends Element>(selector: string, root: ParentNode = document) => {
   const element = root.querySelector<T>(selector);
@@ -26,15 +13,19 @@ const $ = <T extends Element>(selector: string, root: ParentNode = document) => 
   return element;
 };
 
-const status = $<HTMLParagraphElement>('#status');
+const status = statusLine($<HTMLParagraphElement>('#status'), $<HTMLProgressElement>('#progress'));
 const rowsList = $<HTMLOListElement>('#rows');
 const template = $<HTMLTemplateElement>('#row-template');
 const form = $<HTMLFormElement>('#conversation');
 const predictButton = $<HTMLButtonElement>('#predict');
 const privacy = $<HTMLInputElement>('#privacy');
 const backendSelect = $<HTMLSelectElement>('#backend');
+const resultsSection = $<HTMLElement>('#results-section');
+const resultsTitle = $<HTMLHeadingElement>('#results-title');
 const results = $<HTMLOListElement>('#results');
 const resultsEmpty = $<HTMLParagraphElement>('#results-empty');
+const staleBanner = $<HTMLParagraphElement>('#stale');
+const legend = $<HTMLParagraphElement>('#legend');
 
 const state: DemoState = { ready: Promise.resolve(), fallbacks: [] };
 (window as unknown as { emojeDemo: DemoState }).emojeDemo = state;
@@ -42,38 +33,108 @@ const state: DemoState = { ready: Promise.resolve(), fallbacks: [] };
 /** Per row element: its recorded audio vector. */
 const audioByRow = new WeakMap<HTMLLIElement, Float32Array>();
 let recording: { row: HTMLLIElement; recording: Recording; timer: number } | null = null;
+/** True while the model loads or predicts: the Predict button then only says so. */
+let busy = true;
 
-function setStatus(text: string, error = false): void {
-  status.textContent = text;
-  status.classList.toggle('error', error);
-}
+const lineOf = (li: Element) => [...rowsList.children].indexOf(li) + 1;
 
 function renumber(): void {
   [...rowsList.children].forEach((li, i) => {
-    for (const control of li.querySelectorAll<HTMLElement>('input, select, button')) {
+    li.setAttribute('aria-label', `Line ${i + 1}`);
+    $<HTMLSpanElement>('.line-number', li).textContent = String(i + 1);
+    for (const control of li.querySelectorAll<HTMLElement>('button')) {
       const name = control.getAttribute('name');
-      if (name === 'record' || name === 'remove') control.setAttribute('aria-label', `${name === 'record' ? (control.getAttribute('aria-pressed') === 'true' ? 'Stop recording' : 'Record audio') : 'Remove'} for utterance ${i + 1}`);
+      control.setAttribute('aria-label', `${name === 'record' ? (control.getAttribute('aria-pressed') === 'true' ? 'Stop recording' : 'Record audio') : 'Remove'} for line ${i + 1}`);
     }
   });
 }
 
+/** Marks the shown predictions out of date (once per prediction), saying why, in the results and beside every line. */
+function markStale(reason: string): void {
+  if (!state.lastPredictions || state.stale) return;
+  state.stale = reason;
+  resultsSection.dataset.stale = 'true';
+  staleBanner.hidden = false;
+  staleBanner.textContent = `Out of date: ${reason} after these predictions. Press “Predict emotions” to update them.`;
+  for (const chip of rowsList.querySelectorAll<HTMLOutputElement>('output.row-result')) {
+    if (chip.textContent) chip.dataset.stale = 'true';
+  }
+  status.show(`The predictions are out of date (${reason}); press “Predict emotions” to update them.`);
+}
+
+function clearStale(): void {
+  state.stale = undefined;
+  delete resultsSection.dataset.stale;
+  staleBanner.hidden = true;
+  staleBanner.textContent = '';
+}
+
+/** The face menu of one row: the expressions matching a class of the model first, the others apart. */
+function fillFaceMenu(select: HTMLSelectElement, classes: readonly string[] | null): void {
+  const chosen = select.value;
+  select.replaceChildren(new Option('no face', ''));
+  if (!classes) {
+    for (const name of FACE_API_EXPRESSIONS) select.append(new Option(name, name));
+  } else {
+    const menu = expressionMenu(classes);
+    const known = document.createElement('optgroup');
+    known.label = 'the model’s classes';
+    for (const { expression, className } of menu.matched) known.append(new Option(expression === className ? expression : `${expression} (${className})`, expression));
+    select.append(known);
+    if (menu.unmatched.length) {
+      const other = document.createElement('optgroup');
+      other.label = 'not a class of this model';
+      for (const expression of menu.unmatched) other.append(new Option(expression, expression));
+      select.append(other);
+    }
+  }
+  select.value = chosen;
+}
+
+/** Under a line: a note when its text is longer than the model reads. */
+function updateRowNote(li: HTMLLIElement): void {
+  const note = $<HTMLParagraphElement>('.row-note', li);
+  const text = $<HTMLInputElement>('input[name=text]', li).value.trim();
+  const tokens = state.model?.config.modalities.find((m) => m.kind === 'tokens');
+  const budget = tokens && text && tokens.kind === 'tokens' ? tokenBudget(text, tokens) : null;
+  note.hidden = !budget?.truncated;
+  note.textContent = budget?.truncated ? `Long line: ${truncationNote(tokens!.name, budget)}.` : '';
+  note.id ||= `row-note-${Math.random().toString(36).slice(2)}`;
+  const input = $<HTMLInputElement>('input[name=text]', li);
+  if (budget?.truncated) input.setAttribute('aria-describedby', note.id);
+  else input.removeAttribute('aria-describedby');
+}
+
 function addRow(speaker = '', text = ''): HTMLLIElement {
   const li = template.content.firstElementChild!.cloneNode(true) as HTMLLIElement;
-  const expression = $<HTMLSelectElement>('select[name=expression]', li);
-  for (const name of FACE_API_EXPRESSIONS) expression.append(new Option(name, name));
+  fillFaceMenu($<HTMLSelectElement>('select[name=expression]', li), state.model?.config.classes ?? null);
+  applyModelShape(li);
   $<HTMLInputElement>('input[name=speaker]', li).value = speaker;
   $<HTMLInputElement>('input[name=text]', li).value = text;
+  $<HTMLInputElement>('input[name=text]', li).addEventListener('input', () => updateRowNote(li));
   $<HTMLButtonElement>('button[name=remove]', li).addEventListener('click', () => {
     const next = (li.nextElementSibling ?? li.previousElementSibling) as HTMLLIElement | null;
     if (recording?.row === li) void toggleRecording(li);
+    const line = lineOf(li);
     li.remove();
     renumber();
+    markStale(`line ${line} was removed`);
     (next ? $<HTMLInputElement>('input[name=text]', next) : $<HTMLButtonElement>('#add-row')).focus();
   });
   $<HTMLButtonElement>('button[name=record]', li).addEventListener('click', () => void toggleRecording(li));
   rowsList.append(li);
   renumber();
   return li;
+}
+
+/** Hides the face menu or the record button of a row when the model has no such modality. */
+function applyModelShape(li: HTMLLIElement): void {
+  const model = state.model;
+  if (!model) return;
+  const roles = model.config.modalities.map(modalityRole);
+  $<HTMLLabelElement>('label.face', li).hidden = !roles.includes('face');
+  $<HTMLButtonElement>('button[name=record]', li).hidden = !roles.includes('audio');
+  $<HTMLSpanElement>('.audio-status', li).hidden = !roles.includes('audio');
 }
 
 async function toggleRecording(li: HTMLLIElement): Promise<void> {
@@ -94,6 +155,7 @@ async function toggleRecording(li: HTMLLIElement): Promise<void> {
       label.textContent = `audio: ${seconds.toFixed(1)} s`;
     }
     renumber();
+    markStale(`line ${lineOf(li)} was recorded`);
     return;
   }
   if (recording) await toggleRecording(recording.row);
@@ -122,97 +184,64 @@ function readRows(): UtteranceRow[] {
   });
 }
 
-function bars(className: string, caption: string, entries: [string, number, string[]][]): HTMLElement {
-  const wrapper = document.createElement('div');
-  const heading = document.createElement('div');
-  heading.className = 'note';
-  heading.textContent = caption;
-  const grid = document.createElement('div');
-  grid.className = `bars ${className}`;
-  grid.setAttribute('role', 'list');
-  grid.setAttribute('aria-label', caption);
-  for (const [name, value, tags] of entries) {
-    const item = document.createElement('div');
-    item.setAttribute('role', 'listitem');
-    item.style.display = 'contents';
-    const label = document.createElement('span');
-    label.textContent = name;
-    for (const tag of tags) {
-      const t = document.createElement('span');
-      t.className = `tag ${tag}`;
-      t.textContent = tag;
-      label.append(t);
-    }
-    const bar = document.createElement('span');
-    bar.className = 'bar';
-    bar.setAttribute('aria-hidden', 'true');
-    const fill = document.createElement('span');
-    fill.className = 'fill';
-    fill.style.display = 'block';
-    fill.style.width = `${(100 * value).toFixed(1)}%`;
-    bar.append(fill);
-    const text = document.createElement('span');
-    text.className = 'value';
-    text.textContent = `${(100 * value).toFixed(1)}%`;
-    item.append(label, bar, text);
-    grid.append(item);
+/** Writes each prediction beside its line (and clears the lines the model did not read). */
+function showBesideRows(from: readonly number[], predictions: readonly UtterancePrediction[]): void {
+  const items = [...rowsList.children] as HTMLLIElement[];
+  for (const li of items) {
+    const chip = $<HTMLOutputElement>('output.row-result', li);
+    chip.textContent = '';
+    delete chip.dataset.label;
+    delete chip.dataset.stale;
   }
-  wrapper.append(heading, grid);
-  return wrapper;
-}
-
-function render(rows: UtteranceRow[], from: number[], notes: string[][], predictions: UtterancePrediction[], model: EmojeModel): void {
-  results.replaceChildren();
-  resultsEmpty.hidden = predictions.length > 0;
+  rowsList.classList.toggle('has-results', predictions.length > 0);
   predictions.forEach((p, i) => {
-    const row = rows[from[i]];
-    const li = document.createElement('li');
-    li.className = 'result';
-    li.dataset.label = p.label;
-    const title = document.createElement('h3');
-    title.textContent = `${row.speaker.trim() || 'A'}: ${row.text.trim() ? `“${row.text.trim()}”` : '(no words)'}`;
-    const emotion = document.createElement('p');
-    emotion.innerHTML = `Emotion: <span class="emotion"></span> (${(100 * p.probabilities[p.label]).toFixed(1)}%)`;
-    $<HTMLSpanElement>('.emotion', emotion).textContent = p.label;
-    const probabilities = bars('probabilities', 'Class probabilities', model.config.classes.map((c) => [c, p.probabilities[c], []]));
-    const weights = bars(
-      'weights',
-      'How much each modality counted (query-adaptive fusion weights)',
-      model.config.modalities.map((m) => [m.name, p.modalityWeights[m.name], p.imputed.includes(m.name) ? ['imputed'] : p.missing.includes(m.name) ? ['missing'] : []]),
-    );
-    li.append(title, emotion, probabilities, weights);
-    for (const note of notes[i]) {
-      const n = document.createElement('p');
-      n.className = 'note';
-      n.textContent = note;
-      li.append(n);
-    }
-    results.append(li);
+    const chip = $<HTMLOutputElement>('output.row-result', items[from[i]]);
+    chip.textContent = chipText(p);
+    chip.dataset.label = p.label;
   });
 }
 
+/** Lets the browser paint (the busy state) before the model takes the main thread. */
+const nextPaint = () => new Promise<void>((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
+
 async function predict(): Promise<void> {
   const model = state.model;
-  if (!model) return;
+  // while loading or predicting the button is aria-disabled (it keeps the focus) and the status line says why
+  if (busy || !model) return;
   const rows = readRows();
   const { dialogue, rows: from, notes } = buildDialogue(rows, model.config, { privacy: privacy.checked });
   if (dialogue.utterances.length === 0) {
-    setStatus('Type at least one utterance (or record audio) first.', true);
+    status.show('Type at least one utterance (or record audio) first.', { error: true });
     return;
   }
-  predictButton.disabled = true;
+  busy = true;
+  predictButton.setAttribute('aria-disabled', 'true');
+  resultsSection.setAttribute('aria-busy', 'true');
+  const n = dialogue.utterances.length;
+  status.show(`Predicting ${n} utterance${n === 1 ? '' : 's'} on ${state.selection?.backend}…`, { progress: 'busy' });
   try {
+    await nextPaint();
     const started = performance.now();
     const predictions = await model.predict(dialogue);
     const ms = performance.now() - started;
     state.lastDialogue = dialogue;
     state.lastPredictions = predictions;
-    render(rows, from, notes, predictions, model);
-    setStatus(`Predicted ${predictions.length} utterance${predictions.length === 1 ? '' : 's'} in ${ms.toFixed(0)} ms on ${state.selection?.backend}${privacy.checked ? ', without the face (privacy)' : ''}.`);
+    clearStale();
+    renderCards(results, rows, from, notes, predictions, model);
+    showBesideRows(from, predictions);
+    resultsEmpty.hidden = true;
+    legend.hidden = !predictions.some((p) => p.imputed.length > 0 || p.missing.length > 0);
+    const cut = notes.filter((lines) => lines.some((l) => l.includes('the model reads only the first'))).length;
+    status.show(
+      `Predicted ${n} utterance${n === 1 ? '' : 's'} in ${ms.toFixed(0)} ms on ${state.selection?.backend}${privacy.checked ? ', without the face (privacy)' : ''}${cut ? `; ${cut} long line${cut === 1 ? ' was' : 's were'} cut to the model's ${model.config.modalities.find((m) => m.kind === 'tokens')?.maxTokens}-token limit` : ''}.`,
+    );
+    resultsTitle.focus();
   } catch (error) {
-    setStatus(`Prediction failed: ${(error as Error).message}`, true);
+    status.show(`Prediction failed: ${(error as Error).message}`, { error: true });
   } finally {
-    predictButton.disabled = false;
+    busy = false;
+    predictButton.setAttribute('aria-disabled', 'false');
+    resultsSection.setAttribute('aria-busy', 'false');
   }
 }
 
@@ -222,22 +251,49 @@ function warmUpDialogue(model: EmojeModel): DialogueInput {
   return { utterances: [{ speaker: 'A', features: features as DialogueInput['utterances'][number]['features'] }] };
 }
 
+const BACKEND_NAMES: Record<string, string> = { webgpu: 'WebGPU', webgl: 'WebGL', wasm: 'WebAssembly', cpu: 'plain JavaScript' };
+
 /**
- * Selects a backend, loads the model and runs one warm-up prediction. A backend that starts but cannot run the
- * model (e.g. headless WebGPU losing its device on a synchronous read) is recorded and the next one is tried,
- * unless `?backend=` forced it.
+ * Why backends before the chosen one were passed over, for the status line, e.g. `WebGPU and WebGL skipped: they
+ * run in software here (SwiftShader), slower than WebAssembly` (runtime-web's full reasons go in the status tooltip).
+ */
+function passedOver(selection: BackendSelection): string[] {
+  const name = (a: BackendSelection['attempts'][number]) => BACKEND_NAMES[a.candidate] ?? a.candidate;
+  const skipped = selection.attempts.filter((a) => a.skipped);
+  const failed = selection.attempts.filter((a) => !a.ok && !a.absent && !a.skipped);
+  return [
+    ...(skipped.length ? [`${skipped.map(name).join(' and ')} skipped: ${skipped.length === 1 ? 'it runs' : 'they run'} in software here, slower than WebAssembly`] : []),
+    ...failed.map((a) => `${name(a)} failed to start`),
+  ];
+}
+
+/**
+ * Selects a backend, loads the model and runs one warm-up prediction, saying at each step what it does. A backend
+ * that starts but cannot run the model (e.g. headless WebGPU losing its device on a synchronous read) is recorded
+ * and the next one is tried, unless `?backend=` forced it. "Best available" skips a software fallback WebGPU
+ * adapter (runtime-web), which is slower than WebAssembly.
  */
 async function start(): Promise<void> {
   const forced = requestedBackend();
   backendSelect.value = forced ?? '';
   let order: readonly WebBackendName[] = forced ? [forced] : WEB_BACKENDS;
   for (;;) {
+    predictButton.textContent = 'Predict emotions (loading the model…)';
+    status.show(`Starting ${forced ? BACKEND_NAMES[forced] : 'the best available backend'}… (step 1 of 3)`, { progress: 0.05 });
     const selection = await startBackend(forced ? { backend: forced, reinit: true } : { order, reinit: state.fallbacks.length > 0 });
+    const skipped = passedOver(selection);
+    const on = `${BACKEND_NAMES[selection.backend] ?? selection.backend}${skipped.length ? ` (${skipped.join('; ')})` : ''}`;
     const started = performance.now();
     let model: EmojeModel | undefined;
     try {
-      const loaded = await loadModelCached(DEMO_MODEL_URL, { key: `emoje-web-demo/${__DEMO_MODEL_HASH__}` });
+      status.show(`Loading the model on ${on}… (step 2 of 3)`, { progress: 0.1 });
+      const loaded = await loadModelCached(DEMO_MODEL_URL, {
+        key: DEMO_MODEL_KEY,
+        onProgress: (f) => status.show(`Downloading the model on ${on}: ${Math.round(100 * f)}% (step 2 of 3)`, { progress: 0.1 + 0.7 * f }),
+      });
       model = loaded.model;
+      status.show(`Preparing ${BACKEND_NAMES[selection.backend] ?? selection.backend}: a first prediction compiles its kernels… (step 3 of 3)`, { progress: 0.85 });
+      await nextPaint();
       await model.predict(warmUpDialogue(model));
       state.selection = selection;
       state.model = model;
@@ -255,15 +311,37 @@ async function start(): Promise<void> {
       continue;
     }
     document.documentElement.dataset.backend = selection.backend;
+    for (const li of rowsList.children) {
+      fillFaceMenu($<HTMLSelectElement>('select[name=expression]', li), model.config.classes);
+      applyModelShape(li as HTMLLIElement);
+      updateRowNote(li as HTMLLIElement);
+    }
+    describeFaceMenu(model);
     const roles = model.config.modalities.map((m) => `${m.name} (${modalityRole(m)})`).join(', ');
-    const fellBack = state.fallbacks.length ? ` (${state.fallbacks.map((f) => f.split(':')[0]).join(', ')} could not run the model)` : '';
-    setStatus(
-      `Ready: ${selection.backend} backend${fellBack}; model with ${roles} and classes ${model.config.classes.join(', ')}, loaded from ${state.modelSource === 'http' ? 'the server' : 'IndexedDB'} in ${(performance.now() - started).toFixed(0)} ms.`,
+    const fellBack = state.fallbacks.length ? ` (${state.fallbacks.map((f) => BACKEND_NAMES[f.split(':')[0]] ?? f.split(':')[0]).join(', ')} could not run the model)` : '';
+    status.show(
+      `Ready: ${selection.backend} backend${fellBack}${skipped.length ? ` (${skipped.join('; ')})` : ''}; model with ${roles} and classes ${model.config.classes.join(', ')}, loaded from ${state.modelSource === 'http' ? 'the server' : 'IndexedDB'} in ${(performance.now() - started).toFixed(0)} ms.`,
     );
-    status.title = describeBackend(selection);
-    predictButton.disabled = false;
+    $<HTMLElement>('#status').title = describeBackend(selection);
+    busy = false;
+    predictButton.setAttribute('aria-disabled', 'false');
+    predictButton.textContent = 'Predict emotions';
     return;
   }
+}
+
+/** One sentence under the conversation title on what the face menu offers for this model. */
+function describeFaceMenu(model: EmojeModel): void {
+  const help = $<HTMLSpanElement>('#face-help');
+  if (!model.config.modalities.some((m) => modalityRole(m) === 'face')) {
+    help.textContent = 'This model has no face modality, so there is no face menu.';
+    return;
+  }
+  const menu = expressionMenu(model.config.classes);
+  const matched = menu.matched.map((m) => (m.expression === m.className ? m.expression : `${m.expression} as ${m.className}`)).join(', ');
+  help.textContent =
+    `Face: the expression a face detector would read on the speaker; ${menu.matched.length} of its ${FACE_API_EXPRESSIONS.length} expressions match the model's ${model.config.classes.length} classes (${matched}).` +
+    (menu.unmatched.length ? ` The others (${menu.unmatched.join(', ')}) are listed apart: the model never learnt them and reads them as a mix of its classes.` : '');
 }
 
 addRow('Ann', '');
@@ -274,6 +352,15 @@ $<HTMLButtonElement>('#add-row').addEventListener('click', () => {
   const speakers = [...new Set(readRows().map((r) => r.speaker).filter(Boolean))];
   const next = speakers.length >= 2 ? speakers.find((s) => s !== previousSpeaker) ?? '' : '';
   $<HTMLInputElement>('input[name=text]', addRow(next)).focus();
+});
+form.addEventListener('input', (event) => {
+  const target = event.target as HTMLElement;
+  if (target === backendSelect) return;
+  if (target === privacy) markStale(`the privacy switch was turned ${privacy.checked ? 'on' : 'off'}`);
+  else {
+    const li = target.closest('li.row');
+    if (li) markStale(`line ${lineOf(li)} was edited`);
+  }
 });
 form.addEventListener('submit', (event) => {
   event.preventDefault();
@@ -286,6 +373,6 @@ backendSelect.addEventListener('change', () => {
   location.assign(url);
 });
 state.ready = start().catch((error: unknown) => {
-  setStatus(`Could not start: ${(error as Error).message}`, true);
+  status.show(`Could not start: ${(error as Error).message}`, { error: true });
   throw error;
 });

@@ -18,6 +18,7 @@ export function requestedBackend(search = location.search): WebBackendName | und
  */
 export function startBackend(options: { backend?: WebBackendName; order?: readonly WebBackendName[]; reinit?: boolean } = {}): Promise<BackendSelection> {
   return initBackend({
+    // a forced `?backend=webgpu` takes a software fallback adapter; "best available" skips it (runtime-web)
     backend: options.backend,
     order: options.order,
     reinit: options.reinit,
@@ -35,5 +36,11 @@ export function startBackend(options: { backend?: WebBackendName; order?: readon
   });
 }
 
-/** The URL of the model shipped with the page (`public/models/demo`). */
-export const DEMO_MODEL_URL = new URL(`${import.meta.env.BASE_URL}models/demo/model.json`, location.href).href;
+declare const __DEMO_MODEL_PATH__: string;
+declare const __DEMO_MODEL_HASH__: string;
+
+/** The URL of the model the page loads (set in one place: `DEMO_MODEL_DIR` in vite.config.ts). */
+export const DEMO_MODEL_URL = new URL(`${import.meta.env.BASE_URL}${__DEMO_MODEL_PATH__}`, location.href).href;
+
+/** The IndexedDB key the page keeps the model under: the model's path and a hash of its files. */
+export const DEMO_MODEL_KEY = `emoje-web-demo/${__DEMO_MODEL_PATH__}/${__DEMO_MODEL_HASH__}`;

@@ -4,12 +4,13 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, hasChromium, type Browser } from '../e2e/browser';
 import { DEMO_ROOT, buildDemo } from '../e2e/build';
+import { LONG_UTTERANCE, horizontalOverflow, overlaps, watchAttribute, watchText, type Box } from '../e2e/page-checks';
 import { PRETRAINED_ASSETS, maxDifference, mosiDialogue, nodePredictions } from '../e2e/reference';
 import { serveStatic, type StaticServer } from '../e2e/server';
 import { extractAudioFeatures } from '@emoje/encoders';
 import { buildDialogue, type UtteranceRow } from '../src/dialogue';
 import type { Harness, JsonDialogue } from '../src/harness';
-import type { DemoState } from '../src/main';
+import type { DemoState } from '../src/demo-state';
 
 // CI installs chromium and sets EMOJE_REQUIRE_BROWSER=1, so there these tests can never be skipped.
 const available = hasChromium();
@@ -18,8 +19,10 @@ if (!available && process.env.EMOJE_REQUIRE_BROWSER === '1') {
 }
 
 const results = join(DEMO_ROOT, '.test-results');
+/** Screenshots of the page at each viewport, kept as test output (gitignored). */
+const screenshots = join(results, 'screenshots');
 /** What ran, for the record (written to .test-results/e2e-backends.json and printed). */
-const record: { browser?: string; backends: Record<string, { ran: string; reason: string; maxProbDiffVsNode?: number }> } = { backends: {} };
+const record: { browser?: string; backends: Record<string, { ran: string; reason: string; maxProbDiffVsNode?: number }>; page?: { adapter: string; readyMs: number } } = { backends: {} };
 
 describe.skipIf(!available)('web demo in headless Chromium, production build', () => {
   let server: StaticServer;
@@ -28,7 +31,8 @@ describe.skipIf(!available)('web demo in headless Chromium, production build', (
   let reference: Awaited<ReturnType<typeof nodePredictions>>;
 
   beforeAll(async () => {
-    const dist = await buildDemo(join(results, 'dist'));
+    // the production build plus the test harness page (which the production build never holds)
+    const dist = await buildDemo(join(results, 'dist'), { harness: true });
     server = await serveStatic([
       { prefix: '/', dir: dist },
       { prefix: '/pretrained/', dir: PRETRAINED_ASSETS },
@@ -130,47 +134,118 @@ describe.skipIf(!available)('web demo in headless Chromium, production build', (
     }
   });
 
-  it('the page: a dialogue typed with the keyboard only gets predictions equal to Node; privacy drops the face; microphone audio is used', async () => {
+  /** Opens the page (best available backend) and waits until it is ready; `failed` collects page errors and 4xx/5xx responses. */
+  async function demoPage(): Promise<{ page: Page; failed: string[] }> {
     const page = await browser.context.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
+    const failed: string[] = [];
+    page.on('pageerror', (e) => failed.push(e.message));
+    page.on('response', (r) => {
+      if (r.status() >= 400) failed.push(`${r.status()} ${r.url()}`);
+    });
     await page.goto(`${server.url}/`);
     await page.waitForFunction(() => (window as unknown as { emojeDemo?: DemoState }).emojeDemo?.model !== undefined, undefined, { timeout: 60_000 });
     await expect.poll(() => page.locator('#status').textContent()).toMatch(/^Ready: (webgpu|webgl|wasm|cpu) backend/);
+    return { page, failed };
+  }
+
+  /** Presses Tab until the focused element matches `selector` (keyboard only, bounded). */
+  async function tabTo(page: Page, selector: string): Promise<void> {
+    for (let i = 0; i < 60; i++) {
+      await page.keyboard.press('Tab');
+      if (await page.evaluate((s) => document.activeElement?.matches(s) ?? false, selector)) return;
+    }
+    throw new Error(`Tab never reached ${selector}`);
+  }
+
+  it('best available: WebGPU on a software fallback adapter and WebGL on a software renderer (SwiftShader) are skipped for wasm, and the status says so; load progress is shown', async () => {
+    const page = await browser.context.newPage();
+    const failed: string[] = [];
+    page.on('pageerror', (e) => failed.push(e.message));
+    page.on('response', (r) => {
+      if (r.status() >= 400) failed.push(`${r.status()} ${r.url()}`);
+    });
+    // what the status line says while the page loads, from the first script on
+    await page.addInitScript(() => {
+      const seen: string[] = [];
+      (window as unknown as { __statusSeen: string[] }).__statusSeen = seen;
+      document.addEventListener('DOMContentLoaded', () => {
+        const status = document.querySelector('#status')!;
+        new MutationObserver(() => seen.push(`${status.textContent} [progress ${(document.querySelector('#progress') as HTMLProgressElement).hidden ? 'hidden' : 'shown'}]`)).observe(status, { childList: true, characterData: true, subtree: true });
+      });
+    });
+    const started = Date.now();
+    await page.goto(`${server.url}/`);
+    await page.waitForFunction(() => (window as unknown as { emojeDemo?: DemoState }).emojeDemo?.model !== undefined, undefined, { timeout: 60_000 });
+    const readyMs = Date.now() - started;
+    const adapter = await page.evaluate(async () => {
+      const gpu = (navigator as unknown as { gpu?: { requestAdapter(o: unknown): Promise<{ isFallbackAdapter?: boolean; info?: { isFallbackAdapter?: boolean; vendor?: string; architecture?: string } } | null> } }).gpu;
+      const a = await gpu?.requestAdapter({ powerPreference: 'high-performance' });
+      return a ? { fallback: a.isFallbackAdapter === true || a.info?.isFallbackAdapter === true, name: `${a.info?.vendor ?? ''} ${a.info?.architecture ?? ''}`.trim() } : null;
+    });
+    // Chromium runs with --disable-gpu, so its only WebGPU adapter is SwiftShader's software fallback
+    expect(adapter).toMatchObject({ fallback: true });
+    record.page = { adapter: `${adapter!.name} (fallback)`, readyMs };
+    record.backends.best = { ran: (await page.evaluate(() => document.documentElement.dataset.backend)) ?? '', reason: 'best available' };
+    const renderer = await page.evaluate(() => {
+      const gl = document.createElement('canvas').getContext('webgl2');
+      const info = gl?.getExtension('WEBGL_debug_renderer_info');
+      return gl && info ? String(gl.getParameter(info.UNMASKED_RENDERER_WEBGL)) : '';
+    });
+    expect(renderer).toContain('SwiftShader'); // ANGLE on SwiftShader, for the same reason
+    const selection = await page.evaluate(() => (window as unknown as { emojeDemo: DemoState }).emojeDemo.selection!);
+    expect(selection.attempts.map((a) => [a.candidate, a.ok, a.skipped ?? false])).toEqual([
+      ['webgpu', false, true],
+      ['webgl', false, true],
+      ['wasm', true, false],
+    ]);
+    expect(selection.attempts[0].reason).toContain('software fallback (google swiftshader)');
+    expect(selection.attempts[1].reason).toContain('WebGL renders in software (SwiftShader)');
+    expect(await page.locator('#status').textContent()).toMatch(/^Ready: wasm backend \(WebGPU and WebGL skipped: they run in software here, slower than WebAssembly\); model with /);
+    const seen = await page.evaluate(() => (window as unknown as { __statusSeen: string[] }).__statusSeen);
+    expect(seen.some((t) => /step 2 of 3.*\[progress shown\]/.test(t))).toBe(true);
+    expect(seen.some((t) => /step 3 of 3.*\[progress shown\]/.test(t))).toBe(true);
+    expect(seen.at(-1)).toMatch(/^Ready: .*\[progress hidden\]$/);
+    expect(await page.locator('#predict').getAttribute('aria-disabled')).toBe('false');
+    // the favicon is inline: no request for /favicon.ico, no 404 anywhere
+    expect(await page.locator('link[rel=icon]').getAttribute('href')).toMatch(/^data:image\/svg\+xml,/);
+    expect(failed).toEqual([]);
+    await page.close();
+  });
+
+  it('the page: a dialogue typed with the keyboard only gets predictions equal to Node; privacy drops the face; microphone audio is used', async () => {
+    const { page, failed: errors } = await demoPage();
     const ran = await page.evaluate(() => ({ backend: document.documentElement.dataset.backend ?? '', fallbacks: (window as unknown as { emojeDemo: DemoState }).emojeDemo.fallbacks }));
     record.backends.page = { ran: ran.backend, reason: `best available that runs the model${ran.fallbacks.length ? `; fell back from ${ran.fallbacks.join(' | ')}` : ''}` };
 
-    /** Presses Tab until the focused element matches `selector` (keyboard only, bounded). */
-    const tabTo = async (selector: string) => {
-      for (let i = 0; i < 40; i++) {
-        await page.keyboard.press('Tab');
-        if (await page.evaluate((s) => document.activeElement?.matches(s) ?? false, selector)) return;
-      }
-      throw new Error(`Tab never reached ${selector}`);
-    };
-    await tabTo('li:nth-child(1) input[name=text]');
+    await tabTo(page, 'li:nth-child(1) input[name=text]');
     await page.keyboard.type('Oh this is wonderful, I love it');
-    await tabTo('li:nth-child(1) select[name=expression]');
+    await tabTo(page, 'li:nth-child(1) select[name=expression]');
     await page.keyboard.press('ArrowDown'); // neutral
     await page.keyboard.press('ArrowDown'); // happy
-    await tabTo('li:nth-child(2) input[name=text]');
+    await tabTo(page, 'li:nth-child(2) input[name=text]');
     await page.keyboard.type('stop it, this is ridiculous');
-    await tabTo('li:nth-child(2) select[name=expression]');
+    await tabTo(page, 'li:nth-child(2) select[name=expression]');
     for (let i = 0; i < 4; i++) await page.keyboard.press('ArrowDown'); // angry
     // record the (fake, beeping) microphone for the second utterance
-    await tabTo('li:nth-child(2) button[name=record]');
+    await tabTo(page, 'li:nth-child(2) button[name=record]');
     await page.keyboard.press('Enter');
     await expect.poll(() => page.locator('li:nth-child(2) .audio-status').textContent(), { timeout: 15_000 }).toMatch(/recording [1-9]/);
     await page.keyboard.press('Enter');
     await expect.poll(() => page.locator('li:nth-child(2) .audio-status').textContent(), { timeout: 15_000 }).toMatch(/^audio: \d/);
     // a third utterance with Add utterance; focus moves to its text field
-    await tabTo('#add-row');
+    await tabTo(page, '#add-row');
     await page.keyboard.press('Enter');
     expect(await page.evaluate(() => document.activeElement?.matches('li:nth-child(3) input[name=text]'))).toBe(true);
     await page.keyboard.type('i miss her so much');
+    const busy = await watchAttribute(page, '#results-section', 'aria-busy');
+    const said = await watchText(page, '#status');
     await page.keyboard.press('Enter'); // submits the form
     await page.waitForFunction(() => document.querySelectorAll('#results > li').length === 3 || document.querySelector('#status')?.classList.contains('error'), undefined, { timeout: 30_000 });
     expect(await page.locator('#status').textContent()).toMatch(/^Predicted 3 utterances/);
+    // busy while predicting, and the status said so (not "Ready"); then the focus is on the results heading, not <body>
+    expect(await busy()).toEqual(['true', 'false']);
+    expect((await said())[0]).toMatch(/^Predicting 3 utterances on (webgl|wasm|cpu|webgpu)…$/);
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('results-title');
 
     const shown = await page.evaluate(() => {
       const demo = (window as unknown as { emojeDemo: DemoState }).emojeDemo;
@@ -199,19 +274,102 @@ describe.skipIf(!available)('web demo in headless Chromium, production build', (
     expect(maxDifference(shown, node).probabilities).toBeLessThan(1e-3);
 
     // privacy: the face is dropped everywhere and imputed
-    await tabTo('#privacy');
+    // each label sits beside its line
+    for (let i = 1; i <= 3; i++) {
+      const chip = page.locator(`#rows > li:nth-child(${i}) output.row-result`);
+      expect(await chip.textContent()).toBe(`${shown[i - 1].label} ${(100 * shown[i - 1].probabilities[shown[i - 1].label]).toFixed(0)}%`);
+      const [c, r] = [await chip.boundingBox(), await page.locator(`#rows > li:nth-child(${i})`).boundingBox()];
+      expect(c!.y).toBeGreaterThanOrEqual(r!.y);
+      expect(c!.y + c!.height).toBeLessThanOrEqual(r!.y + r!.height);
+    }
+    // "imputed" is explained on the page
+    expect(await page.locator('#legend').isVisible()).toBe(true);
+    expect(await page.locator('#legend').textContent()).toMatch(/imputed\s+means the line had no such input.*filled it in/s);
+
+    // the privacy switch makes the shown predictions stale, visibly, until the next prediction
+    expect(await page.locator('#stale').isVisible()).toBe(false);
+    await tabTo(page, '#privacy');
     await page.keyboard.press('Space');
     expect(await page.locator('#privacy').isChecked()).toBe(true);
-    await tabTo('#predict');
+    expect(await page.locator('#results-section').getAttribute('data-stale')).toBe('true');
+    expect(await page.locator('#stale').isVisible()).toBe(true);
+    expect(await page.locator('#stale').textContent()).toContain('the privacy switch was turned on');
+    expect(await page.locator('#rows output.row-result[data-stale=true]').count()).toBe(3);
+    await tabTo(page, '#predict');
     await page.keyboard.press('Enter');
-    await expect.poll(() => page.locator('#status').textContent()).toMatch(/without the face \(privacy\)/);
+    await expect.poll(() => page.locator('#status').textContent(), { timeout: 30_000 }).toMatch(/without the face \(privacy\)/);
+    expect(await page.locator('#stale').isVisible()).toBe(false);
+    expect(await page.locator('#results-section').getAttribute('data-stale')).toBeNull();
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('results-title');
     const privateRun = await page.evaluate(() => (window as unknown as { emojeDemo: DemoState }).emojeDemo.lastPredictions!);
     for (const p of privateRun) expect(p.imputed).toContain('face');
     expect(await page.locator('#results .note', { hasText: 'face: left out (privacy)' }).count()).toBe(2);
 
-    mkdirSync(results, { recursive: true });
-    await page.screenshot({ path: join(results, 'web-demo.png'), fullPage: true });
+    mkdirSync(screenshots, { recursive: true });
+    await page.screenshot({ path: join(screenshots, 'keyboard-privacy-1100x900.png'), fullPage: true });
+
+    // an edit makes them stale too
+    await page.locator('#rows > li:nth-child(2) input[name=text]').focus();
+    await page.keyboard.press('End');
+    await page.keyboard.type(' now');
+    expect(await page.locator('#stale').textContent()).toContain('line 2 was edited');
+    await page.screenshot({ path: join(screenshots, 'stale-after-edit-1100x900.png'), fullPage: true });
     expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('the page at 1280x800, 390x844 and 320 px: no horizontal scrolling, rows that do not run into each other, labels beside their lines, a long utterance said to be cut', async () => {
+    const { page, failed } = await demoPage();
+    await page.locator('#rows > li:nth-child(1) input[name=text]').fill(LONG_UTTERANCE);
+    await page.locator('#rows > li:nth-child(1) select[name=expression]').selectOption('happy');
+    await page.locator('#rows > li:nth-child(2) input[name=text]').fill('stop it, this is ridiculous');
+    await page.locator('#rows > li:nth-child(2) select[name=expression]').selectOption('angry');
+    await page.locator('#add-row').click();
+    await page.locator('#rows > li:nth-child(3) input[name=text]').fill('i miss her so much');
+    // the long line is flagged as soon as it is typed
+    expect(await page.locator('#rows > li:nth-child(1) .row-note').textContent()).toMatch(/^Long line: text: \d+ words and punctuation marks, the model reads only the first 48 \(up to “.+”\); the rest is ignored\.$/);
+    await page.locator('#predict').click();
+    await expect.poll(() => page.locator('#status').textContent(), { timeout: 30_000 }).toMatch(/^Predicted 3 utterances .*; 1 long line was cut to the model's 48-token limit\.$/);
+    expect(await page.locator('#result-1 .note', { hasText: 'the model reads only the first 48' }).count()).toBe(1);
+    expect(await page.locator('#result-1 h3').textContent()).toMatch(/…” \(4439 characters, shortened here\)$/);
+    // the face menu says which expressions are the model's classes
+    expect(await page.locator('#rows > li:nth-child(1) select[name=expression] optgroup').evaluateAll((groups) => groups.map((g) => [(g as HTMLOptGroupElement).label, [...g.children].map((o) => (o as HTMLOptionElement).value)]))).toEqual([
+      ['the model’s classes', ['neutral', 'happy', 'sad', 'angry']],
+      ['not a class of this model', ['fearful', 'disgusted', 'surprised']],
+    ]);
+    expect(await page.locator('#face-help').textContent()).toContain('4 of its 7 expressions match the model\'s 4 classes (neutral, happy as joy, sad as sadness, angry as anger)');
+
+    mkdirSync(screenshots, { recursive: true });
+    for (const [width, height] of [[1280, 800], [390, 844], [320, 640]] as const) {
+      await page.setViewportSize({ width, height });
+      await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(resolve)));
+      await page.screenshot({ path: join(screenshots, `page-${width}x${height}.png`), fullPage: true });
+      // at full resolution: the top of the page (status and lines) and the first card
+      await page.evaluate(() => scrollTo(0, 0));
+      await page.screenshot({ path: join(screenshots, `top-${width}x${height}.png`) });
+      await page.locator('#rows').screenshot({ path: join(screenshots, `lines-${width}x${height}.png`) });
+      await page.locator('#result-1').screenshot({ path: join(screenshots, `card-${width}x${height}.png`) });
+      expect(await horizontalOverflow(page), `horizontal scroll at ${width} px`).toBeLessThanOrEqual(0);
+      const rows: { row: Box; parts: Box[] }[] = await page.locator('#rows > li').evaluateAll((items) =>
+        items.map((li) => {
+          const box = (e: Element) => {
+            const r = e.getBoundingClientRect();
+            return { x: r.x, y: r.y + scrollY, width: r.width, height: r.height };
+          };
+          const parts = [...li.querySelectorAll(':scope > label, :scope > output, :scope > .tools > *')].filter((e) => e.getBoundingClientRect().width > 0);
+          return { row: box(li), parts: parts.map(box) };
+        }),
+      );
+      for (let i = 0; i < rows.length; i++) {
+        if (i > 0) expect(overlaps(rows[i - 1].row, rows[i].row), `rows ${i} and ${i + 1} overlap at ${width} px`).toBe(false);
+        for (const [j, a] of rows[i].parts.entries()) {
+          // every control lies inside its row's card, and no two overlap
+          expect(a.x >= rows[i].row.x - 0.5 && a.x + a.width <= rows[i].row.x + rows[i].row.width + 0.5, `row ${i + 1} part ${j + 1} sticks out at ${width} px`).toBe(true);
+          for (const b of rows[i].parts.slice(j + 1)) expect(overlaps(a, b), `row ${i + 1} parts overlap at ${width} px`).toBe(false);
+        }
+      }
+    }
+    expect(failed).toEqual([]);
     await page.close();
   });
 });

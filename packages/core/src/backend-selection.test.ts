@@ -3,6 +3,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import { describe, expect, it, vi } from 'vitest';
 import {
   BackendAbsentError,
+  BackendSkippedError,
   BackendUnavailableError,
   EmojeInputError,
   createBackendInitializer,
@@ -14,13 +15,14 @@ import {
 } from './index';
 
 /** A fake candidate whose load succeeds, is absent, or throws. */
-function fake(name: string, source: string, behaviour: 'ok' | 'absent' | Error, log: string[] = []): BackendCandidate {
+function fake(name: string, source: string, behaviour: 'ok' | 'absent' | 'skipped' | Error, log: string[] = []): BackendCandidate {
   return {
     name,
     source,
     async load() {
       log.push(source);
       if (behaviour === 'absent') throw new BackendAbsentError(`${source} is not installed`);
+      if (behaviour === 'skipped') throw new BackendSkippedError(`${source} has only a software fallback adapter`);
       if (behaviour instanceof Error) throw behaviour;
     },
   };
@@ -51,6 +53,18 @@ describe('selectBackend', () => {
     expect(result.reason).toContain('pkg-a not available');
     expect(logger.warn).not.toHaveBeenCalled();
     expect(logger.debug).toHaveBeenCalledWith(expect.stringContaining('pkg-a'));
+  });
+
+  it('passes over a skipped candidate on purpose: recorded as skipped with its reason, debug only, named in the choice', async () => {
+    const log: string[] = [];
+    const logger = quietLogger();
+    const result = await selectBackend([fake('g', 'pkg-g', 'skipped', log), fake('b', 'pkg-b', 'ok', log)], { activate: activateAll, logger });
+    expect(log).toEqual(['pkg-g', 'pkg-b']);
+    expect(result.backend).toBe('b');
+    expect(result.attempts[0]).toEqual({ candidate: 'g', source: 'pkg-g', ok: false, reason: 'pkg-g has only a software fallback adapter', skipped: true });
+    expect(result.reason).toBe('fallback in the default order: pkg-g skipped (pkg-g has only a software fallback adapter)');
+    expect(logger.warn).not.toHaveBeenCalled();
+    expect(logger.debug).toHaveBeenCalledWith('emoje: g (pkg-g) not used: pkg-g has only a software fallback adapter');
   });
 
   it('warns once per broken candidate, naming the package, the cause and the replacement', async () => {

@@ -46,6 +46,11 @@ export interface BackendAttempt {
   reason: string;
   /** True when it failed because it is simply not there (debug level, not a warning). */
   absent?: boolean;
+  /**
+   * True when it is there but was passed over on purpose ({@link BackendSkippedError}, e.g. WebGPU whose only
+   * adapter is a software fallback): debug level, not a warning; `reason` says why.
+   */
+  skipped?: boolean;
 }
 
 /** The result of a selection. */
@@ -103,6 +108,25 @@ export class BackendAbsentError extends Error {
     this.name = 'BackendAbsentError';
     Object.setPrototypeOf(this, BackendAbsentError.prototype);
   }
+}
+
+/**
+ * Thrown by a candidate's `load()` when its backend is there but should not be used by default, e.g. WebGPU
+ * whose only adapter is a software fallback (SwiftShader), much slower than WebAssembly. Selection records the
+ * attempt with `skipped: true` and the message as its reason, logs it at debug level and moves on without a
+ * warning. A runtime should not throw it when the user forced that backend.
+ */
+export class BackendSkippedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'BackendSkippedError';
+    Object.setPrototypeOf(this, BackendSkippedError.prototype);
+  }
+}
+
+/** Type guard for {@link BackendSkippedError}. */
+export function isBackendSkippedError(value: unknown): value is BackendSkippedError {
+  return value instanceof BackendSkippedError;
 }
 
 /** Type guard for {@link BackendAbsentError}. */
@@ -199,11 +223,12 @@ export async function selectBackend(
       }
     } catch (error) {
       const absent = isBackendAbsentError(error);
-      failure = { candidate: candidate.name, source: candidate.source, ok: false, reason: errorCause(error), ...(absent ? { absent } : {}) };
+      const skipped = isBackendSkippedError(error);
+      failure = { candidate: candidate.name, source: candidate.source, ok: false, reason: errorCause(error), ...(absent ? { absent } : {}), ...(skipped ? { skipped } : {}) };
     }
     if (failure) {
       attempts.push(failure);
-      if (failure.absent) logger.debug(`${label}: ${candidate.name} (${candidate.source}) not used: ${failure.reason}`);
+      if (failure.absent || failure.skipped) logger.debug(`${label}: ${candidate.name} (${candidate.source}) not used: ${failure.reason}`);
       else broken.push(failure);
       continue;
     }
@@ -228,8 +253,8 @@ function describeChoice(candidate: BackendCandidate, failed: BackendAttempt[], o
   if (options.backend !== undefined) return `forced by options.backend = '${options.backend}'`;
   const source = options.order !== undefined ? 'options.order' : 'the default order';
   if (failed.length === 0) return `first choice in ${source}`;
-  const skipped = failed.map((a) => `${a.source} ${a.absent ? 'not available' : 'failed'}`).join(', ');
-  return `fallback in ${source}: ${skipped}`;
+  const passed = failed.map((a) => `${a.source} ${a.absent ? 'not available' : a.skipped ? `skipped (${a.reason})` : 'failed'}`).join(', ');
+  return `fallback in ${source}: ${passed}`;
 }
 
 /** One line for humans: `wasm (@tensorflow/tfjs-backend-wasm, SIMD, 1 thread): first choice in ...`. */

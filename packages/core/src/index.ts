@@ -40,4 +40,4 @@ export {
   type AttentionWeights,
 } from './ops';
 export { BLOCK_CLASS_PREFIX } from './constants';
-export { BackendAbsentError, BackendUnavailableError, createBackendInitializer, defaultBackendLogger, errorCause, formatBackendSelection, isBackendAbsentError, isBackendUnavailableError, orderCandidates, selectBackend, type BackendAttempt, type BackendCandidate, type BackendInitializer, type CachedInitOptions, type BackendDetails, type BackendLogger, type BackendSelection, type SelectBackendOptions } from './backend-selection';
+export { BackendAbsentError, BackendSkippedError, BackendUnavailableError, createBackendInitializer, defaultBackendLogger, errorCause, formatBackendSelection, isBackendAbsentError, isBackendSkippedError, isBackendUnavailableError, orderCandidates, selectBackend, type BackendAttempt, type BackendCandidate, type BackendInitializer, type CachedInitOptions, type BackendDetails, type BackendLogger, type BackendSelection, type SelectBackendOptions } from './backend-selection';
