@@ -168,9 +168,16 @@ function render(rows: UtteranceRow[], from: number[], notes: string[][], predict
     const row = rows[from[i]];
     const li = document.createElement('li');
     li.className = 'result';
-    li.dataset.label = p.label;
     const title = document.createElement('h3');
     title.textContent = `${row.speaker.trim() || 'A'}: ${row.text.trim() ? `“${row.text.trim()}”` : '(no words)'}`;
+    if (p.status !== 'predicted') {
+      const none = document.createElement('p');
+      none.textContent = 'No usable modality: nothing to predict from.';
+      li.append(title, none);
+      results.append(li);
+      return;
+    }
+    li.dataset.label = p.label;
     const emotion = document.createElement('p');
     emotion.innerHTML = `Emotion: <span class="emotion"></span> (${(100 * p.probabilities[p.label]).toFixed(1)}%)`;
     $<HTMLSpanElement>('.emotion', emotion).textContent = p.label;

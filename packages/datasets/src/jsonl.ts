@@ -93,7 +93,8 @@ const MEDIA_KEYS = ['wav', 'keypoints', 'face'] as const;
  *
  * Sizes are checked before anything is built (see {@link DIALOGUE_JSONL_LIMITS}): a header `dim` above `maxDim`, or
  * a dialogue of more than `maxUtterances` utterances, is an error naming the line and field. Messages never quote
- * the file: a value at fault is described by its type and size (`a string of 12 characters`), numbers excepted.
+ * the file: a value at fault is described by its type and size (`a string of 12 characters`), numbers excepted; only
+ * the names the header declares (classes, modalities) are listed as the expected values.
  */
 export function parseDialogueJsonl(text: string, options: DialogueJsonlOptions = {}): ParsedDialogueJsonl {
   const file = options.fileName ?? 'dialogues.jsonl';
@@ -141,7 +142,7 @@ export function parseDialogueJsonl(text: string, options: DialogueJsonlOptions =
       let label: number | null = null;
       if (u.label !== undefined && u.label !== null) {
         label = header.classes.indexOf(u.label);
-        if (label < 0) throw new EmojeInputError(uat('label'), `one of the ${header.classes.length} class names of the header (line ${firstLine + 1}), or null`, describe(u.label));
+        if (label < 0) throw new EmojeInputError(uat('label'), `one of ${header.classes.join(', ')} (or null)`, describe(u.label));
       }
       const features: Utterance['features'] = {};
       if (textModality) {
@@ -152,7 +153,7 @@ export function parseDialogueJsonl(text: string, options: DialogueJsonlOptions =
       for (const [name, values] of Object.entries(u.features ?? {})) {
         const spec = kinds.get(name);
         if (!spec || spec.kind !== 'vector') {
-          throw new EmojeInputError(uat(`features.${name}`), `the name of a vector modality of the header (line ${firstLine + 1})`, 'a modality the header does not declare');
+          throw new EmojeInputError(uat(`features.${name}`), `a vector modality of the header (${header.modalities.filter((m) => m.kind === 'vector').map((m) => m.name).join(', ') || 'none'})`, 'a modality the header does not declare');
         }
         if (values === null) {
           features[name] = null;

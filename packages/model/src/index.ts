@@ -41,8 +41,11 @@ export {
   type EmojeModel,
   type EmojePredictor,
   type UtterancePrediction,
+  type PredictedUtterance,
+  type UnusableUtterance,
   type PredictOptions,
 } from './model';
+export { hasUsableModality, withoutUnusableUtterances, type UsableDialogues } from './usable';
 export { createEnsemble, isEnsemble, loadEnsemble, loadModelOrEnsemble, type EmojeEnsemble } from './ensemble';
 export { trainEnsemble, memberSeeds, type TrainEnsembleOptions } from './train-ensemble';
 export { meanOutputs, type MeanOutputs } from './inference';

@@ -53,6 +53,20 @@ export { createEnsembleProgress, createTrainingProgress, type EnsembleProgressCa
 export { MOSI_PRESET, TEXT_PRESET, presetFor, presetTrainOptions, classWeightsFromLabels, type Preset } from './presets';
 export { fileCheckpointStore } from './checkpoint-store';
 export { createInferencePool, type InferencePool, type InferencePoolOptions } from './inference-pool';
-export { featurizeManifest, featurizeManifestFile, type DialogueManifest, type ManifestUtterance, type ManifestModalities } from './manifest';
+export { featurizeManifest, featurizeManifestFile, type DialogueManifest, type FeaturizeManifestOptions, type ManifestUtterance, type ManifestModalities } from './manifest';
+export {
+  DEFAULT_DATA_FILE_LIMIT,
+  DEFAULT_MEDIA_LIMITS,
+  MEDIA_KINDS,
+  isInside,
+  mediaLimit,
+  readDataFile,
+  readRegularFile,
+  resolveMediaFile,
+  type AbsentMediaFile,
+  type MediaAccessOptions,
+  type MediaKind,
+  type ResolvedMediaFile,
+} from './user-files';
 export { modelModalities, createModelForDataset, type ModelModalities, type ModelModalitiesOptions, type ModelForDatasetOptions } from './text-modality';
 export { loadDialogueJsonl, type LoadDialogueJsonlOptions, type LoadedDialogueFile } from './dialogue-file';

@@ -10,8 +10,9 @@ import type { CommandRegistrar } from '../program';
 import { createEnsembleProgress } from '../progress';
 import { renderProtocolTable } from '../table';
 import { parseInteger } from './options';
+import { addDataOptions, mediaOptions, type DataCommandOptions } from './data-options';
 
-interface TrainCommandOptions {
+interface TrainCommandOptions extends DataCommandOptions {
   dataset: string;
   out: string;
   epochs?: number;
@@ -27,7 +28,7 @@ interface TrainCommandOptions {
 
 /** `emoje train`: trains on a dataset, saves the model, evaluates both missing-modality protocols on test. */
 export const registerTrainCommand: CommandRegistrar = (program, context) => {
-  program
+  const command = program
     .command('train')
     .description('train a model on a dataset, save it, and print the test results table')
     .requiredOption('--dataset <name>', 'dataset to train on: mosi or meld (bundled), or the path of a dialogue JSON Lines file')
@@ -40,10 +41,14 @@ export const registerTrainCommand: CommandRegistrar = (program, context) => {
     .option('--checkpoint <dir>', 'write a checkpoint after every epoch to this folder')
     .option('--resume', 'continue from the checkpoint in --checkpoint', false)
     .option('--ensemble <n>', 'train n models from seeds s, s+1000, ... and save them as one ensemble (probabilities averaged)', parseInteger('--ensemble', 1), 1)
-    .option('--json', 'print the results as JSON', false)
-    .action(async (options: TrainCommandOptions, command: Command) => {
+    .option('--json', 'print the results as JSON', false);
+  addDataOptions(command).action(async (options: TrainCommandOptions, command: Command) => {
       await context.initBackend(command);
-      const dataset = await loadNamedDataset(options.dataset, { warn: (line) => context.io.err(`warning: ${line}\n`) });
+      const dataset = await loadNamedDataset(options.dataset, {
+        warn: (line) => context.io.err(`warning: ${line}\n`),
+        maxUtterances: options.maxUtterances,
+        media: mediaOptions(options),
+      });
       const blocks: Partial<BlockSwitches> = {
         jointEmbedding: options.jointEmbedding,
         queryAdaptiveFusion: options.qaf,
@@ -54,7 +59,8 @@ export const registerTrainCommand: CommandRegistrar = (program, context) => {
       }
       const preset = presetFor(dataset);
       const epochs = options.epochs ?? preset.train.epochs ?? 40;
-      const createMember = async (seed: number) => (await createModelForDataset(dataset, { preset, blocks, seed })).model;
+      const overrides = options.maxUtterances ? { maxUtterances: options.maxUtterances } : undefined;
+      const createMember = async (seed: number) => (await createModelForDataset(dataset, { preset, blocks, seed, overrides })).model;
       const splits = { train: dataset.train, dev: dataset.dev };
       const progress = createEnsembleProgress(`train ${options.dataset}`, epochs, options.ensemble);
       let trained: EmojeModel | EmojeEnsemble | undefined;
@@ -79,6 +85,10 @@ export const registerTrainCommand: CommandRegistrar = (program, context) => {
           ];
         }
         progress.stop();
+        const skipped = results[0].skippedUtterances;
+        if (skipped.train + skipped.dev > 0) {
+          context.io.err(`warning: skipped ${skipped.train + skipped.dev} utterances with no usable modality (train ${skipped.train}, dev ${skipped.dev})\n`);
+        }
         await saveModel(trained, options.out);
         const test = evaluateProtocols(trained.networks, dataset.test, { seed: options.seed });
         const training = results.map((r) => ({ epochs: r.epochs, bestEpoch: r.bestEpoch, bestDevWeightedF1: r.bestDevWeightedF1, decisionBias: r.decisionBias }));
