@@ -3,7 +3,7 @@ import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:pat
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { loadModel as loadEmojeModel, loadModelOrEnsemble as loadEmojeModelOrEnsemble, type EmojeEnsemble, type EmojeModel } from '@emoje/model';
-import { EmojeInputError } from '@emoje/core';
+import { EmojeInputError, describeJsonSyntaxError } from '@emoje/core';
 import { replaceDirAtomic, writeFileDurable, type AtomicWriteOptions } from './atomic';
 
 /** The file names a saved model folder holds (the tfjs layers format, as tfjs-node writes it). */
@@ -81,11 +81,14 @@ class FileSystemHandler implements tf.io.IOHandler {
     try {
       modelJSON = JSON.parse(await readFile(jsonPath, 'utf8')) as tf.io.ModelJSON;
     } catch (error) {
-      throw new EmojeInputError('path', `a readable tfjs ${basename(jsonPath)}`, JSON.stringify(jsonPath), (error as Error).message);
+      // Never the parser's message: V8 quotes the start of the text (issue 19, item 5).
+      const why = error instanceof SyntaxError ? describeJsonSyntaxError(error) : `cannot be read (${(error as NodeJS.ErrnoException).code ?? 'unknown error'})`;
+      throw new EmojeInputError('path', `a readable tfjs ${basename(jsonPath)}`, `${JSON.stringify(jsonPath)}, ${why}`);
     }
-    if (modelJSON.modelTopology == null || !Array.isArray(modelJSON.weightsManifest)) {
+    if (modelJSON === null || typeof modelJSON !== 'object' || modelJSON.modelTopology == null || !Array.isArray(modelJSON.weightsManifest)) {
       throw new EmojeInputError(basename(jsonPath), 'a tfjs model JSON with modelTopology and weightsManifest', JSON.stringify(jsonPath));
     }
+    checkWeightsManifest(modelJSON.weightsManifest, jsonPath);
     return tf.io.getModelArtifactsForJSON(modelJSON, async (manifest) => {
       const specs: tf.io.WeightsManifestEntry[] = [];
       const buffers: ArrayBuffer[] = [];
@@ -96,9 +99,37 @@ class FileSystemHandler implements tf.io.IOHandler {
           buffers.push(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
         }
       }
+      // The manifest must account for every byte (a fuzzed shape or dtype crashed deep in tfjs).
+      const expected = specs.reduce((sum, w) => sum + DTYPE_BYTES[w.dtype] * w.shape.reduce((a, b) => a * b, 1), 0);
+      const got = buffers.reduce((sum, b) => sum + b.byteLength, 0);
+      if (expected !== got) {
+        throw new EmojeInputError(`${basename(jsonPath)} weightsManifest`, `weights of ${expected} bytes, as its shapes and dtypes say`, `${got} bytes in ${manifest.flatMap((g) => g.paths).map((p) => JSON.stringify(weightsPath(dir, p))).join(', ')}`);
+      }
       return [specs, tf.io.CompositeArrayBuffer.join(buffers)];
     });
   }
+}
+
+/** Bytes per element of the dtypes a saved emoje model's weights use. */
+const DTYPE_BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1 };
+
+/** Checks the shape of a `weightsManifest` before tfjs walks it (a fuzzed one crashed with a TypeError). */
+function checkWeightsManifest(manifest: unknown[], jsonPath: string): void {
+  manifest.forEach((group, g) => {
+    const at = `${basename(jsonPath)} weightsManifest[${g}]`;
+    const entry = group as { paths?: unknown; weights?: unknown } | null;
+    if (!entry || typeof entry !== 'object' || !Array.isArray(entry.paths) || entry.paths.some((p) => typeof p !== 'string')) {
+      throw new EmojeInputError(`${at}.paths`, 'an array of weight file names', JSON.stringify(jsonPath));
+    }
+    if (!Array.isArray(entry.weights)) throw new EmojeInputError(`${at}.weights`, 'an array of {name, shape, dtype}', JSON.stringify(jsonPath));
+    entry.weights.forEach((w: { name?: unknown; shape?: unknown; dtype?: unknown } | null, k) => {
+      const ok =
+        w !== null && typeof w === 'object' && typeof w.name === 'string' && typeof w.dtype === 'string' && w.dtype in DTYPE_BYTES &&
+        Array.isArray(w.shape) && w.shape.every((d) => Number.isInteger(d) && d >= 0 && d < 2 ** 31) &&
+        !('quantization' in w);
+      if (!ok) throw new EmojeInputError(`${at}.weights[${k}]`, `{name, shape: non-negative integers, dtype: ${Object.keys(DTYPE_BYTES).join(' | ')}}`, JSON.stringify(jsonPath));
+    });
+  });
 }
 
 /**
