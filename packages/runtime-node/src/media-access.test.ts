@@ -106,6 +106,7 @@ describe('media files: confinement, regular files, size caps', () => {
     );
     expect(await resolveMediaFile('clips/a.wav', 'wav', data, 'f', { maxBytes: { wav: 20000 } })).toMatchObject({ size: 16044 });
     await expect(resolveMediaFile('clips/a.wav', 'wav', data, 'f', { maxBytes: { wav: -1 } })).rejects.toThrow(/maxBytes\.wav/);
+    await expect(readDataFile(join(data, 'clips', 'a.wav'), '--dataset', 'a dialogue file', 1000)).rejects.toThrow(/--dataset: expected a dialogue file of at most 1000 bytes, received ".*a\.wav", 16044 bytes/);
   });
 
   it('featurizeManifest checks every path before reading any; broken files are warnings that never quote them', async () => {
