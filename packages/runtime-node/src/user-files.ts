@@ -99,7 +99,12 @@ export async function resolveMediaFile(
   options: MediaAccessOptions = {},
 ): Promise<ResolvedMediaFile | AbsentMediaFile> {
   const cap = mediaLimit(kind, options);
-  const root = await realpath(baseDir);
+  let root: string;
+  try {
+    root = await realpath(baseDir);
+  } catch (error) {
+    throw new EmojeInputError(field, `a path inside an existing data folder`, `${JSON.stringify(ref)} in ${JSON.stringify(baseDir)} (${(error as NodeJS.ErrnoException).code ?? 'unreadable'})`);
+  }
   if (!options.allowOutside && !isInside(root, resolve(root, ref))) throw outside(field, ref, root);
   let real: string;
   try {
