@@ -1,6 +1,6 @@
 import { useBackend } from '@emoje/test-utils';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createModel, train, withoutUnusableUtterances } from '../index';
+import { createModel, evaluate, train, withoutUnusableUtterances } from '../index';
 import { MODALITIES, TINY_CONFIG, syntheticDialogues } from './fixtures';
 
 const none = () => Object.fromEntries(MODALITIES.map((m) => [m.name, null]));
@@ -28,6 +28,22 @@ describe('utterances with no usable modality (issue 19, item 9)', () => {
       const result = await train(model, { train: data, dev }, { epochs: 1, batchSize: 2 });
       expect(result.skippedUtterances).toEqual({ train: 1, dev: 1 });
       expect(result.epochs).toBe(1);
+    } finally {
+      model.dispose();
+    }
+  });
+
+  it('evaluate does not score them: the metrics equal those of the dialogues without them', () => {
+    const dialogues = syntheticDialogues(3, 4, 5);
+    const edited = structuredClone(dialogues);
+    edited[1].utterances[2].features = none();
+    const model = createModel(TINY_CONFIG);
+    try {
+      const a = evaluate(model.network, edited);
+      const b = evaluate(model.network, withoutUnusableUtterances(edited, MODALITIES).dialogues);
+      expect(a.support).toBe(b.support);
+      expect(a.support).toBe(dialogues.reduce((n, d) => n + d.utterances.length, 0) - 1);
+      expect(a.weightedF1).toBe(b.weightedF1);
     } finally {
       model.dispose();
     }
