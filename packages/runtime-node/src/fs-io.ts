@@ -79,8 +79,9 @@ class FileSystemHandler implements tf.io.IOHandler {
     const dir = dirname(jsonPath);
     let modelJSON: tf.io.ModelJSON;
     try {
-      modelJSON = JSON.parse(await readFile(jsonPath, 'utf8')) as tf.io.ModelJSON;
+      modelJSON = JSON.parse((await readRegularModelFile(jsonPath)).toString('utf8')) as tf.io.ModelJSON;
     } catch (error) {
+      if (error instanceof EmojeInputError) throw error;
       // Never the parser's message: V8 quotes the start of the text (issue 19, item 5).
       const why = error instanceof SyntaxError ? describeJsonSyntaxError(error) : `cannot be read (${(error as NodeJS.ErrnoException).code ?? 'unknown error'})`;
       throw new EmojeInputError('path', `a readable tfjs ${basename(jsonPath)}`, `${JSON.stringify(jsonPath)}, ${why}`);
@@ -95,7 +96,7 @@ class FileSystemHandler implements tf.io.IOHandler {
       for (const group of manifest) {
         specs.push(...group.weights);
         for (const path of group.paths) {
-          const bytes = await readFile(weightsPath(dir, path));
+          const bytes = await readRegularModelFile(weightsPath(dir, path));
           buffers.push(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
         }
       }
@@ -108,6 +109,16 @@ class FileSystemHandler implements tf.io.IOHandler {
       return [specs, tf.io.CompositeArrayBuffer.join(buffers)];
     });
   }
+}
+
+/**
+ * Reads a file of a saved model, refusing anything but a regular file before opening it (a FIFO named model.json or
+ * weights.bin would otherwise hang the load; a device would be read without end).
+ */
+async function readRegularModelFile(path: string): Promise<Buffer> {
+  const info = await stat(path);
+  if (!info.isFile()) throw new EmojeInputError('path', `a regular file ${basename(path)}`, `${JSON.stringify(path)}, which is not a regular file`);
+  return readFile(path);
 }
 
 /** Bytes per element of the dtypes a saved emoje model's weights use. */

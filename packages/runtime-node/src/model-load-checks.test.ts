@@ -2,6 +2,7 @@
  * Named regression cases of model loading that the fuzz (loaders.fuzz.test.ts) found, and issue 19 item 5 for
  * model.json: each of these crashed with a TypeError or a tfjs message, or quoted the file, before.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -58,5 +59,17 @@ describe('model loading checks the files before tfjs reads them', () => {
     const error = await loadWith(JSON.stringify(json), weights.subarray(0, weights.length - 8));
     expect(error.message).toMatch(new RegExp(`weights of ${weights.length} bytes.*received ${weights.length - 8} bytes in ".*weights\\.bin"`));
     await writeFile(join(dir, 'model', 'weights.bin'), weights);
+  });
+
+  it('a model.json that is a FIFO is refused without being opened (reading it would hang)', async () => {
+    const fifoDir = join(dir, 'fifo-model');
+    await rm(fifoDir, { recursive: true, force: true });
+    execFileSync('mkdir', [fifoDir]);
+    try {
+      execFileSync('mkfifo', [join(fifoDir, 'model.json')]);
+    } catch {
+      return; // no mkfifo here
+    }
+    await expect(loadModelOrEnsemble(fifoDir)).rejects.toThrow(/path: expected a regular file model\.json, received .*which is not a regular file/);
   });
 });
