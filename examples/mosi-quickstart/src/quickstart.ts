@@ -45,6 +45,7 @@ export async function quickstart({ epochs = 10, log = console.log }: { epochs?: 
   };
   const textOnlyPredictions = await model.predict(dialogue);
   for (const [i, p] of textOnlyPredictions.slice(0, 3).entries()) {
+    if (p.status !== 'predicted') continue; // every utterance here has its text
     log(`utterance ${i}: ${p.label} (${p.probabilities[p.label].toFixed(2)}), imputed ${p.imputed.join(', ') || 'nothing'}, weights ${JSON.stringify(p.modalityWeights)}`);
   }
 

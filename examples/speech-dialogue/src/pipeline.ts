@@ -63,7 +63,7 @@ export async function runSpeechExample({ dir, trainDialogues = 12, testDialogues
   try {
     const { dialogue } = await featurizeManifestFile(heldOut[0].manifest, saved.config.modalities);
     const firstDialogue = await saved.predict(dialogue);
-    firstDialogue.forEach((p, i) => log(`utterance ${i}: ${p.label} (${p.probabilities[p.label].toFixed(2)}), truth ${heldOut[0].styles[i]}, weights ${JSON.stringify(p.modalityWeights)}`));
+    firstDialogue.forEach((p, i) => log(p.status !== 'predicted' ? `utterance ${i}: no usable modality` : `utterance ${i}: ${p.label} (${p.probabilities[p.label].toFixed(2)}), truth ${heldOut[0].styles[i]}, weights ${JSON.stringify(p.modalityWeights)}`));
     log(`the same from the command line: npx emoje predict --model ${modelDir} --manifest ${heldOut[0].manifest}`);
     return { accuracy, firstDialogue, warnings };
   } finally {

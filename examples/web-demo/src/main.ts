@@ -197,7 +197,7 @@ function showBesideRows(from: readonly number[], predictions: readonly Utterance
   predictions.forEach((p, i) => {
     const chip = $<HTMLOutputElement>('output.row-result', items[from[i]]);
     chip.textContent = chipText(p);
-    chip.dataset.label = p.label;
+    if (p.status === 'predicted') chip.dataset.label = p.label;
   });
 }
 

@@ -52,6 +52,7 @@ export function quote(text: string): string {
 
 /** One line of the result chip beside a row: `joy 87%`. */
 export function chipText(p: UtterancePrediction): string {
+  if (p.status !== 'predicted') return 'no usable modality';
   return `${p.label} ${(100 * p.probabilities[p.label]).toFixed(0)}%`;
 }
 
@@ -73,10 +74,17 @@ export function renderCards(
     const li = document.createElement('li');
     li.className = 'result';
     li.value = from[i] + 1;
-    li.dataset.label = p.label;
     li.id = `result-${from[i] + 1}`;
     const title = document.createElement('h3');
     title.textContent = `Line ${from[i] + 1}, ${row.speaker.trim() || 'A'}: ${quote(row.text)}`;
+    if (p.status !== 'predicted') {
+      const none = document.createElement('p');
+      none.textContent = 'No usable modality: nothing to predict from.';
+      li.append(title, none);
+      list.append(li);
+      return;
+    }
+    li.dataset.label = p.label;
     const emotion = document.createElement('p');
     emotion.append('Emotion: ');
     const name = document.createElement('span');

@@ -277,7 +277,9 @@ describe.skipIf(!available)('web demo in headless Chromium, production build', (
     // each label sits beside its line
     for (let i = 1; i <= 3; i++) {
       const chip = page.locator(`#rows > li:nth-child(${i}) output.row-result`);
-      expect(await chip.textContent()).toBe(`${shown[i - 1].label} ${(100 * shown[i - 1].probabilities[shown[i - 1].label]).toFixed(0)}%`);
+      const p = shown[i - 1];
+      if (p.status !== 'predicted') throw new Error(`line ${i}: expected a prediction, got ${p.status}`);
+      expect(await chip.textContent()).toBe(`${p.label} ${(100 * p.probabilities[p.label]).toFixed(0)}%`);
       const [c, r] = [await chip.boundingBox(), await page.locator(`#rows > li:nth-child(${i})`).boundingBox()];
       expect(c!.y).toBeGreaterThanOrEqual(r!.y);
       expect(c!.y + c!.height).toBeLessThanOrEqual(r!.y + r!.height);

@@ -1,4 +1,5 @@
 export { EmojeInputError, isEmojeInputError, formatShape } from './errors';
+export { describeJsonSyntaxError, parseJsonText, describeFileValue } from './json';
 export {
   assertShape,
   assertTensorShape,

@@ -1,5 +1,4 @@
-import { EmojeInputError } from '@emoje/core';
-import { describe } from './describe';
+import { EmojeInputError, describeFileValue as describe, parseJsonText } from '@emoje/core';
 import { SPLITS, type Dialogue, type DialogueDataset, type ModalitySpec, type SplitName, type Utterance } from './types';
 import { validateDataset } from './utils';
 
@@ -63,12 +62,24 @@ export interface ParsedDialogueJsonl {
   dataset: DialogueDataset;
   /** Per utterance id, its media files (only utterances that have some). */
   media: Map<string, UtteranceMedia>;
+  /** Per utterance id with media, where it sits in the file, e.g. `calls.jsonl:4 utterances[2]` (for error messages). */
+  locations: Map<string, string>;
 }
+
+/**
+ * The size limits {@link parseDialogueJsonl} checks before it builds anything: `maxUtterances` per dialogue (the
+ * default of the model's dialogue context, 256) and `maxDim`, the widest vector modality a header may declare.
+ */
+export const DIALOGUE_JSONL_LIMITS = { maxUtterances: 256, maxDim: 65536 } as const;
 
 /** Options of {@link parseDialogueJsonl}. */
 export interface DialogueJsonlOptions {
   /** The name used for the file in errors. Defaults to `dialogues.jsonl`. */
   fileName?: string;
+  /** Most utterances in one dialogue; a longer one is an error naming its line. Defaults to 256 ({@link DIALOGUE_JSONL_LIMITS}). */
+  maxUtterances?: number;
+  /** Widest `dim` a vector modality of the header may declare. Defaults to 65536 ({@link DIALOGUE_JSONL_LIMITS}). */
+  maxDim?: number;
 }
 
 const MEDIA_KEYS = ['wav', 'keypoints', 'face'] as const;
@@ -79,6 +90,11 @@ const MEDIA_KEYS = ['wav', 'keypoints', 'face'] as const;
  * `calls.jsonl:4 utterances[2].label`, and nothing is returned half-loaded. The dataset is validated with
  * `validateDataset` before it is returned, except that vector modalities filled from media files are still
  * missing: featurize `media` (as `loadDialogueJsonl` in `@emoje/runtime-node` does) to fill them.
+ *
+ * Sizes are checked before anything is built (see {@link DIALOGUE_JSONL_LIMITS}): a header `dim` above `maxDim`, or
+ * a dialogue of more than `maxUtterances` utterances, is an error naming the line and field. Messages never quote
+ * the file: a value at fault is described by its type and size (`a string of 12 characters`), numbers excepted; only
+ * the names the header declares (classes, modalities) are listed as the expected values.
  */
 export function parseDialogueJsonl(text: string, options: DialogueJsonlOptions = {}): ParsedDialogueJsonl {
   const file = options.fileName ?? 'dialogues.jsonl';
@@ -86,11 +102,17 @@ export function parseDialogueJsonl(text: string, options: DialogueJsonlOptions =
   const lines = text.split(/\r?\n/);
   const firstLine = lines.findIndex((l) => l.trim().length > 0);
   if (firstLine < 0) throw new EmojeInputError(file, `a header line {"format": "${DIALOGUE_JSONL_FORMAT}", ...} and dialogues`, 'an empty file');
-  const header = parseHeader(parseLine(lines[firstLine], `${file}:${firstLine + 1}`), `${file}:${firstLine + 1}`);
+  const maxUtterances = options.maxUtterances ?? DIALOGUE_JSONL_LIMITS.maxUtterances;
+  const maxDim = options.maxDim ?? DIALOGUE_JSONL_LIMITS.maxDim;
+  for (const [name, value] of [['maxUtterances', maxUtterances], ['maxDim', maxDim]] as const) {
+    if (!Number.isInteger(value) || value < 1) throw new EmojeInputError(`options.${name}`, 'a positive integer', String(value));
+  }
+  const header = parseHeader(parseLine(lines[firstLine], `${file}:${firstLine + 1}`), `${file}:${firstLine + 1}`, maxDim);
   const kinds = new Map(header.modalities.map((m) => [m.name, m]));
   const textModality = header.modalities.find((m) => m.kind === 'text');
   const splits: Record<SplitName, Dialogue[]> = { train: [], dev: [], test: [] };
   const media = new Map<string, UtteranceMedia>();
+  const locations = new Map<string, string>();
   for (let i = firstLine + 1; i < lines.length; i++) {
     if (lines[i].trim().length === 0) continue;
     const where = `${file}:${i + 1}`;
@@ -101,6 +123,14 @@ export function parseDialogueJsonl(text: string, options: DialogueJsonlOptions =
     if (!SPLITS.includes(split)) throw new EmojeInputError(at('split'), `one of ${SPLITS.join(', ')}`, describe(split));
     if (!Array.isArray(line.utterances) || line.utterances.length === 0) {
       throw new EmojeInputError(at('utterances'), 'a non-empty array of utterances', describe(line.utterances));
+    }
+    if (line.utterances.length > maxUtterances) {
+      throw new EmojeInputError(
+        at('utterances'),
+        `at most ${maxUtterances} utterances in a dialogue`,
+        `${line.utterances.length} in dialogue "${line.id}"`,
+        'Split the dialogue, or raise the limit (option maxUtterances, CLI --max-utterances; the model must accept as many)',
+      );
     }
     const utterances = line.utterances.map((u, j): Utterance => {
       const uat = (field: string) => at(`utterances[${j}]${field ? `.${field}` : ''}`);
@@ -123,7 +153,7 @@ export function parseDialogueJsonl(text: string, options: DialogueJsonlOptions =
       for (const [name, values] of Object.entries(u.features ?? {})) {
         const spec = kinds.get(name);
         if (!spec || spec.kind !== 'vector') {
-          throw new EmojeInputError(uat(`features.${name}`), `a vector modality of the header (${header.modalities.filter((m) => m.kind === 'vector').map((m) => m.name).join(', ') || 'none'})`, `"${name}"`);
+          throw new EmojeInputError(uat(`features.${name}`), `a vector modality of the header (${header.modalities.filter((m) => m.kind === 'vector').map((m) => m.name).join(', ') || 'none'})`, 'a modality the header does not declare');
         }
         if (values === null) {
           features[name] = null;
@@ -141,7 +171,10 @@ export function parseDialogueJsonl(text: string, options: DialogueJsonlOptions =
         if (typeof value !== 'string' || value.length === 0) throw new EmojeInputError(uat(key), 'a file path', describe(value));
         refs[key] = value;
       }
-      if (Object.keys(refs).length > 0) media.set(id, refs);
+      if (Object.keys(refs).length > 0) {
+        media.set(id, refs);
+        locations.set(id, uat(''));
+      }
       const utterance: Utterance = { id, speaker: u.speaker, label, features };
       if (u.text !== undefined) utterance.text = u.text;
       return utterance;
@@ -163,7 +196,7 @@ export function parseDialogueJsonl(text: string, options: DialogueJsonlOptions =
     if (error instanceof EmojeInputError) throw new EmojeInputError(`${file} ${error.field}`, error.expected, error.received);
     throw error;
   }
-  return { dataset, media };
+  return { dataset, media, locations };
 }
 
 /** Writes a dataset as a dialogue JSON Lines file (the inverse of {@link parseDialogueJsonl}, without media). */
@@ -209,16 +242,32 @@ export function formatDialogueJsonl(dataset: DialogueDataset): string {
   return lines.join('\n') + '\n';
 }
 
-function parseHeader(value: unknown, where: string): DialogueJsonlHeader {
+function parseHeader(value: unknown, where: string, maxDim: number): DialogueJsonlHeader {
   if (!isObject(value)) throw new EmojeInputError(where, `a header object {"format": "${DIALOGUE_JSONL_FORMAT}", ...}`, describe(value));
   if (value.format !== DIALOGUE_JSONL_FORMAT) throw new EmojeInputError(`${where} format`, `"${DIALOGUE_JSONL_FORMAT}"`, describe(value.format));
   if (value.version !== DIALOGUE_JSONL_VERSION) throw new EmojeInputError(`${where} version`, String(DIALOGUE_JSONL_VERSION), describe(value.version));
   if (typeof value.name !== 'string' || value.name.length === 0) throw new EmojeInputError(`${where} name`, 'a dataset name', describe(value.name));
   if (!Array.isArray(value.classes) || value.classes.length < 2) throw new EmojeInputError(`${where} classes`, 'an array of at least 2 class names', describe(value.classes));
+  const classes = new Set<string>();
+  value.classes.forEach((c: unknown, k: number) => {
+    if (typeof c !== 'string' || c.length === 0) throw new EmojeInputError(`${where} classes[${k}]`, 'a non-empty class name', describe(c));
+    if (classes.has(c)) throw new EmojeInputError(`${where} classes[${k}]`, 'a class name not listed before', 'a repeated name');
+    classes.add(c);
+  });
   if (!Array.isArray(value.modalities) || value.modalities.length === 0) {
     throw new EmojeInputError(`${where} modalities`, 'a non-empty array of {name, kind: "text"} or {name, kind: "vector", dim}', describe(value.modalities));
   }
-  if (value.modalities.filter((m: { kind?: string }) => m?.kind === 'text').length > 1) {
+  value.modalities.forEach((m: unknown, k: number) => {
+    const at = `${where} modalities[${k}]`;
+    if (!isObject(m)) throw new EmojeInputError(at, 'a modality {name, kind: "text"} or {name, kind: "vector", dim}', describe(m));
+    if (typeof m.name !== 'string' || m.name.length === 0) throw new EmojeInputError(`${at}.name`, 'a non-empty modality name', describe(m.name));
+    if (m.kind !== 'text' && m.kind !== 'vector') throw new EmojeInputError(`${at}.kind`, '"text" or "vector"', describe(m.kind));
+    if (m.kind !== 'vector') return;
+    if (typeof m.dim !== 'number' || !Number.isInteger(m.dim) || m.dim < 1 || m.dim > maxDim) {
+      throw new EmojeInputError(`${at}.dim`, `an integer in 1..${maxDim} (raise the limit with option maxDim)`, describe(m.dim));
+    }
+  });
+  if (value.modalities.filter((m: { kind?: string }) => m.kind === 'text').length > 1) {
     throw new EmojeInputError(`${where} modalities`, 'at most one modality of kind "text" (it reads each utterance\'s text)', 'several');
   }
   for (const key of ['license', 'source'] as const) {
@@ -228,11 +277,7 @@ function parseHeader(value: unknown, where: string): DialogueJsonlHeader {
 }
 
 function parseLine(line: string, where: string): unknown {
-  try {
-    return JSON.parse(line);
-  } catch (error) {
-    throw new EmojeInputError(where, 'one JSON object per line', (error as Error).message);
-  }
+  return parseJsonText(line, where, 'one JSON object per line');
 }
 
 function isObject(value: unknown): value is Record<string, any> {

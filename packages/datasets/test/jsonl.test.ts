@@ -50,4 +50,47 @@ describe('parseDialogueJsonl', () => {
     expect(fieldOf(() => parseDialogueJsonl(file(line(), line())))).toMatch(/^dialogues\.jsonl train\[1\]\.id$/);
     expect(fieldOf(() => parseDialogueJsonl(file(line({ split: 'test' }))))).toBe('dialogues.jsonl');
   });
+
+  // Issue 19, items 5 and 10, and the cases the fuzz (jsonl.fuzz.test.ts) found.
+  it('fuzz regression: a modality entry of null is an EmojeInputError naming it (was a TypeError)', () => {
+    const text = JSON.stringify({ ...header, modalities: [null] }) + '\n' + line();
+    expect(fieldOf(() => parseDialogueJsonl(text))).toBe('dialogues.jsonl:1 modalities[0]');
+    expect(fieldOf(() => parseDialogueJsonl(JSON.stringify({ ...header, classes: ['a', 7] }) + '\n' + line()))).toBe('dialogues.jsonl:1 classes[1]');
+  });
+
+  it('never quotes the file: not its first bytes, not a bad value of a line', () => {
+    const secret = 'root:x:0:0:root:/root:/bin/bash';
+    const messages: string[] = [];
+    for (const text of [secret, file(secret), file(line({ utterances: [{ speaker: 'A', text: 'a', label: secret }] })),
+      file(line({ id: secret, split: secret }))]) {
+      try {
+        parseDialogueJsonl(text, { fileName: '/etc/passwd' });
+      } catch (error) {
+        messages.push((error as Error).message);
+      }
+    }
+    expect(messages.length).toBe(4);
+    for (const m of messages) {
+      expect(m).toContain('/etc/passwd');
+      expect(m).not.toContain('root');
+    }
+    expect(messages[0]).toMatch(/^\/etc\/passwd:1: expected one JSON object per line, received not valid JSON/);
+  });
+
+  it('checks sizes before building anything: utterances per dialogue and the header dim', () => {
+    const many = Array.from({ length: 300 }, (_, k) => ({ speaker: 'A', text: `u${k}` }));
+    expect(fieldOf(() => parseDialogueJsonl(file(line({ utterances: many }))))).toBe('dialogues.jsonl:2 utterances');
+    expect(() => parseDialogueJsonl(file(line({ utterances: many })))).toThrow(/at most 256 utterances in a dialogue, received 300 in dialogue "d1".*--max-utterances/);
+    expect(parseDialogueJsonl(file(line({ utterances: many })), { maxUtterances: 300 }).dataset.train[0].utterances.length).toBe(300);
+    const wide = JSON.stringify({ ...header, modalities: [{ name: 'audio', kind: 'vector', dim: 1e8 }] }) + '\n' + line();
+    expect(fieldOf(() => parseDialogueJsonl(wide))).toBe('dialogues.jsonl:1 modalities[0].dim');
+    expect(() => parseDialogueJsonl(wide)).toThrow(/an integer in 1\.\.65536.*received 100000000/);
+    expect(fieldOf(() => parseDialogueJsonl(file(line()), { maxUtterances: 0 }))).toBe('options.maxUtterances');
+  });
+
+  it('reports where each utterance with media sits, for the media loader', () => {
+    const { locations } = parseDialogueJsonl(file(line()), { fileName: 'calls.jsonl' });
+    expect([...locations]).toEqual([['d1#1', 'calls.jsonl:2 utterances[1]']]);
+  });
 });
+

@@ -80,19 +80,33 @@ export function disposeBatch(batch: Batch): void {
  */
 export type AvailabilityPolicy = (dialogueIndex: number, utteranceIndex: number, present: boolean[]) => boolean[];
 
-/** Checks one dialogue against the modality config; errors name the dialogue, utterance and field. */
+/**
+ * Checks one dialogue against the modality config; errors name the dialogue, utterance and field. The length is
+ * checked first (against `maxUtterances`, the model's limit), before any utterance is looked at.
+ * @param options.allowUnusable - accept utterances with no modality present (predict reports them apart). Defaults to false.
+ */
 export function validateDialogue(
   dialogue: DialogueInput,
   modalities: Modalities,
   numClasses: number,
   where = 'dialogue',
   maxSpeakers = Infinity,
+  maxUtterances = Infinity,
+  options: { allowUnusable?: boolean } = {},
 ): void {
   if (!dialogue || !Array.isArray(dialogue.utterances)) {
-    throw new EmojeInputError(`${where}.utterances`, 'an array of utterances', JSON.stringify(dialogue?.utterances));
+    throw new EmojeInputError(`${where}.utterances`, 'an array of utterances', dialogue == null ? String(dialogue) : typeof dialogue.utterances);
   }
   if (dialogue.utterances.length === 0) {
     throw new EmojeInputError(`${where}.utterances`, 'at least one utterance', 'an empty dialogue');
+  }
+  if (dialogue.utterances.length > maxUtterances) {
+    throw new EmojeInputError(
+      `${where}.utterances`,
+      `at most ${maxUtterances} utterances (the model's maxUtterances)`,
+      `${dialogue.utterances.length}${typeof dialogue.id === 'string' ? ` in dialogue ${JSON.stringify(dialogue.id)}` : ''}`,
+      'Split the dialogue, or train a model with a larger maxUtterances (emoje train --max-utterances)',
+    );
   }
   const known = new Set(modalities.map((m) => m.name));
   const speakers = new Set<string>();
@@ -130,7 +144,7 @@ export function validateDialogue(
         }
       }
     }
-    if (present === 0) {
+    if (present === 0 && !options.allowUnusable) {
       throw new EmojeInputError(`${at}.features`, 'at least one present modality', 'all modalities missing');
     }
     if (u.label != null && !(Number.isInteger(u.label) && u.label >= 0 && u.label < numClasses)) {

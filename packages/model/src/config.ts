@@ -108,6 +108,11 @@ export interface ModelConfig {
   causal?: boolean;
   /** Largest number of speakers in one dialogue. Defaults to 16. */
   maxSpeakers?: number;
+  /**
+   * Longest dialogue the model accepts (the size of the dialogue context's sinusoidal position table; no weights
+   * depend on it). Longer dialogues are refused up front, naming the dialogue. Defaults to 256.
+   */
+  maxUtterances?: number;
   /** Dropout rate of every block. Defaults to 0.2. */
   dropout?: number;
   /** Gaussian noise (in standard deviations) added to the standardised input features while training. Defaults to 0.1. */
@@ -145,6 +150,7 @@ export const DEFAULT_MODEL_CONFIG = {
   contextLayers: 1,
   causal: false,
   maxSpeakers: 16,
+  maxUtterances: 256,
   dropout: 0.2,
   inputNoise: 0.1,
   inputDropout: 0.1,
@@ -188,6 +194,7 @@ export function resolveModelConfig(config: ModelConfig): ResolvedModelConfig {
     contextLayers: config.contextLayers ?? d.contextLayers,
     causal: config.causal ?? d.causal,
     maxSpeakers: config.maxSpeakers ?? d.maxSpeakers,
+    maxUtterances: config.maxUtterances ?? d.maxUtterances,
     dropout: config.dropout ?? d.dropout,
     inputNoise: config.inputNoise ?? d.inputNoise,
     inputDropout: config.inputDropout ?? d.inputDropout,
@@ -209,6 +216,7 @@ export function resolveModelConfig(config: ModelConfig): ResolvedModelConfig {
   assertInteger('config.contextUnits', resolved.contextUnits, 1);
   assertInteger('config.contextLayers', resolved.contextLayers, 1);
   assertInteger('config.maxSpeakers', resolved.maxSpeakers, 1);
+  assertInteger('config.maxUtterances', resolved.maxUtterances, 1);
   assertNumberInRange('config.dropout', resolved.dropout, 0, 0.95);
   assertNumberInRange('config.inputNoise', resolved.inputNoise, 0, 10);
   assertNumberInRange('config.inputDropout', resolved.inputDropout, 0, 0.95);

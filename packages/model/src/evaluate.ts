@@ -6,6 +6,7 @@ import { assertDatasetMatchesModel, type DatasetSchema } from './compatibility';
 import { meanOutputs } from './inference';
 import { classificationMetrics, type ClassificationMetrics } from './metrics';
 import type { EmojeNetwork } from './network';
+import { withoutUnusableUtterances } from './usable';
 
 /**
  * What evaluation runs: one network, or several that read the same inputs (an ensemble's `networks`), whose class
@@ -59,6 +60,8 @@ export function labeledScores(
 ): LabeledScores {
   const networks = networksOf(target);
   const { modalities, classes } = networks[0].config;
+  // An utterance with no modality at all gets no label from predict; it is not scored either (issue 19, item 9).
+  dialogues = withoutUnusableUtterances(dialogues, modalities).dialogues;
   const c = classes.length;
   const truth: number[] = [];
   const rows: Float32Array[] = [];

@@ -41,9 +41,12 @@ export {
   type EmojeModel,
   type EmojePredictor,
   type UtterancePrediction,
+  type PredictedUtterance,
+  type UnusableUtterance,
   type PredictOptions,
 } from './model';
 export { checkWeightData, weightByteLength } from './io';
+export { hasUsableModality, withoutUnusableUtterances, type UsableDialogues } from './usable';
 export { createEnsemble, isEnsemble, loadEnsemble, loadModelOrEnsemble, type EmojeEnsemble } from './ensemble';
 export { trainEnsemble, memberSeeds, type TrainEnsembleOptions } from './train-ensemble';
 export { meanOutputs, type MeanOutputs } from './inference';

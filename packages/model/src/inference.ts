@@ -3,9 +3,12 @@ import { EmojeInputError } from '@emoje/core';
 import { collate, disposeBatch, scenarioPolicy, validateDialogue, type Batch, type DialogueInput } from './batch';
 import type { ResolvedModelConfig } from './config';
 import type { EmojeNetwork } from './network';
+import { hasUsableModality } from './usable';
 
-/** What the model says about one utterance. */
-export interface UtterancePrediction {
+/** What the model says about one utterance it could read (at least one modality present). */
+export interface PredictedUtterance {
+  /** `'predicted'`: the utterance had at least one modality (see {@link UnusableUtterance} for the other case). */
+  status: 'predicted';
   /** The most probable class name. */
   label: string;
   labelIndex: number;
@@ -19,8 +22,34 @@ export interface UtterancePrediction {
   imputed: string[];
 }
 
+/**
+ * The result of an utterance with no usable modality: every modality was missing from the input (a media file that
+ * was absent or broken, a WAV with no samples). It gets no label; the rest of its dialogue is still predicted, without it.
+ */
+export interface UnusableUtterance {
+  status: 'no-usable-modality';
+  label: null;
+  labelIndex: -1;
+  /** Empty: no class was scored. */
+  probabilities: Record<string, number>;
+  /** 0 for every modality. */
+  modalityWeights: Record<string, number>;
+  /** Every modality of the model. */
+  missing: string[];
+  imputed: string[];
+}
+
+/**
+ * What `predict` returns per utterance: a {@link PredictedUtterance} (`status: 'predicted'`), or the
+ * {@link UnusableUtterance} result (`status: 'no-usable-modality'`, `label: null`) of an utterance without any modality.
+ */
+export type UtterancePrediction = PredictedUtterance | UnusableUtterance;
+
 export interface PredictOptions {
-  /** Use only these modalities (the others are treated as missing). Defaults to all. */
+  /**
+   * Use only these modalities (the others are treated as missing). Defaults to all. A choice that leaves an utterance
+   * which has modalities with none of them is an error naming the utterance (not a label drawn from nothing).
+   */
   modalities?: string[];
 }
 
@@ -51,8 +80,12 @@ export function meanOutputs(networks: readonly EmojeNetwork[], batch: Batch): Me
 }
 
 /**
- * Validates and batches `dialogues`, runs {@link meanOutputs} and reads the result back as one prediction per
- * utterance. Shared by single models and ensembles.
+ * Validates and batches `dialogues`, runs {@link meanOutputs} and reads the result back as one result per
+ * utterance. Shared by single models and ensembles. An utterance with no modality present gets an
+ * {@link UnusableUtterance} and is left out of its dialogue for the others (a dialogue of only such utterances is
+ * not run at all).
+ * @throws EmojeInputError naming the dialogue and field: a malformed dialogue, one longer than the model's
+ * `maxUtterances`, or `options.modalities` leaving an utterance with none of its modalities.
  */
 export async function predictDialogues(
   networks: readonly EmojeNetwork[],
@@ -62,9 +95,55 @@ export async function predictDialogues(
 ): Promise<UtterancePrediction[][]> {
   const { modalities, classes } = config;
   if (!Array.isArray(dialogues) || dialogues.length === 0) {
-    throw new EmojeInputError('dialogues', 'a non-empty array of dialogues', JSON.stringify(dialogues));
+    throw new EmojeInputError('dialogues', 'a non-empty array of dialogues', Array.isArray(dialogues) ? 'an empty array' : typeof dialogues);
   }
-  dialogues.forEach((d, i) => validateDialogue(d, modalities, classes.length, dialogues.length > 1 ? `dialogues[${i}]` : 'dialogue', config.maxSpeakers));
+  const whereOf = (i: number) => (dialogues.length > 1 ? `dialogues[${i}]` : 'dialogue');
+  // Utterances with no modality at all are set aside; the others are validated and predicted as their dialogue.
+  const usable = dialogues.map((d) => (d && Array.isArray(d.utterances) ? d.utterances.map((u) => hasUsableModality(u, modalities)) : []));
+  const runnable: { index: number; dialogue: DialogueInput; kept: number[] }[] = [];
+  dialogues.forEach((d, i) => {
+    validateDialogue(d, modalities, classes.length, whereOf(i), config.maxSpeakers, config.maxUtterances, { allowUnusable: true });
+    const kept = usable[i].flatMap((ok, j) => (ok ? [j] : []));
+    if (kept.length > 0) runnable.push({ index: i, dialogue: kept.length === d.utterances.length ? d : { ...d, utterances: kept.map((j) => d.utterances[j]) }, kept });
+  });
+  if (options.modalities) {
+    const keep = new Set(options.modalities);
+    for (const { index, dialogue, kept } of runnable) {
+      dialogue.utterances.forEach((u, k) => {
+        if (!modalities.some((m) => keep.has(m.name) && u.features[m.name] != null)) {
+          const has = modalities.filter((m) => u.features[m.name] != null).map((m) => m.name);
+          throw new EmojeInputError(
+            'modalities',
+            'a choice of modalities that leaves every utterance at least one of its own',
+            `${options.modalities!.join(', ') || 'none'}, but ${whereOf(index)}.utterances[${kept[k]}] has only ${has.join(', ')}`,
+          );
+        }
+      });
+    }
+  }
+  const unusable = (): UnusableUtterance => ({
+    status: 'no-usable-modality',
+    label: null,
+    labelIndex: -1,
+    probabilities: {},
+    modalityWeights: Object.fromEntries(modalities.map((m) => [m.name, 0])),
+    missing: modalities.map((m) => m.name),
+    imputed: [],
+  });
+  const results: UtterancePrediction[][] = dialogues.map((d) => d.utterances.map(unusable));
+  if (runnable.length === 0) return results;
+  const predicted = await predictValid(networks, config, runnable.map((r) => r.dialogue), options);
+  runnable.forEach(({ index, kept }, r) => kept.forEach((j, k) => (results[index][j] = predicted[r][k])));
+  return results;
+}
+
+async function predictValid(
+  networks: readonly EmojeNetwork[],
+  config: ResolvedModelConfig,
+  dialogues: DialogueInput[],
+  options: PredictOptions,
+): Promise<PredictedUtterance[][]> {
+  const { modalities, classes } = config;
   const policy = options.modalities ? scenarioPolicy(modalities, options.modalities) : undefined;
   const batch = collate(dialogues, modalities, policy);
   try {
@@ -95,7 +174,7 @@ export async function predictDialogues(
           if (batch.host.availability[slot * m + k] === 0) missing.push(mod.name);
           if (imp[slot * m + k] > 0.5) imputedNames.push(mod.name);
         });
-        return { label: classes[best], labelIndex: best, probabilities, modalityWeights, missing, imputed: imputedNames };
+        return { status: 'predicted' as const, label: classes[best], labelIndex: best, probabilities, modalityWeights, missing, imputed: imputedNames };
       }),
     );
   } finally {

@@ -6,7 +6,7 @@ import { predictDialogues, type PredictOptions, type UtterancePrediction } from 
 import { assignWeights, decodeArtifactWeights, loadArtifacts, namedWeights, saveHandler } from './io';
 import { EmojeNetwork } from './network';
 
-export type { PredictOptions, UtterancePrediction } from './inference';
+export type { PredictOptions, PredictedUtterance, UnusableUtterance, UtterancePrediction } from './inference';
 
 /** What a model and an ensemble both are: something that predicts dialogues, saves, and is disposed. */
 export interface EmojePredictor {

@@ -94,7 +94,7 @@ export class EmojeNetwork {
     this.encoders = config.modalities.map((mod, k) => createEncoder(mod, units, dropout, seed * 101 + k, numHeads));
     this.modalityContexts = config.modalities.map((mod, k) =>
       config.blocks.modalityContext && mod.kind === 'vector'
-        ? dialogueContext({ units, numLayers: 1, numHeads, maxSpeakers: config.maxSpeakers, causal: config.causal, dropout, seed: seed * 101 + 30 + k, name: `context_${mod.name}` })
+        ? dialogueContext({ units, numLayers: 1, numHeads, maxSpeakers: config.maxSpeakers, maxUtterances: config.maxUtterances, causal: config.causal, dropout, seed: seed * 101 + 30 + k, name: `context_${mod.name}` })
         : null,
     );
     this.acn = adaptiveCrossAttention({
@@ -118,6 +118,7 @@ export class EmojeNetwork {
           numLayers: config.contextLayers,
           numHeads,
           maxSpeakers: config.maxSpeakers,
+          maxUtterances: config.maxUtterances,
           causal: config.causal,
           dropout,
           seed: seed * 101 + 14,

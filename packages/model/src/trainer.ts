@@ -6,6 +6,7 @@ import { evaluateUnchecked } from './evaluate';
 import type { ClassificationMetrics } from './metrics';
 import type { EmojeModel } from './model';
 import { FlatAdamW } from './optimizer';
+import { withoutUnusableUtterances } from './usable';
 import { fitDecisionBias, resolveClassBiasSearch, type ClassBiasFit, type ClassBiasSearchOptions } from './calibration';
 
 /** Modality dropout: how training learns to compensate for missing modalities. */
@@ -133,6 +134,8 @@ export interface TrainResult {
   averagedEpochs: number;
   /** The decision bias fitted on dev at the end ({@link TrainOptions.fitDecisionBias}), or null when none was fitted. */
   decisionBias: ClassBiasFit | null;
+  /** Utterances left out because no modality was present (e.g. their only media file was missing or broken), per split. */
+  skippedUtterances: { train: number; dev: number };
 }
 
 interface ResolvedTrainOptions {
@@ -230,12 +233,20 @@ export async function train(
   options: TrainOptions = {},
 ): Promise<TrainResult> {
   const opts = resolveTrainOptions(options);
-  const { modalities, classes, maxSpeakers } = model.config;
+  const { modalities, classes, maxSpeakers, maxUtterances } = model.config;
   if (!data || !Array.isArray(data.train) || data.train.length === 0) {
     throw new EmojeInputError('data.train', 'a non-empty array of dialogues', JSON.stringify(data?.train?.length));
   }
-  data.train.forEach((d, i) => validateDialogue(d, modalities, classes.length, `train[${i}]`, maxSpeakers));
-  (data.dev ?? []).forEach((d, i) => validateDialogue(d, modalities, classes.length, `dev[${i}]`, maxSpeakers));
+  data.train.forEach((d, i) => validateDialogue(d, modalities, classes.length, `train[${i}]`, maxSpeakers, maxUtterances, { allowUnusable: true }));
+  (data.dev ?? []).forEach((d, i) => validateDialogue(d, modalities, classes.length, `dev[${i}]`, maxSpeakers, maxUtterances, { allowUnusable: true }));
+  // Utterances with no modality at all (their media missing or broken) are skipped and counted, not fatal.
+  const usableTrain = withoutUnusableUtterances(data.train, modalities);
+  const usableDev = withoutUnusableUtterances(data.dev ?? [], modalities);
+  const skippedUtterances = { train: usableTrain.skipped, dev: usableDev.skipped };
+  if (usableTrain.dialogues.length === 0) {
+    throw new EmojeInputError('data.train', 'at least one utterance with a present modality', `${usableTrain.skipped} utterances, none with any modality`);
+  }
+  data = { train: usableTrain.dialogues, dev: data.dev ? usableDev.dialogues : undefined };
   if (!data.train.some((d) => d.utterances.some((u: { label?: number | null }) => u.label != null))) {
     throw new EmojeInputError('data.train[].utterances[].label', 'at least one labeled utterance', 'no labels');
   }
@@ -399,5 +410,5 @@ export async function train(
   }
   const fitBias = finished && hasDev && opts.decisionBiasSearch && data.dev!.some((d) => d.utterances.some((u: { label?: number | null }) => u.label != null));
   const decisionBias = fitBias ? fitDecisionBias(network, data.dev!, opts.decisionBiasSearch!) : null;
-  return { epochs: epoch, bestEpoch, bestDevWeightedF1: bestScore, history, stoppedEarly, averagedEpochs: useAverage ? averaged : 0, decisionBias };
+  return { epochs: epoch, bestEpoch, bestDevWeightedF1: bestScore, history, stoppedEarly, averagedEpochs: useAverage ? averaged : 0, decisionBias, skippedUtterances };
 }

@@ -3,7 +3,7 @@ import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:pat
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { checkWeightData, loadModel as loadEmojeModel, loadModelOrEnsemble as loadEmojeModelOrEnsemble, type EmojeEnsemble, type EmojeModel } from '@emoje/model';
-import { EmojeInputError } from '@emoje/core';
+import { EmojeInputError, describeJsonSyntaxError } from '@emoje/core';
 import { replaceDirAtomic, writeFileDurable, type AtomicWriteOptions } from './atomic';
 
 /** The file names a saved model folder holds (the tfjs layers format, as tfjs-node writes it). */
@@ -77,22 +77,19 @@ class FileSystemHandler implements tf.io.IOHandler {
       if (info.isDirectory()) jsonPath = join(jsonPath, MODEL_JSON_FILE);
     }
     const dir = dirname(jsonPath);
-    let text: string;
-    try {
-      text = await readFile(jsonPath, 'utf8');
-    } catch (error) {
-      throw new EmojeInputError('path', `a readable tfjs ${basename(jsonPath)}`, JSON.stringify(jsonPath), (error as NodeJS.ErrnoException).code ?? (error as Error).message);
-    }
     let modelJSON: tf.io.ModelJSON;
     try {
-      modelJSON = JSON.parse(text) as tf.io.ModelJSON;
-    } catch {
-      // The parser's message quotes the file's first bytes: name the file, never its content.
-      throw new EmojeInputError(jsonPath, 'a tfjs model JSON', 'a file that is not valid JSON');
+      modelJSON = JSON.parse((await readRegularModelFile(jsonPath)).toString('utf8')) as tf.io.ModelJSON;
+    } catch (error) {
+      if (error instanceof EmojeInputError) throw error;
+      // Never the parser's message: V8 quotes the start of the text (issue 19, item 5).
+      const why = error instanceof SyntaxError ? describeJsonSyntaxError(error) : `cannot be read (${(error as NodeJS.ErrnoException).code ?? 'unknown error'})`;
+      throw new EmojeInputError('path', `a readable tfjs ${basename(jsonPath)}`, `${JSON.stringify(jsonPath)}, ${why}`);
     }
-    if (modelJSON.modelTopology == null || !Array.isArray(modelJSON.weightsManifest)) {
+    if (modelJSON === null || typeof modelJSON !== 'object' || modelJSON.modelTopology == null || !Array.isArray(modelJSON.weightsManifest)) {
       throw new EmojeInputError(basename(jsonPath), 'a tfjs model JSON with modelTopology and weightsManifest', JSON.stringify(jsonPath));
     }
+    checkWeightsManifest(modelJSON.weightsManifest, jsonPath);
     return tf.io.getModelArtifactsForJSON(modelJSON, async (manifest) => {
       const specs: tf.io.WeightsManifestEntry[] = [];
       const buffers: ArrayBuffer[] = [];
@@ -101,16 +98,54 @@ class FileSystemHandler implements tf.io.IOHandler {
         const files = group.paths.map((path) => weightsPath(dir, path));
         const groupBuffers: ArrayBuffer[] = [];
         for (const file of files) {
-          const bytes = await readFile(file);
+          const bytes = await readRegularModelFile(file);
           groupBuffers.push(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
         }
         // Sizes against the manifest and finite values, naming the file, before tfjs decodes anything.
         checkWeightData(group.weights, tf.io.concatenateArrayBuffers(groupBuffers), files.join(' + '));
         buffers.push(...groupBuffers);
       }
+      // The manifest must account for every byte (a fuzzed shape or dtype crashed deep in tfjs).
+      const expected = specs.reduce((sum, w) => sum + DTYPE_BYTES[w.dtype] * w.shape.reduce((a, b) => a * b, 1), 0);
+      const got = buffers.reduce((sum, b) => sum + b.byteLength, 0);
+      if (expected !== got) {
+        throw new EmojeInputError(`${basename(jsonPath)} weightsManifest`, `weights of ${expected} bytes, as its shapes and dtypes say`, `${got} bytes in ${manifest.flatMap((g) => g.paths).map((p) => JSON.stringify(weightsPath(dir, p))).join(', ')}`);
+      }
       return [specs, tf.io.CompositeArrayBuffer.join(buffers)];
     });
   }
+}
+
+/**
+ * Reads a file of a saved model, refusing anything but a regular file before opening it (a FIFO named model.json or
+ * weights.bin would otherwise hang the load; a device would be read without end).
+ */
+async function readRegularModelFile(path: string): Promise<Buffer> {
+  const info = await stat(path);
+  if (!info.isFile()) throw new EmojeInputError('path', `a regular file ${basename(path)}`, `${JSON.stringify(path)}, which is not a regular file`);
+  return readFile(path);
+}
+
+/** Bytes per element of the dtypes a saved emoje model's weights use. */
+const DTYPE_BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1 };
+
+/** Checks the shape of a `weightsManifest` before tfjs walks it (a fuzzed one crashed with a TypeError). */
+function checkWeightsManifest(manifest: unknown[], jsonPath: string): void {
+  manifest.forEach((group, g) => {
+    const at = `${basename(jsonPath)} weightsManifest[${g}]`;
+    const entry = group as { paths?: unknown; weights?: unknown } | null;
+    if (!entry || typeof entry !== 'object' || !Array.isArray(entry.paths) || entry.paths.some((p) => typeof p !== 'string')) {
+      throw new EmojeInputError(`${at}.paths`, 'an array of weight file names', JSON.stringify(jsonPath));
+    }
+    if (!Array.isArray(entry.weights)) throw new EmojeInputError(`${at}.weights`, 'an array of {name, shape, dtype}', JSON.stringify(jsonPath));
+    entry.weights.forEach((w: { name?: unknown; shape?: unknown; dtype?: unknown } | null, k) => {
+      const ok =
+        w !== null && typeof w === 'object' && typeof w.name === 'string' && typeof w.dtype === 'string' && w.dtype in DTYPE_BYTES &&
+        Array.isArray(w.shape) && w.shape.every((d) => Number.isInteger(d) && d >= 0 && d < 2 ** 31) &&
+        !('quantization' in w);
+      if (!ok) throw new EmojeInputError(`${at}.weights[${k}]`, `{name, shape: non-negative integers, dtype: ${Object.keys(DTYPE_BYTES).join(' | ')}}`, JSON.stringify(jsonPath));
+    });
+  });
 }
 
 /**

@@ -55,6 +55,20 @@ export { CHECKPOINT_FILES, fileCheckpointStore, type CheckpointRecovery, type Fi
 export { assertSeparateFolders, checkOutputFolder, probeWritable, type CheckOutputFolderOptions, type OutputFolderKind, type OutputFolderState } from './output-folder';
 export { saveModelWithFallback, type SaveOutcome, type SaveWithFallbackOptions } from './save-fallback';
 export { createInferencePool, type InferenceError, type InferencePool, type InferencePoolOptions, type SettledPrediction } from './inference-pool';
-export { featurizeManifest, featurizeManifestFile, type DialogueManifest, type ManifestUtterance, type ManifestModalities } from './manifest';
+export { featurizeManifest, featurizeManifestFile, type DialogueManifest, type FeaturizeManifestOptions, type ManifestUtterance, type ManifestModalities } from './manifest';
+export {
+  DEFAULT_DATA_FILE_LIMIT,
+  DEFAULT_MEDIA_LIMITS,
+  MEDIA_KINDS,
+  isInside,
+  mediaLimit,
+  readDataFile,
+  readRegularFile,
+  resolveMediaFile,
+  type AbsentMediaFile,
+  type MediaAccessOptions,
+  type MediaKind,
+  type ResolvedMediaFile,
+} from './user-files';
 export { modelModalities, createModelForDataset, type ModelModalities, type ModelModalitiesOptions, type ModelForDatasetOptions } from './text-modality';
 export { loadDialogueJsonl, type LoadDialogueJsonlOptions, type LoadedDialogueFile } from './dialogue-file';

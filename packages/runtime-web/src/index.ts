@@ -53,5 +53,7 @@ export {
   type ResolvedModelConfig,
   type UtteranceInput,
   type UtterancePrediction,
+  type PredictedUtterance,
+  type UnusableUtterance,
 } from '@emoje/model';
 export { PRETRAINED, loadPretrainedFromUrl, pretrainedInfo, type PretrainedInfo, type PretrainedName } from '@emoje/pretrained';

@@ -38,7 +38,9 @@ export function describe(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return `an array of length ${value.length}`;
   if (ArrayBuffer.isView(value)) return `${value.constructor.name} of length ${(value as unknown as ArrayLike<number>).length}`;
-  if (typeof value === 'object') return (value as object).constructor?.name ?? 'object';
+  // The prototype's constructor, never an own property: a parsed file's {"constructor": {"name": ...}} must not show.
+  if (typeof value === 'object') return (Object.getPrototypeOf(value) as { constructor?: { name?: string } } | null)?.constructor?.name ?? 'object';
+  if (typeof value === 'string') return `a string of ${value.length} characters`; // never the text: it may come from a user's file
   return `${typeof value} ${String(value)}`;
 }
 

@@ -145,7 +145,7 @@ export function faceFeatures(frames: ReadonlyArray<FaceFrame | null | undefined>
         const rec = e as Readonly<Record<string, number>>;
         keys.forEach((k, i) => {
           const v = rec[k];
-          if (typeof v !== 'number' || !Number.isFinite(v)) throw new EmojeInputError(`${field}.${k}`, 'a finite score', String(v));
+          if (typeof v !== 'number' || !Number.isFinite(v)) throw new EmojeInputError(`${field}.${k}`, 'a finite score', describe(v));
           row[at + i] = v;
         });
       } else {
@@ -154,7 +154,7 @@ export function faceFeatures(frames: ReadonlyArray<FaceFrame | null | undefined>
         }
         for (let i = 0; i < expressionCount; i++) {
           const v = (e as ArrayLike<number>)[i];
-          if (typeof v !== 'number' || !Number.isFinite(v)) throw new EmojeInputError(`${field}[${i}]`, 'a finite score', String(v));
+          if (typeof v !== 'number' || !Number.isFinite(v)) throw new EmojeInputError(`${field}[${i}]`, 'a finite score', describe(v));
           row[at + i] = v;
         }
       }

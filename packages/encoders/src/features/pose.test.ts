@@ -157,4 +157,11 @@ describe('poseFeatures', () => {
       expect(fn).toThrow(pattern);
     }
   });
+
+  it('issue 19 item 5: a keypoint field of the wrong type is described by type and size, never quoted', () => {
+    const frame = Array.from({ length: 17 }, () => ({ x: 1, y: 2, score: 0.9 })) as unknown as Keypoint[];
+    (frame[3] as unknown as { x: unknown }).x = 'root:x:0:0';
+    expect(() => poseFeatures([frame], { layout: 'coco17' })).toThrow(/frames\[0\]\[3\]\.x: expected a finite number, received a string of 10 characters/);
+  });
 });
+

@@ -164,10 +164,10 @@ export function poseFeatures(frames: ReadonlyArray<PoseFrame | null | undefined>
         if (p == null) continue;
         const field = `frames[${t}][${sourceIndex[j]}]`;
         if (typeof p !== 'object') throw new EmojeInputError(field, 'a keypoint {x, y, score}', describe(p));
-        if (typeof p.x !== 'number' || !Number.isFinite(p.x)) throw new EmojeInputError(`${field}.x`, 'a finite number', String(p.x));
-        if (typeof p.y !== 'number' || !Number.isFinite(p.y)) throw new EmojeInputError(`${field}.y`, 'a finite number', String(p.y));
+        if (typeof p.x !== 'number' || !Number.isFinite(p.x)) throw new EmojeInputError(`${field}.x`, 'a finite number', describe(p.x));
+        if (typeof p.y !== 'number' || !Number.isFinite(p.y)) throw new EmojeInputError(`${field}.y`, 'a finite number', describe(p.y));
         const score = p.score ?? p.visibility ?? 1;
-        if (typeof score !== 'number' || Number.isNaN(score)) throw new EmojeInputError(`${field}.score`, 'a number', String(score));
+        if (typeof score !== 'number' || Number.isNaN(score)) throw new EmojeInputError(`${field}.score`, 'a number', describe(score));
         x[j] = p.x;
         y[j] = p.y;
         if (score >= minScore) {

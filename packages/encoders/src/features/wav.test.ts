@@ -153,4 +153,16 @@ describe('decodeWav', () => {
     const badBits = riff([fmtChunk(1, 1, 16000, 12), dataChunk([left], 'i16')]);
     expect(() => decodeWav(badBits)).toThrow(expect.objectContaining({ field: 'wav.fmt.bitsPerSample' }));
   });
+
+  it('issue 19 item 5: a file that is not a WAV is named by its size, never by its bytes', () => {
+    const passwd = new TextEncoder().encode('root:x:0:0:root:/root:/bin/bash\n');
+    expect(() => decodeWav(passwd)).toThrow(EmojeInputError);
+    expect(() => decodeWav(passwd)).toThrow(/received 32 bytes without that header/);
+    try {
+      decodeWav(passwd);
+    } catch (error) {
+      expect((error as Error).message).not.toMatch(/root|:0:/);
+    }
+  });
 });
+

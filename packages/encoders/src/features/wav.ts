@@ -36,7 +36,7 @@ function fourCC(view: DataView, offset: number): string {
  * Broken input throws an `EmojeInputError` naming the field: `wav` (not RIFF/WAVE or too short),
  * `wav.fmt` (missing or truncated), `wav.fmt.audioFormat`, `wav.fmt.channels`, `wav.fmt.sampleRate`,
  * `wav.fmt.bitsPerSample`, `wav.fmt.blockAlign`, `wav.data` (missing), `wav.chunk` (a chunk header cut off
- * before the data chunk).
+ * before the data chunk). Messages never quote the file's bytes.
  */
 export function decodeWav(bytes: ArrayBuffer | Uint8Array): DecodedWav {
   let view: DataView;
@@ -48,7 +48,8 @@ export function decodeWav(bytes: ArrayBuffer | Uint8Array): DecodedWav {
   const riff = fourCC(view, 0);
   const wave = fourCC(view, 8);
   if (riff !== 'RIFF' || wave !== 'WAVE') {
-    throw new EmojeInputError('wav', "a RIFF/WAVE file ('RIFF' at byte 0, 'WAVE' at byte 8)", `'${printable(riff)}' ... '${printable(wave)}'`);
+    // Never quote the bytes: this may be any file a path pointed at (e.g. /etc/passwd).
+    throw new EmojeInputError('wav', "a RIFF/WAVE file ('RIFF' at byte 0, 'WAVE' at byte 8)", `${view.byteLength} bytes without that header`);
   }
 
   let fmt: { audioFormat: number; channels: number; sampleRate: number; blockAlign: number; bitsPerSample: number } | undefined;
@@ -84,10 +85,6 @@ export function decodeWav(bytes: ArrayBuffer | Uint8Array): DecodedWav {
     }
     offset = body + size + (size & 1);
   }
-}
-
-function printable(s: string): string {
-  return s.replace(/[^\x20-\x7e]/g, '?');
 }
 
 function decodeData(

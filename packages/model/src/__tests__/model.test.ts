@@ -106,7 +106,7 @@ describe.each([
       ['dialogue.utterances[0].features.audio', variant((d) => (d.utterances[0].features.audio = new Float32Array(3)))],
       ['dialogue.utterances[1].features.face', variant((d) => (d.utterances[1].features.face = new Float32Array(3)))],
       ['dialogue.utterances', { utterances: [] }],
-      ['dialogue.utterances[0].features', variant((d) => (d.utterances[0].features = { text: null, audio: null, visual: null }))],
+      ['dialogue.utterances', variant((d) => (d.utterances = Array.from({ length: 300 }, () => d.utterances[0])))],
       ['dialogue.utterances[1].features.text[2]', variant((d) => ((d.utterances[1].features.text as Float32Array)[2] = NaN))],
       ['dialogue.utterances[0].label', variant((d) => (d.utterances[0].label = 5))],
     ];
@@ -116,6 +116,27 @@ describe.each([
       expect((error as EmojeInputError).field).toBe(field);
     }
     expect(() => createModel({ ...TINY_CONFIG, units: 15 })).toThrow(/config.numHeads/);
+    expect(() => createModel({ ...TINY_CONFIG, maxUtterances: 0 })).toThrow(/config.maxUtterances/);
+  });
+
+  it('an utterance with no modality gets a "no usable modality" result; the rest of the dialogue is still predicted (issue 19, item 9)', async () => {
+    const dialogue = syntheticDialogues(1, 5, 5)[0];
+    const alone = await model.predict(structuredClone(dialogue));
+    const edited = structuredClone(dialogue);
+    edited.utterances[2].features = { text: null, audio: null, visual: null };
+    const out = await model.predict(edited);
+    expect(out.map((p) => p.status)).toEqual(['predicted', 'predicted', 'no-usable-modality', 'predicted', 'predicted']);
+    expect(out[2]).toMatchObject({ label: null, labelIndex: -1, probabilities: {} });
+    expect(out[2].missing.length).toBe(model.config.modalities.length);
+    for (const p of out) if (p.status === 'predicted') expect(Object.values(p.probabilities).every(Number.isFinite)).toBe(true);
+    // Without the unusable utterance, the others are the prediction of the dialogue that lacks it.
+    const without = await model.predict({ ...dialogue, utterances: dialogue.utterances.filter((_, i) => i !== 2) });
+    expect(out.filter((p) => p.status === 'predicted').map((p) => p.labelIndex)).toEqual(without.map((p) => p.labelIndex));
+    expect(alone).toHaveLength(5);
+    const none = structuredClone(dialogue);
+    none.utterances.forEach((u) => (u.features = { text: null, audio: null, visual: null }));
+    expect((await model.predict(none)).every((p) => p.status === 'no-usable-modality')).toBe(true);
+    expect(await leakedTensors(() => model.predict(edited))).toBe(0);
     expect(() => createModel({ ...TINY_CONFIG, modalities: [] })).toThrow(/config.modalities/);
   });
 });

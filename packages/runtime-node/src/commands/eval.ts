@@ -5,24 +5,32 @@ import { loadModelFromFlag } from './model-path';
 import type { CommandRegistrar } from '../program';
 import { renderEvaluationReport } from '../report';
 import { parseInteger } from './options';
+import { addDataOptions, mediaOptions, type DataCommandOptions } from './data-options';
 
 /** `emoje eval`: both missing-modality protocols of a saved model on a dataset split. */
 export const registerEvalCommand: CommandRegistrar = (program, context) => {
-  program
+  const command = program
     .command('eval')
     .description('evaluate a saved model (or ensemble) on every modality scenario and missing rate')
     .requiredOption('--model <dir>', 'folder of a saved model or ensemble')
     .requiredOption('--dataset <name>', 'dataset to evaluate on: mosi or meld (bundled), or the path of a dialogue JSON Lines file')
     .option('--split <name>', 'split to evaluate: test or dev', 'test')
     .option('--seed <n>', 'seed of the random missing patterns', parseInteger('--seed', 0), 1)
-    .option('--json', 'print the results as JSON', false)
-    .action(async (options: { model: string; dataset: string; split: string; seed: number; json: boolean }, command: Command) => {
+    .option('--json', 'print the results as JSON', false);
+  addDataOptions(command, { maxUtterances: false }).action(
+    async (options: { model: string; dataset: string; split: string; seed: number; json: boolean } & DataCommandOptions, command: Command) => {
       await context.initBackend(command);
       if (options.split !== 'test' && options.split !== 'dev') {
         throw new Error(`--split must be test or dev, got ${JSON.stringify(options.split)}`);
       }
-      const [model, dataset] = await Promise.all([loadModelFromFlag('--model', options.model), loadNamedDataset(options.dataset)]);
+      const model = await loadModelFromFlag('--model', options.model);
       try {
+        // Dialogues longer than the model accepts are refused while the file is read, naming their line.
+        const dataset = await loadNamedDataset(options.dataset, {
+          warn: (line) => context.io.err(`warning: ${line}\n`),
+          maxUtterances: model.config.maxUtterances,
+          media: mediaOptions(options),
+        });
         // The dataset's classes and modalities must be the model's: every difference is listed in one error, before any scoring.
         const results = evaluateProtocols(model.networks, dataset[options.split as 'test' | 'dev'], { seed: options.seed, dataset });
         context.io.out(
@@ -33,5 +41,6 @@ export const registerEvalCommand: CommandRegistrar = (program, context) => {
       } finally {
         model.dispose();
       }
-    });
+    },
+  );
 };

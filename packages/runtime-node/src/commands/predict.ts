@@ -1,24 +1,29 @@
-import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { EmojeInputError } from '@emoje/core';
+import { EmojeInputError, describeFileValue, describeJsonSyntaxError } from '@emoje/core';
 import type { DialogueInput, ModalityConfig } from '@emoje/model';
 import { loadModelFromFlag } from './model-path';
 import { featurizeManifestFile } from '../manifest';
 import type { CommandRegistrar } from '../program';
 import { renderTable } from '../table';
+import { readDataFile } from '../user-files';
+import { addDataOptions, mediaOptions, type DataCommandOptions } from './data-options';
 
-/** Reads a dialogue JSON file: one dialogue `{utterances: [...]}` or an array of them. */
+/**
+ * Reads a dialogue JSON file: one dialogue `{utterances: [...]}` or an array of them. The file must be a regular file
+ * of at most 256 MiB; errors name the file and field, never its content.
+ */
 export async function readDialogues(path: string): Promise<DialogueInput[]> {
+  const text = await readDataFile(path, '--input', 'a readable JSON file with a dialogue or an array of dialogues');
   let parsed: unknown;
   try {
-    parsed = JSON.parse(await readFile(path, 'utf8'));
+    parsed = JSON.parse(text);
   } catch (error) {
-    throw new EmojeInputError('--input', 'a readable JSON file with a dialogue or an array of dialogues', `${path} (${(error as Error).message})`);
+    throw new EmojeInputError('--input', 'a JSON file with a dialogue or an array of dialogues', `${JSON.stringify(path)}, ${describeJsonSyntaxError(error)}`);
   }
   const list = Array.isArray(parsed) ? parsed : [parsed];
   list.forEach((d, i) => {
     if (!d || typeof d !== 'object' || !Array.isArray((d as DialogueInput).utterances)) {
-      throw new EmojeInputError(`--input[${i}].utterances`, 'an array of utterances', JSON.stringify(d).slice(0, 80));
+      throw new EmojeInputError(`--input[${i}].utterances`, 'an array of utterances', describeFileValue((d as DialogueInput | null)?.utterances));
     }
   });
   return list as DialogueInput[];
@@ -45,15 +50,16 @@ export function withTextInputs(dialogue: DialogueInput, modalities: readonly Mod
 
 /** `emoje predict`: per-utterance emotion, probability, modality weights and imputed modalities. */
 export const registerPredictCommand: CommandRegistrar = (program, context) => {
-  program
+  const command = program
     .command('predict')
     .description('predict every utterance of the dialogue(s) in a JSON file')
     .requiredOption('--model <dir>', 'folder of a saved model or ensemble')
     .option('--input <file>', 'JSON file of dialogue(s): {"utterances":[{"speaker":"A","text":"...","features":{"audio":[...]}}]} or an array of them')
     .option('--manifest <file>', 'JSON dialogue manifest of media files: {"utterances":[{"speaker":"A","wav":"a.wav","keypoints":"a.json"}]}')
     .option('--modalities <names>', 'use only these modalities (comma-separated); the others count as missing')
-    .option('--json', 'print the predictions as JSON', false)
-    .action(async (options: { model: string; input?: string; manifest?: string; modalities?: string; json: boolean }, command: Command) => {
+    .option('--json', 'print the predictions as JSON', false);
+  addDataOptions(command, { maxUtterances: false }).action(
+    async (options: { model: string; input?: string; manifest?: string; modalities?: string; json: boolean } & DataCommandOptions, command: Command) => {
       if ((options.input == null) === (options.manifest == null)) {
         throw new EmojeInputError('--input / --manifest', 'exactly one of them', options.input ? 'both' : 'neither');
       }
@@ -62,7 +68,7 @@ export const registerPredictCommand: CommandRegistrar = (program, context) => {
       try {
         let dialogues: DialogueInput[];
         if (options.manifest) {
-          const { dialogue, warnings } = await featurizeManifestFile(options.manifest, model.config.modalities);
+          const { dialogue, warnings } = await featurizeManifestFile(options.manifest, model.config.modalities, undefined, mediaOptions(options));
           for (const warning of warnings) context.io.err(`warning: ${warning}\n`);
           dialogues = [dialogue];
         } else {
@@ -78,14 +84,19 @@ export const registerPredictCommand: CommandRegistrar = (program, context) => {
           dialogue.map((u, i) => [
             `${predictions.length > 1 ? `${d}:` : ''}${i}`,
             String(dialogues[d].utterances[i].speaker),
-            u.label,
-            u.probabilities[u.label].toFixed(3),
-            ...names.map((n) => (u.missing.includes(n) ? (u.imputed.includes(n) ? `imputed ${u.modalityWeights[n].toFixed(2)}` : 'missing') : u.modalityWeights[n].toFixed(2))),
+            ...(u.status === 'predicted'
+              ? [
+                  u.label,
+                  u.probabilities[u.label].toFixed(3),
+                  ...names.map((n) => (u.missing.includes(n) ? (u.imputed.includes(n) ? `imputed ${u.modalityWeights[n].toFixed(2)}` : 'missing') : u.modalityWeights[n].toFixed(2))),
+                ]
+              : ['(no usable modality)', '-', ...names.map(() => 'missing')]),
           ]),
         );
         context.io.out(renderTable(['utterance', 'speaker', 'label', 'p', ...names.map((n) => `${n} weight`)], rows));
       } finally {
         model.dispose();
       }
-    });
+    },
+  );
 };

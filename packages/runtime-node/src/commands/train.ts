@@ -12,8 +12,9 @@ import type { CliIO, CommandRegistrar } from '../program';
 import { createEnsembleProgress } from '../progress';
 import { describeKeptWeights, renderDatasetSummary, renderEvaluationReport, renderVocabularyCoverage } from '../report';
 import { parseInteger } from './options';
+import { addDataOptions, mediaOptions, type DataCommandOptions } from './data-options';
 
-interface TrainCommandOptions {
+interface TrainCommandOptions extends DataCommandOptions {
   dataset: string;
   out: string;
   epochs?: number;
@@ -29,7 +30,7 @@ interface TrainCommandOptions {
 
 /** `emoje train`: trains on a dataset, saves the model, evaluates both missing-modality protocols on test. */
 export const registerTrainCommand: CommandRegistrar = (program, context) => {
-  program
+  const command = program
     .command('train')
     .description('train a model on a dataset, save it, and print the test results table')
     .requiredOption('--dataset <name>', 'dataset to train on: mosi or meld (bundled), or the path of a dialogue JSON Lines file')
@@ -42,12 +43,16 @@ export const registerTrainCommand: CommandRegistrar = (program, context) => {
     .option('--checkpoint <dir>', 'write a checkpoint after every epoch to this folder')
     .option('--resume', 'continue from the checkpoint in --checkpoint', false)
     .option('--ensemble <n>', 'train n models from seeds s, s+1000, ... and save them as one ensemble (probabilities averaged)', parseInteger('--ensemble', 1), 1)
-    .option('--json', 'print the results as JSON', false)
-    .action(async (options: TrainCommandOptions, command: Command) => {
+    .option('--json', 'print the results as JSON', false);
+  addDataOptions(command).action(async (options: TrainCommandOptions, command: Command) => {
       // Every output check comes before the backend, the dataset and the first epoch.
       const checkpoint = await checkTrainOutputs(options, context.io);
       await context.initBackend(command);
-      const dataset = await loadNamedDataset(options.dataset, { warn: (line) => context.io.err(`warning: ${line}\n`) });
+      const dataset = await loadNamedDataset(options.dataset, {
+        warn: (line) => context.io.err(`warning: ${line}\n`),
+        maxUtterances: options.maxUtterances,
+        media: mediaOptions(options),
+      });
       if (!options.json) context.io.out(renderDatasetSummary(dataset, options.dataset));
       const blocks: Partial<BlockSwitches> = {
         jointEmbedding: options.jointEmbedding,
@@ -56,9 +61,10 @@ export const registerTrainCommand: CommandRegistrar = (program, context) => {
       };
       const preset = presetFor(dataset);
       const epochs = options.epochs ?? preset.train.epochs ?? 40;
+      const overrides = options.maxUtterances ? { maxUtterances: options.maxUtterances } : undefined;
       let coverageShown = false;
       const createMember = async (seed: number) => {
-        const { model, coverage } = await createModelForDataset(dataset, { preset, blocks, seed });
+        const { model, coverage } = await createModelForDataset(dataset, { preset, blocks, seed, overrides });
         if (!options.json && !coverageShown) context.io.out(renderVocabularyCoverage(coverage));
         coverageShown = true;
         return model;
@@ -87,6 +93,10 @@ export const registerTrainCommand: CommandRegistrar = (program, context) => {
           ];
         }
         progress.stop();
+        const skipped = results[0].skippedUtterances;
+        if (skipped.train + skipped.dev > 0) {
+          context.io.err(`warning: skipped ${skipped.train + skipped.dev} utterances with no usable modality (train ${skipped.train}, dev ${skipped.dev})\n`);
+        }
         const saved = await saveModelWithFallback(trained, options.out);
         if (saved.failure) {
           context.io.err(`emoje: could not save the model to --out ${options.out} (${saved.failure.message}); saved it to ${saved.path} instead\n`);
