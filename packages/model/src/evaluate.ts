@@ -130,7 +130,8 @@ export function assertEvaluable(target: EvaluationTarget, dialogues: readonly Di
   const config = networksOf(target)[0].config;
   if (dataset) assertDatasetMatchesModel(config, dataset);
   if (!Array.isArray(dialogues)) throw new EmojeInputError('dialogues', 'an array of dialogues', String(dialogues));
-  dialogues.forEach((d, i) => validateDialogue(d, config.modalities, config.classes.length, `dialogues[${i}]`, config.maxSpeakers));
+  // Utterances with no usable modality are accepted here and left out of the scores (labeledScores skips them).
+  dialogues.forEach((d, i) => validateDialogue(d, config.modalities, config.classes.length, `dialogues[${i}]`, config.maxSpeakers, config.maxUtterances, { allowUnusable: true }));
 }
 
 /**
