@@ -65,4 +65,12 @@ export {
   frameSequenceUtteranceVectorWidth,
   type FrameFeatures,
 } from './common';
+export {
+  audioFunctionals,
+  audioFunctionalsWidth,
+  audioFrameFeatures,
+  deltas,
+  AUDIO_FUNCTIONAL_KEYS,
+  AUDIO_FUNCTIONALS_WIDTH,
+} from './functionals';
 export { tokenize, Vocabulary, type VocabularyBuildOptions } from './text';
