@@ -24,13 +24,13 @@ export interface FrameModelOptions {
 }
 
 export const FRAME_MODEL_DEFAULTS: Omit<FrameModelOptions, 'seed'> = {
-  units: 48,
-  numLayers: 2,
+  units: 32,
+  numLayers: 1,
   kernelSize: 5,
   dropout: 0.2,
   learningRate: 2e-3,
-  epochs: 40,
-  patience: 10,
+  epochs: 25,
+  patience: 8,
   batchSize: 16,
   inputNoise: 0.1,
 };

@@ -18,6 +18,7 @@
  *   npm run bench:speech -- --folds 0,1 --seeds 1 --paths vector --no-markdown --out /tmp/s.json
  *   npm run bench:speech -- --vector-features basic --preset mosi --no-speaker-norm   # the CLI's former default
  */
+import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
 import { EMODB_SPEAKERS, emodbFoldDataset, leaveOneSpeakerOutFolds, type SpeakerFold } from '@emoje/datasets';
@@ -46,6 +47,8 @@ const { values } = parseArgs({
     train: { type: 'string' },
     out: { type: 'string', default: 'benchmarks/results/speech.json' },
     'no-markdown': { type: 'boolean', default: false },
+    // Merge the runs of several result files (e.g. one process per path or seed) into --out.
+    merge: { type: 'string' },
   },
 });
 
@@ -69,6 +72,20 @@ const frameOptions = { ...FRAME_MODEL_DEFAULTS, ...jsonFlag('frame', values.fram
 const speakerNorm = !values['no-speaker-norm'];
 const pool = Number(values.pool);
 
+if (values.merge) {
+  const files = values.merge.split(',');
+  const reports = await Promise.all(files.map(async (f) => JSON.parse(await readFile(f, 'utf8')) as SpeechReport));
+  const merged = summarizeRuns(reports.flatMap((r) => r.folds), {
+    classes: reports[0].classes,
+    protocol: reports[0].protocol.replace(/; seeds .*$/, `; seeds ${[...new Set(reports.flatMap((r) => r.folds.map((f) => f.seed)))].join(', ')}; merged from ${files.length} processes`),
+    settings: { ...reports[0].settings, mergedFrom: files, settingsPerFile: reports.map((r) => r.settings) },
+  });
+  await writeFileAtomic(values.out, `${JSON.stringify(merged, null, 1)}\n`);
+  console.log(`merged ${merged.folds.length} runs -> ${values.out}; headline ${merged.headlinePath}: UAR ${merged.uar.toFixed(4)}`);
+  if (!values['no-markdown']) await updateBenchmarksSection('speech', renderSpeechMarkdown(merged));
+  process.exit(0);
+}
+
 const backend = await initBackend();
 console.log(`backend: ${backend.backend} (${backend.reason})`);
 const corpus = await loadEmodb();
@@ -84,7 +101,7 @@ function metricsOf(truth: number[], predicted: number[]): ClassificationMetrics 
   return { ...classificationMetrics(truth, predicted, classes), uar: unweightedAverageRecall(truth, predicted, classes.length) };
 }
 
-async function runVector(fold: SpeakerFold, seed: number): Promise<Omit<SpeechFoldRun, 'path' | 'fold' | 'seed' | 'test' | 'dev'>> {
+async function runVector(fold: SpeakerFold, seed: number): Promise<Omit<SpeechFoldRun, 'path' | 'fold' | 'seed' | 'test' | 'dev' | 'seconds'>> {
   const dim = vectors[0].length;
   const dataset = emodbFoldDataset(corpus, fold, (u) => vectors[byId.get(u.id)!], dim);
   const { model } = await createModelForDataset(dataset, { preset, seed, wordVectors: null });
@@ -98,7 +115,7 @@ async function runVector(fold: SpeakerFold, seed: number): Promise<Omit<SpeechFo
   return { metrics: test, devUar: dev, epochs: result.epochs, bestEpoch: result.bestEpoch };
 }
 
-function runFrames(fold: SpeakerFold, seed: number): Omit<SpeechFoldRun, 'path' | 'fold' | 'seed' | 'test' | 'dev'> {
+function runFrames(fold: SpeakerFold, seed: number): Omit<SpeechFoldRun, 'path' | 'fold' | 'seed' | 'test' | 'dev' | 'seconds'> {
   const examples = (keep: (s: string) => boolean): FrameExample[] => features.flatMap((f, i) => (keep(f.speaker) ? [{ frames: frames[i], label: f.label }] : []));
   const trainSet = new Set(fold.train);
   const trainEx = examples((s) => trainSet.has(s));
@@ -122,7 +139,7 @@ for (const path of paths) {
       const r = path === 'vector' ? await runVector(fold, seed) : runFrames(fold, seed);
       const seconds = (Date.now() - t0) / 1000;
       const leaked = tf.memory().numTensors - before;
-      runs.push({ path, fold: k, test: fold.test, dev: fold.dev, seed, seconds, ...r });
+      runs.push({ path, fold: k, test: fold.test, dev: fold.dev, seed, ...r, seconds });
       console.log(
         `${path} seed ${seed} fold ${k} (test ${fold.test}, dev ${fold.dev}): test UAR ${r.metrics.uar.toFixed(3)} acc ${r.metrics.accuracy.toFixed(3)} | dev UAR ${r.devUar.toFixed(3)} | epochs ${r.epochs} (best ${r.bestEpoch}) ${seconds.toFixed(0)} s${leaked ? ` | ${leaked} tensors left` : ''}`,
       );

@@ -2,11 +2,13 @@ import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { EmojeInputError } from '@emoje/core';
 import {
+  AUDIO_FUNCTIONALS_WIDTH,
   AUDIO_UTTERANCE_VECTOR_WIDTH,
   POSE_LAYOUTS,
   POSE_UTTERANCE_VECTOR_WIDTH,
   decodeWav,
   extractAudioFeatures,
+  speechVector,
   faceFeatures,
   faceUtteranceVector,
   type FaceFrame,
@@ -49,8 +51,9 @@ export interface ManifestModalities {
 }
 
 /**
- * Turns a manifest into a dialogue the model can predict: each WAV becomes the 77-wide audio utterance
- * vector of `extractAudioFeatures`, each keypoints file the 147-wide body-pose vector of
+ * Turns a manifest into a dialogue the model can predict: each WAV becomes the audio vector of the width the model's
+ * audio modality has (`speechVector`: the 77-wide `utteranceVector` of `extractAudioFeatures`, or the 163-wide
+ * `audioFunctionals` of the speech-emotion model), each keypoints file the 147-wide body-pose vector of
  * `poseUtteranceVector`, each face file the `faceUtteranceVector` of its frames (`2 * frameWidth + 1` wide: 15 for
  * the 7 face-api expressions, 273 for 68 landmarks, 287 for both; a face vector of another width than the model's face
  * modality is a warning and a missing face). A file that is absent, unreadable or malformed makes that modality missing
@@ -77,8 +80,8 @@ export async function featurizeManifest(
   }
   const faceDim = face && 'dim' in face ? face.dim : 0;
   const widthOf = (m: ModalityConfig) => (m.kind === 'vector' ? `width ${m.dim}` : `kind ${m.kind}`);
-  if (audio && (audio.kind !== 'vector' || audio.dim !== AUDIO_UTTERANCE_VECTOR_WIDTH)) {
-    throw new EmojeInputError(`model modality '${audioName}'`, `width ${AUDIO_UTTERANCE_VECTOR_WIDTH} (the audio utterance vector)`, widthOf(audio));
+  if (audio && (audio.kind !== 'vector' || (audio.dim !== AUDIO_UTTERANCE_VECTOR_WIDTH && audio.dim !== AUDIO_FUNCTIONALS_WIDTH))) {
+    throw new EmojeInputError(`model modality '${audioName}'`, `width ${AUDIO_UTTERANCE_VECTOR_WIDTH} (the audio utterance vector) or ${AUDIO_FUNCTIONALS_WIDTH} (audioFunctionals)`, widthOf(audio));
   }
   if (body && (body.kind !== 'vector' || body.dim !== POSE_UTTERANCE_VECTOR_WIDTH)) {
     throw new EmojeInputError(`model modality '${bodyName}'`, `width ${POSE_UTTERANCE_VECTOR_WIDTH} (the body-pose utterance vector)`, widthOf(body));
@@ -101,7 +104,7 @@ export async function featurizeManifest(
         else {
           try {
             const wav = decodeWav(await readFile(path(u.wav)));
-            features[audioName] = extractAudioFeatures(wav.samples, wav.sampleRate).utteranceVector;
+            features[audioName] = speechVector(extractAudioFeatures(wav.samples, wav.sampleRate), (audio as { dim: number }).dim);
           } catch (error) {
             warnings.push(`${at}.wav: ${u.wav} could not be used (${(error as Error).message}); '${audioName}' treated as missing`);
           }

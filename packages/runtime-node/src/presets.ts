@@ -98,7 +98,7 @@ export const TEXT_PRESET: Preset = {
  * Hyper-parameters for speech: an `audio` vector modality alone (utterance vectors from WAV files, e.g. EmoDB's 535
  * clips, a few hundred training utterances), chosen on the dev speakers of `npm run bench:speech` (see BENCHMARKS.md).
  * The losses that relate modalities are off for a one-modality dataset; training runs long enough not to stop while
- * dev still climbs (patience 15 epochs of 60, best dev epoch kept), with a cosine learning-rate decay.
+ * dev still climbs (patience 15 epochs of 40, best dev epoch kept), with a cosine learning-rate decay.
  */
 export const AUDIO_PRESET: Preset = {
   model: {
@@ -116,9 +116,9 @@ export const AUDIO_PRESET: Preset = {
   singleModality: { lossWeights: { ace: 0, joint: 0, reconstruction: 0, auxiliary: 0 } },
   classWeightPower: 0.5,
   train: {
-    epochs: 60,
+    epochs: 40,
     averageLastEpochs: 0,
-    batchSize: 16,
+    batchSize: 32,
     learningRate: 1e-3,
     learningRateSchedule: 'cosine',
     minLearningRateRatio: 0.05,

@@ -1,7 +1,7 @@
 import { EmojeInputError } from '@emoje/core';
 import { describe, expect, it } from 'vitest';
 import { extractAudioFeatures } from './audio';
-import { AUDIO_FUNCTIONALS_WIDTH, AUDIO_FUNCTIONAL_KEYS, audioFrameFeatures, audioFunctionals, audioFunctionalsWidth, deltas } from './functionals';
+import { AUDIO_FUNCTIONALS_WIDTH, AUDIO_FUNCTIONAL_KEYS, audioFrameFeatures, audioFunctionals, audioFunctionalsWidth, deltas, speechVector } from './functionals';
 
 const RATE = 16000;
 
@@ -55,6 +55,13 @@ describe('audioFunctionals', () => {
     expect(v.length).toBe(163);
     expect(v.every(Number.isFinite)).toBe(true);
     expect(() => audioFunctionals({} as never)).toThrow(EmojeInputError);
+  });
+
+  it('speechVector picks the vector a model of that audio width expects, and names a width it cannot give', () => {
+    const f = extractAudioFeatures(tone(() => 150, 0.5), RATE);
+    expect(speechVector(f, 77)).toBe(f.utteranceVector);
+    expect(Array.from(speechVector(f, 163))).toEqual(Array.from(audioFunctionals(f)));
+    expect(() => speechVector(f, 100)).toThrow(/width: expected 77 \(utteranceVector\) or 163/);
   });
 });
 

@@ -257,3 +257,17 @@ export function audioFrameFeatures(features: AudioFeatures, pool = 1): Float32Ar
   }
   return pooled;
 }
+
+/**
+ * The utterance vector a model's audio modality of width `width` expects: the 77-d `utteranceVector` (models trained
+ * on it, e.g. from JSON Lines `wav` paths before `audioFunctionals` existed) or the 163-d {@link audioFunctionals}
+ * (the speech-emotion model `loadPretrained('emodb')`).
+ * @throws EmojeInputError naming `width` when it is neither (with the default 13 MFCCs and 40 mel bands).
+ */
+export function speechVector(features: AudioFeatures, width: number): Float32Array {
+  if (width === features.utteranceVector.length) return features.utteranceVector;
+  const numMfcc = features.mfcc[0]?.length ?? 13;
+  const numBands = features.logMel[0]?.length ?? 40;
+  if (width === audioFunctionalsWidth(numMfcc, numBands)) return audioFunctionals(features);
+  throw new EmojeInputError('width', `${features.utteranceVector.length} (utteranceVector) or ${audioFunctionalsWidth(numMfcc, numBands)} (audioFunctionals)`, String(width));
+}

@@ -70,6 +70,7 @@ export {
   audioFunctionalsWidth,
   audioFrameFeatures,
   deltas,
+  speechVector,
   AUDIO_FUNCTIONAL_KEYS,
   AUDIO_FUNCTIONALS_WIDTH,
 } from './functionals';
