@@ -115,8 +115,15 @@ export function summarizeRuns(runs: readonly SpeechFoldRun[], info: { classes: r
 
 const pct = (x: number) => (100 * x).toFixed(1);
 
-/** The `speech` section of BENCHMARKS.md. */
-export function renderSpeechMarkdown(report: SpeechReport): string {
+/** A reference run shown under the main table (e.g. the former default, or the path without speaker normalisation). */
+export interface SpeechReference {
+  label: string;
+  file: string;
+  report: SpeechReport;
+}
+
+/** The `speech` section of BENCHMARKS.md; `references` add rows for other result files (never the headline). */
+export function renderSpeechMarkdown(report: SpeechReport, references: readonly SpeechReference[] = []): string {
   const names = Object.keys(report.paths);
   const lines: string[] = [];
   lines.push('## Speech emotion: EmoDB, speaker-independent (`npm run bench:speech`)');
@@ -128,7 +135,13 @@ export function renderSpeechMarkdown(report: SpeechReport): string {
   for (const p of names) {
     const s = report.paths[p];
     const label = p === 'vector' ? `utterance vector (${String(report.settings.vectorFeatures)}) -> AM²-EmoJE, audio preset` : `frame sequence (MFCC+Δ+ΔΔ, pitch, energy, periodicity; pooled x${String(report.settings.framePooling)}) -> frame-sequence encoder`;
-    lines.push(`| ${label}${p === report.headlinePath ? ' **(headline, higher dev UAR)**' : ''} | **${pct(s.uar)}** | ${pct(s.uarStdOverSeeds)} | ${pct(s.accuracy)} | ${pct(s.weightedF1)} | ${pct(s.macroF1)} | ${pct(s.devUar)} | ${s.meanSecondsPerRun.toFixed(0)} |`);
+    lines.push(`| ${label}${p === report.headlinePath ? ' **(headline, higher dev UAR)**' : ''} | **${pct(s.uar)}** | ${(100 * s.uarStdOverSeeds).toFixed(2)} | ${pct(s.accuracy)} | ${pct(s.weightedF1)} | ${pct(s.macroF1)} | ${pct(s.devUar)} | ${s.meanSecondsPerRun.toFixed(0)} |`);
+  }
+  for (const ref of references) {
+    for (const [p, s] of Object.entries(ref.report.paths)) {
+      const runs = ref.report.folds.filter((f) => f.path === p);
+      lines.push(`| ${ref.label} (${p}; ${new Set(runs.map((f) => f.fold)).size} folds x ${new Set(runs.map((f) => f.seed)).size} seed(s); \`${ref.file}\`) | ${pct(s.uar)} | ${new Set(runs.map((f) => f.seed)).size > 1 ? (100 * s.uarStdOverSeeds).toFixed(2) : '-'} | ${pct(s.accuracy)} | ${pct(s.weightedF1)} | ${pct(s.macroF1)} | ${pct(s.devUar)} | ${s.meanSecondsPerRun.toFixed(0)} |`);
+    }
   }
   lines.push('');
   lines.push('Per-class F1 (%), predictions of all runs pooled:');
@@ -143,7 +156,7 @@ export function renderSpeechMarkdown(report: SpeechReport): string {
   lines.push(`|---|${report.classes.map(() => '---').join('|')}|`);
   report.confusion.forEach((row, i) => lines.push(`| ${report.classes[i]} | ${row.join(' | ')} |`));
   lines.push('');
-  lines.push(`UAR per test speaker (%), ${names.join(' / ')}: ${Object.keys(report.paths[names[0]].uarPerTestSpeaker).map((s) => `${s}: ${names.map((p) => pct(report.paths[p].uarPerTestSpeaker[s] ?? 0)).join(' / ')}`).join('; ')}.`);
+  lines.push(`UAR per test speaker (%), ${names.join(' / ')}: ${Object.keys(report.paths[names[0]].uarPerTestSpeaker).sort().map((s) => `${s}: ${names.map((p) => pct(report.paths[p].uarPerTestSpeaker[s] ?? 0)).join(' / ')}`).join('; ')}.`);
   lines.push('');
   lines.push('Caveat: this public EmoDB copy is cut or zero-padded to 2.0 s (the originals are 1.2-9 s), so these figures are not directly comparable with published EmoDB results (speaker-independent 7-class UAR roughly 60-70 with MFCC-style features, 80-85 with large openSMILE sets, on the full recordings).');
   return lines.join('\n');

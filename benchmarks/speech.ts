@@ -28,7 +28,25 @@ import { AUDIO_PRESET, MOSI_PRESET, createModelForDataset, initBackend, presetTr
 import { updateBenchmarksSection } from './report';
 import { FRAME_MODEL_DEFAULTS, FrameClassifier, unweightedAverageRecall, type FrameExample } from './speech-frame-model';
 import { emodbSpeechFeatures, standardizeBySpeaker, standardizeFramesBySpeaker } from './speech-features';
-import { renderSpeechMarkdown, summarizeRuns, type SpeechFoldRun, type SpeechReport } from './speech-report';
+import { renderSpeechMarkdown, summarizeRuns, type SpeechFoldRun, type SpeechReference, type SpeechReport } from './speech-report';
+
+/** Result files shown as reference rows under the table when they exist (written by the commands in their labels). */
+const REFERENCES = [
+  { label: 'before this work: 77-d `utteranceVector`, MOSI preset (the CLI default for audio), no speaker normalisation', file: 'benchmarks/results/speech-baseline.json' },
+  { label: '163-d `audioFunctionals`, audio preset, **no** speaker normalisation (what `loadPretrained(\'emodb\')` sees: one clip at a time)', file: 'benchmarks/results/speech-no-speaker-norm.json' },
+];
+
+async function references(): Promise<SpeechReference[]> {
+  const out: SpeechReference[] = [];
+  for (const r of REFERENCES) {
+    try {
+      out.push({ ...r, report: JSON.parse(await readFile(r.file, 'utf8')) as SpeechReport });
+    } catch {
+      // not measured yet: no row
+    }
+  }
+  return out;
+}
 
 const PATHS = ['vector', 'frames'] as const;
 type PathName = (typeof PATHS)[number];
@@ -77,12 +95,12 @@ if (values.merge) {
   const reports = await Promise.all(files.map(async (f) => JSON.parse(await readFile(f, 'utf8')) as SpeechReport));
   const merged = summarizeRuns(reports.flatMap((r) => r.folds), {
     classes: reports[0].classes,
-    protocol: reports[0].protocol.replace(/; seeds .*$/, `; seeds ${[...new Set(reports.flatMap((r) => r.folds.map((f) => f.seed)))].join(', ')}; merged from ${files.length} processes`),
+    protocol: reports[0].protocol.replace(/; seeds .*$/, `; seeds ${[...new Set(reports.flatMap((r) => r.folds.map((f) => f.seed)))].join(', ')}; folds ${[...new Set(reports.flatMap((r) => r.folds.map((f) => f.fold)))].sort((a, b) => a - b).join(', ')} (merged from ${files.length} processes)`),
     settings: { ...reports[0].settings, mergedFrom: files, settingsPerFile: reports.map((r) => r.settings) },
   });
   await writeFileAtomic(values.out, `${JSON.stringify(merged, null, 1)}\n`);
   console.log(`merged ${merged.folds.length} runs -> ${values.out}; headline ${merged.headlinePath}: UAR ${merged.uar.toFixed(4)}`);
-  if (!values['no-markdown']) await updateBenchmarksSection('speech', renderSpeechMarkdown(merged));
+  if (!values['no-markdown']) await updateBenchmarksSection('speech', renderSpeechMarkdown(merged, await references()));
   process.exit(0);
 }
 
@@ -165,6 +183,6 @@ await writeFileAtomic(values.out, `${JSON.stringify(report, null, 1)}\n`);
 console.log(`headline (${report.headlinePath}, chosen on dev UAR): UAR ${report.uar.toFixed(4)}, accuracy ${report.accuracy.toFixed(4)}, weighted F1 ${report.weightedF1.toFixed(4)}; per class ${Object.entries(report.perClassF1).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ')}`);
 console.log(`wrote ${values.out}`);
 if (!values['no-markdown']) {
-  await updateBenchmarksSection('speech', renderSpeechMarkdown(report));
+  await updateBenchmarksSection('speech', renderSpeechMarkdown(report, await references()));
   console.log('updated the speech section of BENCHMARKS.md');
 }

@@ -37,7 +37,8 @@ export const PRETRAINED: Record<'mosi' | 'emodb', PretrainedInfo> = {
     modalities: [{ name: 'audio', dim: 163, features: 'audioFunctionals(extractAudioFeatures(samples, rate)) of @emoje/encoders: 16 kHz, MFCC/log-mel statistics, pitch, energy and eGeMAPS-like parameters' }],
     files: { model: 'emodb/model.json', weights: 'emodb/weights.bin' },
     license: 'MIT (weights); trained on EmoDB, CC0-1.0 (Burkhardt et al. 2005)',
-    figures: 'FIGURES_PLACEHOLDER',
+    figures:
+      "Speaker-independent (leave-one-speaker-out over the 10 EmoDB speakers, same features and preset, no speaker normalisation, seed 1; benchmarks/results/speech-no-speaker-norm.json from `npm run bench:speech -- --paths vector --seeds 1 --no-speaker-norm --no-markdown --out benchmarks/results/speech-no-speaker-norm.json`): UAR 62.2, accuracy 67.5, weighted F1 64.8 (chance UAR 14.3). This model's own dev speaker (16, never trained on): UAR 51.4 (assets/emodb/metrics.json).",
     caveats:
       'Acted German speech by 10 professional speakers reading 10 fixed sentences, recorded in a quiet studio; the public copy it was trained on is cut or zero-padded to 2-second clips. Expect much lower accuracy on spontaneous speech, other languages, noisy or far-field microphones, and clips much longer than 2 s. It sees one clip at a time, without the per-speaker normalisation that gives bench:speech its headline.',
   },
