@@ -3,7 +3,7 @@ import type { ClassificationMetrics } from '@emoje/model';
 
 /** One trained model: one path, one fold, one seed, scored on the fold's test speaker. */
 export interface SpeechFoldRun {
-  path: 'vector' | 'frames';
+  path: 'vector' | 'frames' | 'frames-model';
   /** Fold index (0-9: the test speaker's place in id order). */
   fold: number;
   test: string;
@@ -134,7 +134,13 @@ export function renderSpeechMarkdown(report: SpeechReport, references: readonly 
   lines.push('|---|---|---|---|---|---|---|---|');
   for (const p of names) {
     const s = report.paths[p];
-    const label = p === 'vector' ? `utterance vector (${String(report.settings.vectorFeatures)}) -> AM²-EmoJE, audio preset` : `frame sequence (MFCC+Δ+ΔΔ, pitch, energy, periodicity; pooled x${String(report.settings.framePooling)}) -> frame-sequence encoder`;
+    const frameInput = `frame sequence (MFCC+Δ+ΔΔ, pitch, energy, periodicity; pooled x${String(report.settings.framePooling)})`;
+    const label =
+      p === 'vector'
+        ? `utterance vector (${String(report.settings.vectorFeatures)}) -> AM²-EmoJE, audio preset`
+        : p === 'frames-model'
+          ? `${frameInput} as a \`frames\` modality of AM²-EmoJE (frame-sequence encoder, the ACN attends over the frames), audio preset`
+          : `${frameInput} -> frame-sequence encoder + linear classifier`;
     lines.push(`| ${label}${p === report.headlinePath ? ' **(headline, higher dev UAR)**' : ''} | **${pct(s.uar)}** | ${(100 * s.uarStdOverSeeds).toFixed(2)} | ${pct(s.accuracy)} | ${pct(s.weightedF1)} | ${pct(s.macroF1)} | ${pct(s.devUar)} | ${s.meanSecondsPerRun.toFixed(0)} |`);
   }
   for (const ref of references) {

@@ -23,8 +23,8 @@ import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
 import { EMODB_SPEAKERS, emodbFoldDataset, leaveOneSpeakerOutFolds, type SpeakerFold } from '@emoje/datasets';
 import { loadEmodb } from '@emoje/datasets/node';
-import { classificationMetrics, predictLabels, train, type ClassificationMetrics } from '@emoje/model';
-import { AUDIO_PRESET, MOSI_PRESET, createModelForDataset, initBackend, presetTrainOptions, writeFileAtomic, type Preset } from '@emoje/runtime-node';
+import { classificationMetrics, createModel, predictLabels, train, type ClassificationMetrics, type DialogueInput } from '@emoje/model';
+import { AUDIO_PRESET, MOSI_PRESET, classWeightsFromLabels, createModelForDataset, initBackend, presetTrainOptions, writeFileAtomic, type Preset } from '@emoje/runtime-node';
 import { updateBenchmarksSection } from './report';
 import { FRAME_MODEL_DEFAULTS, FrameClassifier, unweightedAverageRecall, type FrameExample } from './speech-frame-model';
 import { emodbSpeechFeatures, standardizeBySpeaker, standardizeFramesBySpeaker } from './speech-features';
@@ -48,7 +48,7 @@ async function references(): Promise<SpeechReference[]> {
   return out;
 }
 
-const PATHS = ['vector', 'frames'] as const;
+const PATHS = ['vector', 'frames', 'frames-model'] as const;
 type PathName = (typeof PATHS)[number];
 
 const { values } = parseArgs({
@@ -65,6 +65,8 @@ const { values } = parseArgs({
     train: { type: 'string' },
     out: { type: 'string', default: 'benchmarks/results/speech.json' },
     'no-markdown': { type: 'boolean', default: false },
+    // JSON overrides of the frames modality of the frames-model path
+    'frames-modality': { type: 'string' },
     // Merge the runs of several result files (e.g. one process per path or seed) into --out.
     merge: { type: 'string' },
   },
@@ -133,6 +135,35 @@ async function runVector(fold: SpeakerFold, seed: number): Promise<Omit<SpeechFo
   return { metrics: test, devUar: dev, epochs: result.epochs, bestEpoch: result.bestEpoch };
 }
 
+/** The frame sequences as a `frames` modality of the AM²-EmoJE model itself (its ACN attends over the frames). */
+async function runFramesModel(fold: SpeakerFold, seed: number): Promise<Omit<SpeechFoldRun, 'path' | 'fold' | 'seed' | 'test' | 'dev' | 'seconds'>> {
+  const dim = frames[0][0].length;
+  const flat = frames.map((rows) => {
+    const out = new Float32Array(rows.length * dim);
+    rows.forEach((r, t) => out.set(r, t * dim));
+    return out;
+  });
+  const toDialogues = (keep: (s: string) => boolean): DialogueInput[] =>
+    features.flatMap((f, i) => (keep(f.speaker) ? [{ id: f.id, utterances: [{ speaker: f.speaker, label: f.label, features: { audio: flat[i] } }] }] : []));
+  const trainSet = new Set(fold.train);
+  const data = { train: toDialogues((s) => trainSet.has(s)), dev: toDialogues((s) => s === fold.dev), test: toDialogues((s) => s === fold.test) };
+  const power = preset.classWeightPower ?? 0;
+  const model = createModel({
+    ...preset.model,
+    ...preset.singleModality,
+    modalities: [{ name: 'audio', kind: 'frames', dim, maxFrames: 64, temporal: 'convolution', kernelSize: 5, ...jsonFlag('frames-modality', values['frames-modality']) }],
+    classes,
+    ...(power > 0 ? { classWeights: classWeightsFromLabels(data.train as never, classes.length, power) } : {}),
+    seed,
+  });
+  const epochs = preset.train.epochs ?? 40;
+  const result = await train(model, { train: data.train, dev: data.dev }, { ...presetTrainOptions(preset, epochs), seed });
+  const t = predictLabels(model.network, data.test, undefined);
+  const d = predictLabels(model.network, data.dev, undefined);
+  model.dispose();
+  return { metrics: metricsOf(t.truth, t.predicted), devUar: unweightedAverageRecall(d.truth, d.predicted, classes.length), epochs: result.epochs, bestEpoch: result.bestEpoch };
+}
+
 function runFrames(fold: SpeakerFold, seed: number): Omit<SpeechFoldRun, 'path' | 'fold' | 'seed' | 'test' | 'dev' | 'seconds'> {
   const examples = (keep: (s: string) => boolean): FrameExample[] => features.flatMap((f, i) => (keep(f.speaker) ? [{ frames: frames[i], label: f.label }] : []));
   const trainSet = new Set(fold.train);
@@ -154,7 +185,7 @@ for (const path of paths) {
       const fold = allFolds[k];
       const t0 = Date.now();
       const before = tf.memory().numTensors;
-      const r = path === 'vector' ? await runVector(fold, seed) : runFrames(fold, seed);
+      const r = path === 'vector' ? await runVector(fold, seed) : path === 'frames-model' ? await runFramesModel(fold, seed) : runFrames(fold, seed);
       const seconds = (Date.now() - t0) / 1000;
       const leaked = tf.memory().numTensors - before;
       runs.push({ path, fold: k, test: fold.test, dev: fold.dev, seed, ...r, seconds });
