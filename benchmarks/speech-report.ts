@@ -149,6 +149,12 @@ export function renderSpeechMarkdown(report: SpeechReport, references: readonly 
       lines.push(`| ${ref.label} (${p}; ${new Set(runs.map((f) => f.fold)).size} folds x ${new Set(runs.map((f) => f.seed)).size} seed(s); \`${ref.file}\`) | ${pct(s.uar)} | ${new Set(runs.map((f) => f.seed)).size > 1 ? (100 * s.uarStdOverSeeds).toFixed(2) : '-'} | ${pct(s.accuracy)} | ${pct(s.weightedF1)} | ${pct(s.macroF1)} | ${pct(s.devUar)} | ${s.meanSecondsPerRun.toFixed(0)} |`);
     }
   }
+  for (const ref of references) {
+    const keys = new Set(ref.report.folds.map((f) => `${f.fold}/${f.seed}`));
+    if (keys.size === new Set(report.folds.filter((f) => f.path === report.headlinePath).map((f) => `${f.fold}/${f.seed}`)).size) continue;
+    const same = report.folds.filter((f) => f.path === report.headlinePath && keys.has(`${f.fold}/${f.seed}`));
+    if (same.length) lines.push('', `On the same ${same.length} (fold, seed) runs as \`${ref.file}\` (folds ${[...new Set(same.map((f) => f.fold))].join(', ')}), the headline path's UAR is ${pct(same.reduce((a, f) => a + f.metrics.uar, 0) / same.length)} against its ${pct(ref.report.uar)}.`);
+  }
   lines.push('');
   lines.push('Per-class F1 (%), predictions of all runs pooled:');
   lines.push('');
