@@ -95,7 +95,7 @@ export function trainingFlopsPerEpoch(c: FlopConfig, dialogueLengths: readonly n
 
 /** The counter's config from a resolved model config. */
 export function flopConfig(config: {
-  modalities: readonly ({ kind: 'vector'; dim: number } | { kind: 'tokens' })[];
+  modalities: readonly ({ kind: 'vector'; dim: number } | { kind: 'tokens' } | { kind: 'frames'; dim: number })[];
   classes: readonly string[];
   units: number;
   acnLayers: number;
@@ -108,7 +108,7 @@ export function flopConfig(config: {
 }): FlopConfig {
   return {
     modalityDims: config.modalities.map((m) => {
-      if (m.kind !== 'vector') throw new Error('flopConfig: token modalities are not counted (vector modalities only)');
+      if (m.kind !== 'vector') throw new Error('flopConfig: token and frame modalities are not counted (vector modalities only)');
       return m.dim;
     }),
     units: config.units,

@@ -63,3 +63,20 @@ export {
   type ParsedDialogueJsonl,
   type UtteranceMedia,
 } from './jsonl';
+export { leaveOneSpeakerOutFolds, splitBySpeaker, type SpeakerFold, type SpeakerFoldOptions } from './speaker-folds';
+export {
+  EMODB_CLASSES,
+  EMODB_EMOTION_LETTERS,
+  EMODB_SPEAKERS,
+  EMODB_SAMPLE_RATE,
+  EMODB_FILES,
+  EMODB_LICENSE,
+  EMODB_SOURCE,
+  parseEmodbFileName,
+  decodeEmodb,
+  emodbFoldDataset,
+  type EmodbIndexRow,
+  type EmodbIndexFile,
+  type EmodbUtterance,
+  type EmodbCorpus,
+} from './emodb';

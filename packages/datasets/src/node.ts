@@ -1,14 +1,16 @@
 /**
- * `@emoje/datasets/node`: loads the data bundled with the package (CMU-MOSI, MELD, GloVe vectors) from the file system (Node only).
+ * `@emoje/datasets/node`: loads the data bundled with the package (CMU-MOSI, MELD, GloVe vectors), and EmoDB from
+ * the repository's `data/emodb/` (or any folder), from the file system (Node only).
  *
  * @packageDocumentation
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EmojeInputError } from '@emoje/core';
 import { decodeFloat32LE } from './binary';
+import { EMODB_FILES, decodeEmodb, type EmodbCorpus, type EmodbIndexFile } from './emodb';
 import { MELD_FILES, parseMeld, type MeldOptions } from './meld';
 import { MOSI_FILES, parseMosi, type MosiIndexFile, type MosiOptions } from './mosi';
 import { decodeWordVectors, type WordVectors } from './word-vectors';
@@ -108,4 +110,47 @@ export const GLOVE_MELD_FILE = 'glove-6b-100d-meld.ewv';
 /** Loads the bundled GloVe vectors of MELD's vocabulary, or a word-vector file written by `encodeWordVectors`. */
 export async function loadWordVectors(path: string = fileURLToPath(new URL(`../data/glove/${GLOVE_MELD_FILE}`, import.meta.url))): Promise<WordVectors> {
   return decodeWordVectors(await readFile(path), path);
+}
+
+/**
+ * The repository's `data/emodb/` folder (EmoDB is 33 MB, so it is kept out of the npm package). Resolved from this
+ * module's URL: `packages/datasets/{src,dist}/` -> `data/emodb/` of the checkout.
+ */
+export function emodbDataDir(): string {
+  return fileURLToPath(new URL('../../../data/emodb/', import.meta.url));
+}
+
+/** Options of {@link loadEmodb}. */
+export interface LoadEmodbOptions {
+  /** A folder holding `emodb-16k.i16` and `emodb_index.json`. Default: the repository's `data/emodb/`. */
+  dataDir?: string;
+}
+
+/**
+ * Loads EmoDB (535 utterances, 10 speakers, 7 emotions, 16 kHz mono) from the repository's `data/emodb/` or
+ * `options.dataDir`. Labels come from the file names. Build speaker-independent folds with
+ * `leaveOneSpeakerOutFolds(EMODB_SPEAKERS)` and datasets with `emodbFoldDataset`.
+ * @throws {@link EmojeInputError} naming the folder when the files are not there (an npm install has no copy: pass
+ * `dataDir`), or the file, row and field when the index is inconsistent.
+ */
+export async function loadEmodb(options: LoadEmodbOptions = {}): Promise<EmodbCorpus> {
+  const dir = options.dataDir ?? emodbDataDir();
+  const samplesPath = join(dir, EMODB_FILES.samples);
+  const indexPath = join(dir, EMODB_FILES.index);
+  if (!existsSync(samplesPath) || !existsSync(indexPath)) {
+    throw new EmojeInputError(
+      'dataDir',
+      `a folder holding ${EMODB_FILES.samples} and ${EMODB_FILES.index}`,
+      JSON.stringify(dir),
+      'EmoDB lives in the repository (data/emodb/), not in the npm package; pass dataDir, or rebuild it with packages/datasets/scripts/vendor-emodb.ts',
+    );
+  }
+  const [bytes, json] = await Promise.all([readFile(samplesPath), readFile(indexPath, 'utf8')]);
+  let index: EmodbIndexFile;
+  try {
+    index = JSON.parse(json) as EmodbIndexFile;
+  } catch (error) {
+    throw new EmojeInputError(indexPath, 'valid JSON', (error as Error).message);
+  }
+  return decodeEmodb(bytes, index, { samples: samplesPath, index: indexPath });
 }

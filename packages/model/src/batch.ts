@@ -4,8 +4,9 @@ import { Vocabulary } from '@emoje/encoders';
 import type { ResolvedModalityConfig } from './config';
 
 /**
- * One modality of one utterance: a feature vector (vector modalities), or text (token modalities: a string,
- * or token ids of the model's vocabulary). `null`/`undefined` = missing.
+ * One modality of one utterance: a feature vector (vector modalities), text (token modalities: a string,
+ * or token ids of the model's vocabulary), or frames (frame modalities: `frames x dim` values, frame after frame).
+ * `null`/`undefined` = missing.
  */
 export type FeatureInput = Float32Array | ArrayLike<number> | string | null | undefined;
 
@@ -49,9 +50,13 @@ export interface DialogueInput {
 export interface Batch {
   /**
    * Per modality, in config order: vector modalities `[B, U, d_m]` float32, zeros where missing or padded;
-   * token modalities `[B, U, S]` int32 token ids, 0 (`<pad>`) where missing or padded, S the longest text in the batch.
+   * token modalities `[B, U, S]` int32 token ids, 0 (`<pad>`) where missing or padded, S the longest text in the batch;
+   * frame modalities `[B, U, S, d_m]` float32, S the most frames of an utterance in the batch (at most `maxFrames`),
+   * zeros where missing or padded.
    */
-  features: tf.Tensor3D[];
+  features: tf.Tensor[];
+  /** Per modality: `[B, U, S]` 1 on the real frames of a frame modality (0 where missing or padded); null for the others. */
+  frameMasks: (tf.Tensor3D | null)[];
   /** `[B, U, M]`, 1 where present (0 on padding). */
   availability: tf.Tensor3D;
   /** `[B, U]`, 1 for real utterances. */
@@ -71,7 +76,7 @@ export interface Batch {
 }
 
 export function disposeBatch(batch: Batch): void {
-  tf.dispose([...batch.features, batch.availability, batch.utteranceMask, batch.speakers, batch.labels]);
+  tf.dispose([...batch.features, ...batch.frameMasks.filter((m): m is tf.Tensor3D => m !== null), batch.availability, batch.utteranceMask, batch.speakers, batch.labels]);
 }
 
 /**
@@ -135,7 +140,11 @@ export function validateDialogue(
         checkTokens(m, v, field);
         continue;
       }
-      if (typeof v === 'string' || typeof v.length !== 'number' || v.length !== m.dim) {
+      if (m.kind === 'frames') {
+        if (typeof v === 'string' || typeof v.length !== 'number' || v.length === 0 || v.length % m.dim !== 0) {
+          throw new EmojeInputError(field, `frames of width ${m.dim}: a non-empty flat array whose length is a multiple of ${m.dim}`, typeof v === 'string' ? 'a string' : `length ${v.length}`);
+        }
+      } else if (typeof v === 'string' || typeof v.length !== 'number' || v.length !== m.dim) {
         throw new EmojeInputError(field, `a vector of length ${m.dim}`, typeof v === 'string' ? 'a string' : `length ${v.length}`);
       }
       for (let k = 0; k < v.length; k++) {
@@ -203,8 +212,20 @@ export function collate(
         }))
       : null,
   );
+  // frames per utterance slot of each frame modality (S), cut to maxFrames
+  const frameCounts = modalities.map((mod) => {
+    if (mod.kind !== 'frames') return 0;
+    let longest = 1;
+    for (const d of dialogues) for (const utt of d.utterances) {
+      const v = utt.features[mod.name];
+      if (v != null && typeof v !== 'string') longest = Math.max(longest, Math.min(mod.maxFrames, Math.floor(v.length / mod.dim)));
+    }
+    return longest;
+  });
+  const frameMasks = modalities.map((mod, k) => (mod.kind === 'frames' ? new Float32Array(b * u * frameCounts[k]) : null));
   const widths = modalities.map((mod, k) => {
     if (mod.kind === 'vector') return mod.dim;
+    if (mod.kind === 'frames') return frameCounts[k] * mod.dim;
     let longest = 1;
     for (const d of ids[k]!) for (const t of d) if (t) longest = Math.max(longest, t.length);
     return longest;
@@ -228,7 +249,12 @@ export function collate(
       modalities.forEach((mod, k) => {
         if (!kept[k] || !present[k]) return;
         availability[slot * m + k] = 1;
-        const values = mod.kind === 'tokens' ? ids[k]![i][j]! : (utt.features[mod.name] as ArrayLike<number>);
+        let values = mod.kind === 'tokens' ? ids[k]![i][j]! : (utt.features[mod.name] as ArrayLike<number>);
+        if (mod.kind === 'frames') {
+          const n = Math.min(frameCounts[k], Math.floor(values.length / mod.dim));
+          if (values.length > n * mod.dim) values = Array.prototype.slice.call(values, 0, n * mod.dim) as number[];
+          frameMasks[k]!.fill(1, slot * frameCounts[k], slot * frameCounts[k] + n);
+        }
         feats[k].set(values, slot * widths[k]);
         if (mod.kind === 'tokens' && dropRate > 0) {
           const row = feats[k];
@@ -238,7 +264,12 @@ export function collate(
     });
   });
   return {
-    features: feats.map((f, k) => tf.tensor3d(f, [b, u, widths[k]], modalities[k].kind === 'tokens' ? 'int32' : 'float32')),
+    features: feats.map((f, k) => {
+      const mod = modalities[k];
+      if (mod.kind === 'frames') return tf.tensor4d(f, [b, u, frameCounts[k], mod.dim]);
+      return tf.tensor3d(f, [b, u, widths[k]], mod.kind === 'tokens' ? 'int32' : 'float32');
+    }),
+    frameMasks: frameMasks.map((f, k) => (f ? tf.tensor3d(f, [b, u, frameCounts[k]]) : null)),
     availability: tf.tensor3d(availability, [b, u, m]),
     utteranceMask: tf.tensor2d(utteranceMask, [b, u]),
     speakers: tf.tensor2d(speakers, [b, u], 'int32'),

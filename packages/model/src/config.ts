@@ -1,7 +1,43 @@
 import { EmojeInputError, assertInteger, assertNumberInRange } from '@emoje/core';
 
-/** One input modality of the model: a feature vector per utterance, or text read through a vocabulary. */
-export type ModalityConfig = VectorModalityConfig | TokenModalityConfig;
+/**
+ * One input modality of the model: a feature vector per utterance, text read through a vocabulary, or a sequence of
+ * feature frames per utterance (e.g. audio frames).
+ */
+export type ModalityConfig = VectorModalityConfig | TokenModalityConfig | FrameModalityConfig;
+
+/**
+ * A frame-sequence modality: each utterance gives a sequence of feature frames of width `dim`, as one flat
+ * `Float32Array` of `frames x dim` values (frame after frame; e.g. `audioFrameFeatures` of `@emoje/encoders`, rows
+ * concatenated). The frames are standardised per feature, then encoded by the frame-sequence encoder (`sequenceEncoder`
+ * of `@emoje/encoders`: projection, positional encoding, masked temporal convolution or self-attention, masked mean
+ * pooling); the cross-modal attention attends over the frames. Padded frames never change the output.
+ */
+export interface FrameModalityConfig {
+  /** Name used in data and predictions, e.g. `audio`. */
+  name: string;
+  kind: 'frames';
+  /** Width of one frame. */
+  dim: number;
+  /** Longest frame sequence kept per utterance (longer ones are cut). Defaults to 256. */
+  maxFrames?: number;
+  /** Temporal encoder over the frames. Defaults to `'convolution'`. */
+  temporal?: 'convolution' | 'attention';
+  /** Kernel width of the temporal convolution (odd). Defaults to 5. */
+  kernelSize?: number;
+  /** Layers of the temporal encoder. Defaults to 1. */
+  temporalLayers?: number;
+  /** What the cross-modal attention sees: the frame tokens, or only the pooled vector. Defaults to `'tokens'`. */
+  crossAttention?: 'tokens' | 'pooled';
+}
+
+export const DEFAULT_FRAME_MODALITY = {
+  maxFrames: 256,
+  temporal: 'convolution',
+  kernelSize: 5,
+  temporalLayers: 1,
+  crossAttention: 'tokens',
+} as const;
 
 /** A modality given as one feature vector of width `dim` per utterance. */
 export interface VectorModalityConfig {
@@ -48,7 +84,7 @@ export interface TokenModalityConfig {
 }
 
 /** A {@link ModalityConfig} with every default filled in. */
-export type ResolvedModalityConfig = VectorModalityConfig | Required<TokenModalityConfig>;
+export type ResolvedModalityConfig = VectorModalityConfig | Required<TokenModalityConfig> | Required<FrameModalityConfig>;
 
 export const DEFAULT_TOKEN_MODALITY = {
   embeddingDim: 100,
@@ -244,7 +280,8 @@ function resolveModality(m: ModalityConfig, at: string): ResolvedModalityConfig 
     assertInteger(`${at}.dim`, m.dim, 1);
     return { name: m.name, kind: 'vector', dim: m.dim };
   }
-  if (m.kind !== 'tokens') throw new EmojeInputError(`${at}.kind`, "'vector' or 'tokens'", JSON.stringify((m as { kind?: unknown }).kind));
+  if (m.kind === 'frames') return resolveFrameModality(m, at);
+  if (m.kind !== 'tokens') throw new EmojeInputError(`${at}.kind`, "'vector', 'tokens' or 'frames'", JSON.stringify((m as { kind?: unknown }).kind));
   const vocabulary = m.vocabulary;
   if (!Array.isArray(vocabulary) || vocabulary.length < 3 || vocabulary[0] !== '<pad>' || vocabulary[1] !== '<unk>') {
     throw new EmojeInputError(`${at}.vocabulary`, "an array of tokens starting with '<pad>', '<unk>' and at least one word", JSON.stringify(Array.isArray(vocabulary) ? vocabulary.slice(0, 3) : vocabulary));
@@ -281,6 +318,32 @@ function resolveModality(m: ModalityConfig, at: string): ResolvedModalityConfig 
   }
   if (resolved.temporal !== 'convolution' && resolved.temporal !== 'attention') {
     throw new EmojeInputError(`${at}.temporal`, "'convolution' or 'attention'", JSON.stringify(resolved.temporal));
+  }
+  return resolved;
+}
+
+function resolveFrameModality(m: FrameModalityConfig, at: string): Required<FrameModalityConfig> {
+  const d = DEFAULT_FRAME_MODALITY;
+  const resolved: Required<FrameModalityConfig> = {
+    name: m.name,
+    kind: 'frames',
+    dim: m.dim,
+    maxFrames: m.maxFrames ?? d.maxFrames,
+    temporal: m.temporal ?? d.temporal,
+    kernelSize: m.kernelSize ?? d.kernelSize,
+    temporalLayers: m.temporalLayers ?? d.temporalLayers,
+    crossAttention: m.crossAttention ?? d.crossAttention,
+  };
+  assertInteger(`${at}.dim`, resolved.dim, 1);
+  assertInteger(`${at}.maxFrames`, resolved.maxFrames, 1, 4096);
+  assertInteger(`${at}.temporalLayers`, resolved.temporalLayers, 1, 16);
+  assertInteger(`${at}.kernelSize`, resolved.kernelSize, 1);
+  if (resolved.kernelSize % 2 === 0) throw new EmojeInputError(`${at}.kernelSize`, 'an odd integer', String(resolved.kernelSize));
+  if (resolved.temporal !== 'convolution' && resolved.temporal !== 'attention') {
+    throw new EmojeInputError(`${at}.temporal`, "'convolution' or 'attention'", JSON.stringify(resolved.temporal));
+  }
+  if (resolved.crossAttention !== 'tokens' && resolved.crossAttention !== 'pooled') {
+    throw new EmojeInputError(`${at}.crossAttention`, "'tokens' or 'pooled'", JSON.stringify(resolved.crossAttention));
   }
   return resolved;
 }

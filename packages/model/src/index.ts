@@ -5,8 +5,10 @@ export {
   type ModalityConfig,
   type VectorModalityConfig,
   type TokenModalityConfig,
+  type FrameModalityConfig,
   type ResolvedModalityConfig,
   DEFAULT_TOKEN_MODALITY,
+  DEFAULT_FRAME_MODALITY,
   type BlockSwitches,
   type LossWeights,
   type ResolvedModelConfig,
@@ -30,7 +32,7 @@ export { focalLoss, guidedContrastiveLoss, type GuidedContrastiveHost } from './
 export { FlatAdamW, type FlatAdamWOptions } from './optimizer';
 export { classificationMetrics, meanStd, type ClassificationMetrics } from './metrics';
 export { ClassifierHead, ModalityHeads, type ClassifierHeadArgs, type ModalityHeadsArgs } from './heads';
-export { FeatureNormalizer, presentVectors, type FeatureNormalizerArgs } from './normalizer';
+export { FeatureNormalizer, presentFrames, presentVectors, type FeatureNormalizerArgs } from './normalizer';
 export { EmojeNetwork, type ForwardOutput, type LossTerms } from './network';
 export {
   createModel,

@@ -51,7 +51,7 @@ class Model implements EmojeModel {
   /** Runs one dummy utterance so every layer creates its weights. */
   private build(): void {
     const dialogue: DialogueInput = {
-      utterances: [{ speaker: 0, features: Object.fromEntries(this.config.modalities.map((m) => [m.name, m.kind === 'vector' ? new Float32Array(m.dim) : [1]])) }],
+      utterances: [{ speaker: 0, features: Object.fromEntries(this.config.modalities.map((m) => [m.name, m.kind === 'tokens' ? [1] : new Float32Array(m.dim)])) }],
     };
     const batch = collate([dialogue], this.config.modalities);
     try {

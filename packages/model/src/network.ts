@@ -2,14 +2,14 @@ import * as tf from '@tensorflow/tfjs-core';
 import { EmojeInputError } from '@emoje/core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { dialogueContext } from '@emoje/dialogue-context';
-import { tokenTextEncoder, vectorEncoder, type TokenTextEncoder } from '@emoje/encoders';
+import { sequenceEncoder, tokenTextEncoder, vectorEncoder, type TokenTextEncoder } from '@emoje/encoders';
 import { adaptiveCrossAttention, queryAdaptiveFusion } from '@emoje/fusion';
 import { jointContrastiveLoss, jointEmbedding, reconstructionLoss, type JointEmbedding } from '@emoje/joint-embedding';
 import type { Batch } from './batch';
 import type { ResolvedModalityConfig, ResolvedModelConfig } from './config';
 import { ClassifierHead, ModalityHeads } from './heads';
 import { focalLoss, guidedContrastiveLoss, realUtterances } from './losses';
-import { FeatureNormalizer, presentVectors } from './normalizer';
+import { FeatureNormalizer, presentFrames, presentVectors } from './normalizer';
 import type { DialogueInput } from './batch';
 
 /** Everything one forward pass produces. All tensors are owned by the caller. */
@@ -43,6 +43,19 @@ export interface LossTerms {
 
 function createEncoder(mod: ResolvedModalityConfig, units: number, dropout: number, seed: number, numHeads: number): tfl.layers.Layer {
   if (mod.kind === 'vector') return vectorEncoder({ units, dropout, seed, name: `encoder_${mod.name}` });
+  if (mod.kind === 'frames') {
+    return sequenceEncoder({
+      units,
+      kind: mod.temporal,
+      numLayers: mod.temporalLayers,
+      kernelSize: mod.kernelSize,
+      numHeads,
+      maxLength: mod.maxFrames,
+      dropout,
+      seed,
+      name: `encoder_${mod.name}`,
+    });
+  }
   return tokenTextEncoder({
     units,
     vocabularySize: mod.vocabulary.length,
@@ -69,7 +82,7 @@ function createEncoder(mod: ResolvedModalityConfig, units: number, dropout: numb
  */
 export class EmojeNetwork {
   readonly config: ResolvedModelConfig;
-  /** Per modality: the feature standardisation of a vector modality, null for a token modality. */
+  /** Per modality: the feature standardisation of a vector or frame modality (per frame), null for a token modality. */
   private readonly normalizers: (FeatureNormalizer | null)[];
   private readonly encoders: tfl.layers.Layer[];
   /** Per modality: its own dialogue context before the fusion (`blocks.modalityContext`, vector modalities), else null. */
@@ -87,7 +100,7 @@ export class EmojeNetwork {
     const { units, dropout, seed, numHeads } = config;
     const m = config.modalities.length;
     this.normalizers = config.modalities.map((mod, k) =>
-      mod.kind === 'vector'
+      mod.kind === 'vector' || mod.kind === 'frames'
         ? new FeatureNormalizer({ dim: mod.dim, noise: config.inputNoise, dropout: config.inputDropout, unitNorm: config.inputUnitNorm, seed: seed * 101 + 20 + k, name: `normalize_${mod.name}` })
         : null,
     );
@@ -157,7 +170,7 @@ export class EmojeNetwork {
 
   /** Sets every vector modality's feature standardisation from the present features of `dialogues`. */
   adaptNormalization(dialogues: readonly DialogueInput[]): void {
-    this.config.modalities.forEach((mod, k) => this.normalizers[k]?.adapt(presentVectors(dialogues, mod.name)));
+    this.config.modalities.forEach((mod, k) => this.normalizers[k]?.adapt(mod.kind === 'frames' ? presentFrames(dialogues, mod.name, mod.dim) : presentVectors(dialogues, mod.name)));
   }
 
   /**
@@ -209,6 +222,18 @@ export class EmojeNetwork {
       const frameMasks: tf.Tensor[] = [];
       this.encoders.forEach((encoder, k) => {
         const normalizer = this.normalizers[k];
+        const mod = this.config.modalities[k];
+        if (mod.kind === 'frames') {
+          const frameMask = batch.frameMasks[k]!;
+          const [tokens, pooled] = encoder.apply([normalizer!.apply(batch.features[k], kwargs) as tf.Tensor, frameMask], kwargs) as tf.Tensor[];
+          if (mod.crossAttention === 'pooled') {
+            encoded.push(pooled);
+            return;
+          }
+          encoded.push(tokens);
+          frameMasks.push(frameMask);
+          return;
+        }
         if (normalizer) {
           const present = tf.squeeze(tf.slice(availability, [0, 0, k], [-1, -1, 1]), [2]);
           const h = encoder.apply([normalizer.apply(batch.features[k], kwargs) as tf.Tensor, present], kwargs) as tf.Tensor;

@@ -113,3 +113,13 @@ export function presentVectors(dialogues: readonly DialogueInput[], modality: st
   }
   return out;
 }
+
+/** Present frames of one frame modality across dialogues: every `dim`-wide frame of every present utterance. */
+export function presentFrames(dialogues: readonly DialogueInput[], modality: string, dim: number): ArrayLike<number>[] {
+  const out: ArrayLike<number>[] = [];
+  for (const v of presentVectors(dialogues, modality)) {
+    const flat = v instanceof Float32Array ? v : Float32Array.from(v);
+    for (let t = 0; t + dim <= flat.length; t += dim) out.push(flat.subarray(t, t + dim));
+  }
+  return out;
+}

@@ -3,6 +3,7 @@ import { loadModel, type EmojeModel } from '@emoje/model';
 import { pretrainedInfo } from './catalog';
 
 export { PRETRAINED, pretrainedInfo, type PretrainedInfo, type PretrainedName } from './catalog';
+export { predictSpeechEmotion, type SpeechEmotion } from './speech';
 
 /**
  * Loads a pretrained model over HTTP (browsers, or any runtime with `fetch`) from

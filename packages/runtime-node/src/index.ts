@@ -50,7 +50,7 @@ export {
   type BackendSelection,
 } from '@emoje/core';
 export { createEnsembleProgress, createTrainingProgress, type EnsembleProgressCallbacks, type EnsembleTrainingProgress, type TrainingProgress, type TrainingProgressOptions } from './progress';
-export { MOSI_PRESET, TEXT_PRESET, presetFor, presetTrainOptions, classWeightsFromLabels, type Preset } from './presets';
+export { MOSI_PRESET, TEXT_PRESET, AUDIO_PRESET, presetFor, presetTrainOptions, classWeightsFromLabels, type Preset } from './presets';
 export { CHECKPOINT_FILES, fileCheckpointStore, type CheckpointRecovery, type FileCheckpointStore, type FileCheckpointStoreOptions } from './checkpoint-store';
 export { assertSeparateFolders, checkOutputFolder, probeWritable, type CheckOutputFolderOptions, type OutputFolderKind, type OutputFolderState } from './output-folder';
 export { saveModelWithFallback, type SaveOutcome, type SaveWithFallbackOptions } from './save-fallback';

@@ -1,11 +1,13 @@
 import { dirname } from 'node:path';
 import { EmojeInputError, describeFileValue, describeJsonSyntaxError } from '@emoje/core';
 import {
+  AUDIO_FUNCTIONALS_WIDTH,
   AUDIO_UTTERANCE_VECTOR_WIDTH,
   POSE_LAYOUTS,
   POSE_UTTERANCE_VECTOR_WIDTH,
   decodeWav,
   extractAudioFeatures,
+  speechVector,
   faceFeatures,
   faceUtteranceVector,
   type FaceFrame,
@@ -61,8 +63,9 @@ export interface FeaturizeManifestOptions {
 }
 
 /**
- * Turns a manifest into a dialogue the model can predict: each WAV becomes the 77-wide audio utterance
- * vector of `extractAudioFeatures`, each keypoints file the 147-wide body-pose vector of
+ * Turns a manifest into a dialogue the model can predict: each WAV becomes the audio vector of the width the model's
+ * audio modality has (`speechVector`: the 77-wide `utteranceVector` of `extractAudioFeatures`, or the 163-wide
+ * `audioFunctionals` of the speech-emotion model), each keypoints file the 147-wide body-pose vector of
  * `poseUtteranceVector`, each face file the `faceUtteranceVector` of its frames (`2 * frameWidth + 1` wide: 15 for
  * the 7 face-api expressions, 273 for 68 landmarks, 287 for both; a face vector of another width than the model's face
  * modality is a warning and a missing face).
@@ -95,8 +98,8 @@ export async function featurizeManifest(
   }
   const faceDim = face && 'dim' in face ? face.dim : 0;
   const widthOf = (m: ModalityConfig) => (m.kind === 'vector' ? `width ${m.dim}` : `kind ${m.kind}`);
-  if (audio && (audio.kind !== 'vector' || audio.dim !== AUDIO_UTTERANCE_VECTOR_WIDTH)) {
-    throw new EmojeInputError(`model modality '${audioName}'`, `width ${AUDIO_UTTERANCE_VECTOR_WIDTH} (the audio utterance vector)`, widthOf(audio));
+  if (audio && (audio.kind !== 'vector' || (audio.dim !== AUDIO_UTTERANCE_VECTOR_WIDTH && audio.dim !== AUDIO_FUNCTIONALS_WIDTH))) {
+    throw new EmojeInputError(`model modality '${audioName}'`, `width ${AUDIO_UTTERANCE_VECTOR_WIDTH} (the audio utterance vector) or ${AUDIO_FUNCTIONALS_WIDTH} (audioFunctionals)`, widthOf(audio));
   }
   if (body && (body.kind !== 'vector' || body.dim !== POSE_UTTERANCE_VECTOR_WIDTH)) {
     throw new EmojeInputError(`model modality '${bodyName}'`, `width ${POSE_UTTERANCE_VECTOR_WIDTH} (the body-pose utterance vector)`, widthOf(body));
@@ -150,7 +153,7 @@ export async function featurizeManifest(
       try {
         if ('absent' in file) throw new Error(`cannot be opened (${file.absent})`);
         const bytes = await readRegularFile(file.path, `${at}.${kind}`, file.size);
-        features[name] = featurize(kind, bytes, faceDim, faceName);
+        features[name] = featurize(kind, bytes, { audioDim: (audio as { dim?: number } | undefined)?.dim ?? AUDIO_UTTERANCE_VECTOR_WIDTH, faceDim, faceName });
       } catch (error) {
         if (error instanceof EmojeInputError && error.field === `${at}.${kind}`) throw error;
         warnings.push(`${at}.${kind}: ${u[kind]} could not be used (${reason(error)}); '${name}' treated as missing`);
@@ -170,11 +173,13 @@ function reason(error: unknown): string {
 }
 
 /** One media file's bytes to the model's vector of that modality; throws (content-free messages) when unusable. */
-function featurize(kind: MediaKind, bytes: Buffer, faceDim: number, faceName: string): Float32Array {
+function featurize(kind: MediaKind, bytes: Buffer, widths: { audioDim: number; faceDim: number; faceName: string }): Float32Array {
+  const { audioDim, faceDim, faceName } = widths;
   if (kind === 'wav') {
     const wav = decodeWav(bytes);
     if (wav.samples.length === 0) throw new Error('a valid WAV header but no samples');
-    return extractAudioFeatures(wav.samples, wav.sampleRate).utteranceVector;
+    // the model's audio width picks the vector: 77 (utteranceVector) or 163 (audioFunctionals)
+    return speechVector(extractAudioFeatures(wav.samples, wav.sampleRate), audioDim);
   }
   const parsed = JSON.parse(bytes.toString('utf8')) as unknown;
   if (kind === 'keypoints') {

@@ -1,7 +1,7 @@
 import type { DialogueDataset } from '@emoje/datasets';
 import { useBackend } from '@emoje/test-utils';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { MOSI_PRESET, TEXT_PRESET, createModelForDataset, presetFor, presetTrainOptions } from './index';
+import { AUDIO_PRESET, MOSI_PRESET, TEXT_PRESET, createModelForDataset, presetFor, presetTrainOptions } from './index';
 
 const TEXTS = ['i love this so much', 'what a wonderful day', 'i hate this', 'this is terrible news'];
 
@@ -51,5 +51,13 @@ describe('presets', () => {
     expect(options.epochs).toBe(2);
     expect(options.averageLastEpochs).toBeLessThanOrEqual(2);
     expect(options.learningRateSchedule).toBe(TEXT_PRESET.train.learningRateSchedule);
+  });
+
+  it('the audio preset is the one for data whose only modality is audio, and it trains long enough not to stop early', () => {
+    expect(presetFor({ name: 'calls', modalities: [{ name: 'audio', kind: 'vector', dim: 163 }] })).toBe(AUDIO_PRESET);
+    expect(presetFor({ name: 'calls', modalities: [{ name: 'audio', kind: 'vector', dim: 77 }, { name: 'face', kind: 'vector', dim: 15 }] })).toBe(MOSI_PRESET);
+    expect(presetFor({ name: 'calls', modalities: [{ name: 'audio', kind: 'vector', dim: 77 }, { name: 'text', kind: 'text' }] })).toBe(TEXT_PRESET);
+    expect(AUDIO_PRESET.train.epochs).toBeGreaterThan(MOSI_PRESET.train.epochs!);
+    expect(AUDIO_PRESET.train.patience).toBeGreaterThan(MOSI_PRESET.train.patience!);
   });
 });

@@ -94,10 +94,49 @@ export const TEXT_PRESET: Preset = {
   },
 };
 
-/** The preset a dataset trains with: MOSI's for MOSI, the text preset for data with a text modality, else MOSI's. */
+/**
+ * Hyper-parameters for speech: an `audio` vector modality alone (utterance vectors from WAV files, e.g. EmoDB's 535
+ * clips, a few hundred training utterances), chosen on the dev speakers of `npm run bench:speech` (see BENCHMARKS.md).
+ * The losses that relate modalities are off for a one-modality dataset; training runs long enough not to stop while
+ * dev still climbs (patience 15 epochs of 40, best dev epoch kept), with a cosine learning-rate decay.
+ */
+export const AUDIO_PRESET: Preset = {
+  model: {
+    units: 64,
+    acnLayers: 1,
+    numHeads: 4,
+    embeddingDim: 32,
+    contextUnits: 64,
+    contextLayers: 1,
+    dropout: 0.3,
+    inputNoise: 0.15,
+    inputDropout: 0.1,
+    lossWeights: { ace: 0.1, joint: 0.1, reconstruction: 0.1, auxiliary: 0.1 },
+  },
+  singleModality: { lossWeights: { ace: 0, joint: 0, reconstruction: 0, auxiliary: 0 } },
+  classWeightPower: 0.5,
+  train: {
+    epochs: 40,
+    averageLastEpochs: 0,
+    batchSize: 32,
+    learningRate: 1e-3,
+    learningRateSchedule: 'cosine',
+    minLearningRateRatio: 0.05,
+    weightDecay: 2e-4,
+    patience: 15,
+    modalityDropout: false,
+  },
+};
+
+/**
+ * The preset a dataset trains with: MOSI's for MOSI, the text preset for data with a text modality, the audio preset
+ * for data whose only modality is `audio` (WAV files), else MOSI's.
+ */
 export function presetFor(dataset: Pick<DialogueDataset, 'name' | 'modalities'>): Preset {
   if (dataset.name === 'cmu-mosi') return MOSI_PRESET;
-  return dataset.modalities.some((m) => m.kind === 'text') ? TEXT_PRESET : MOSI_PRESET;
+  if (dataset.modalities.some((m) => m.kind === 'text')) return TEXT_PRESET;
+  if (dataset.modalities.length === 1 && dataset.modalities[0].name === 'audio') return AUDIO_PRESET;
+  return MOSI_PRESET;
 }
 
 /** The preset's training options for `epochs` epochs: its averaging window never exceeds the run. */

@@ -33,6 +33,8 @@ export interface AudioFeatures {
   voiced: Uint8Array;
   /** Frame RMS energy, dB re full scale. */
   energyDb: Float32Array;
+  /** YIN periodicity per frame (`1 - min d'`, in [0, 1]; 0 for silent frames), see `FramePitch.periodicity`. */
+  periodicity: Float32Array;
   /** Utterance prosody statistics. */
   prosody: ProsodyStatistics;
   /** Fixed-width utterance vector, see {@link audioUtteranceVectorLayout}. */
@@ -46,6 +48,7 @@ export interface AudioFrames {
   pitch: Float32Array;
   voiced: Uint8Array;
   energyDb: Float32Array;
+  periodicity: Float32Array;
 }
 
 /** One named slice of the utterance vector. */
@@ -115,6 +118,7 @@ export class AudioFeatureExtractor {
   private pitch: number[] = [];
   private voiced: number[] = [];
   private energy: number[] = [];
+  private periodicity: number[] = [];
 
   constructor(sampleRate: number, options: AudioFeatureOptions = {}) {
     assertSampleRate('sampleRate', sampleRate);
@@ -169,6 +173,7 @@ export class AudioFeatureExtractor {
       this.pitch.push(p.pitch);
       this.voiced.push(p.voiced);
       this.energy.push(Math.fround(energyDb));
+      this.periodicity.push(p.periodicity);
     }
     return {
       logMel: this.logMel.slice(first),
@@ -176,6 +181,7 @@ export class AudioFeatureExtractor {
       pitch: Float32Array.from(this.pitch.slice(first)),
       voiced: Uint8Array.from(this.voiced.slice(first)),
       energyDb: Float32Array.from(this.energy.slice(first)),
+      periodicity: Float32Array.from(this.periodicity.slice(first)),
     };
   }
 
@@ -201,6 +207,7 @@ export class AudioFeatureExtractor {
     const pitch = Float32Array.from(this.pitch);
     const voiced = Uint8Array.from(this.voiced);
     const energyDb = Float32Array.from(this.energy);
+    const periodicity = Float32Array.from(this.periodicity);
     const prosody = prosodyStatistics({ pitch, voiced, energyDb, frameRate }, this.statisticsOptions(this.inputCount / this.inputSampleRate));
     const { numMfcc, numMelBands } = this.spectral.options;
     const layout = audioUtteranceVectorLayout({ numMfcc, numMelBands });
@@ -221,6 +228,7 @@ export class AudioFeatureExtractor {
       pitch,
       voiced,
       energyDb,
+      periodicity,
       prosody,
       utteranceVector: vector,
     };
@@ -238,6 +246,7 @@ export class AudioFeatureExtractor {
     this.pitch = [];
     this.voiced = [];
     this.energy = [];
+    this.periodicity = [];
   }
 }
 

@@ -65,4 +65,13 @@ export {
   frameSequenceUtteranceVectorWidth,
   type FrameFeatures,
 } from './common';
+export {
+  audioFunctionals,
+  audioFunctionalsWidth,
+  audioFrameFeatures,
+  deltas,
+  speechVector,
+  AUDIO_FUNCTIONAL_KEYS,
+  AUDIO_FUNCTIONALS_WIDTH,
+} from './functionals';
 export { tokenize, Vocabulary, type VocabularyBuildOptions } from './text';

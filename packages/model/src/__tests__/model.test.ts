@@ -54,7 +54,7 @@ describe.each([
     const dialogues = syntheticDialogues(2, 4, 4);
     const drop = (_d: number, u: number, present: boolean[]) => present.map((p, k) => p && !(k === 1 && u % 2 === 0));
     const clean = collate(dialogues, MODALITIES, drop);
-    const run = (features: tf.Tensor3D[]) =>
+    const run = (features: tf.Tensor[]) =>
       tf.tidy(() => {
         const out = model.network.forward({ ...clean, features }, false);
         return [tf.softmax(out.logits), out.modalityWeights, out.imputed];

@@ -1,8 +1,10 @@
+import { basename, dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { EmojeInputError, describeFileValue, describeJsonSyntaxError } from '@emoje/core';
 import type { DialogueInput, ModalityConfig } from '@emoje/model';
 import { loadModelFromFlag } from './model-path';
-import { featurizeManifestFile } from '../manifest';
+import { featurizeManifest, featurizeManifestFile } from '../manifest';
+import { pretrainedModelDir } from '../pretrained-dir';
 import type { CommandRegistrar } from '../program';
 import { renderTable } from '../table';
 import { readDataFile } from '../user-files';
@@ -53,23 +55,41 @@ export const registerPredictCommand: CommandRegistrar = (program, context) => {
   const command = program
     .command('predict')
     .description('predict every utterance of the dialogue(s) in a JSON file')
-    .requiredOption('--model <dir>', 'folder of a saved model or ensemble')
+    .option('--model <dir>', 'folder of a saved model or ensemble')
+    .option('--pretrained <name>', "a model of @emoje/pretrained instead of --model, e.g. 'emodb' (speech emotion from a WAV)")
+    .option('--wav <file>', 'one WAV file: a one-utterance dialogue whose audio is that file (e.g. with --pretrained emodb)')
     .option('--input <file>', 'JSON file of dialogue(s): {"utterances":[{"speaker":"A","text":"...","features":{"audio":[...]}}]} or an array of them')
     .option('--manifest <file>', 'JSON dialogue manifest of media files: {"utterances":[{"speaker":"A","wav":"a.wav","keypoints":"a.json"}]}')
     .option('--modalities <names>', 'use only these modalities (comma-separated); the others count as missing')
     .option('--json', 'print the predictions as JSON', false);
   addDataOptions(command, { maxUtterances: false }).action(
-    async (options: { model: string; input?: string; manifest?: string; modalities?: string; json: boolean } & DataCommandOptions, command: Command) => {
-      if ((options.input == null) === (options.manifest == null)) {
-        throw new EmojeInputError('--input / --manifest', 'exactly one of them', options.input ? 'both' : 'neither');
+    async (options: { model?: string; pretrained?: string; wav?: string; input?: string; manifest?: string; modalities?: string; json: boolean } & DataCommandOptions, command: Command) => {
+      const inputs = (['input', 'manifest', 'wav'] as const).filter((k) => options[k] != null);
+      if (inputs.length !== 1) {
+        throw new EmojeInputError('--input / --manifest / --wav', 'exactly one of them', inputs.length ? inputs.map((k) => `--${k}`).join(' and ') : 'none');
       }
+      if ((options.model == null) === (options.pretrained == null)) {
+        throw new EmojeInputError('--model / --pretrained', 'exactly one of them', options.model ? 'both' : 'neither');
+      }
+      // resolved before the backend starts, so a wrong name fails fast
+      const modelDir = options.model ?? pretrainedModelDir(options.pretrained!);
       await context.initBackend(command);
-      const model = await loadModelFromFlag('--model', options.model);
+      const model = await loadModelFromFlag(options.model ? '--model' : '--pretrained', modelDir);
       try {
         let dialogues: DialogueInput[];
         if (options.manifest) {
           const { dialogue, warnings } = await featurizeManifestFile(options.manifest, model.config.modalities, undefined, mediaOptions(options));
           for (const warning of warnings) context.io.err(`warning: ${warning}\n`);
+          dialogues = [dialogue];
+        } else if (options.wav) {
+          // The user pointed at this one file: its own folder is the data folder it is confined to.
+          const wav = resolve(options.wav);
+          const { dialogue, warnings } = await featurizeManifest({ utterances: [{ speaker: 'speaker', wav: basename(wav) }] }, model.config.modalities, {
+            baseDir: dirname(wav),
+            media: mediaOptions(options),
+            locate: () => '--wav',
+          });
+          if (warnings.length > 0) throw new EmojeInputError('--wav', 'a WAV file the model can read (it needs an audio modality)', warnings.join('; '));
           dialogues = [dialogue];
         } else {
           dialogues = (await readDialogues(options.input!)).map((d) => withTextInputs(d, model.config.modalities));
