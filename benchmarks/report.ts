@@ -1,8 +1,38 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { meanStd, type BlockSwitches, type ModelConfig, type TrainOptions } from '@emoje/model';
 import { writeFileAtomic } from '@emoje/runtime-node';
 
-export const VARIANTS = ['full', 'no-joint-embedding', 'no-qaf', 'no-context'] as const;
-export type VariantName = (typeof VARIANTS)[number];
+/** The variants of the published run (`npm run bench:mosi` without `--variants`). */
+export const VARIANTS = ['full', 'no-joint-embedding', 'no-qaf', 'no-context', 'naive'] as const;
+/** Further variants, run with `--variants`: the paper's options (token-sequence text, other compensation and NCE). */
+export const OPTION_VARIANTS = ['full-tokens', 'naive-tokens', 'compensation-substitute', 'ace-instance'] as const;
+export const ALL_VARIANTS: readonly VariantName[] = [...VARIANTS, ...OPTION_VARIANTS];
+export type VariantName = (typeof VARIANTS)[number] | (typeof OPTION_VARIANTS)[number];
+
+/** What a MOSI variant changes over the preset: block switches, model settings, training options, the text input. */
+export interface VariantSpec {
+  blocks?: Partial<BlockSwitches>;
+  model?: Partial<ModelConfig>;
+  train?: Partial<TrainOptions>;
+  /** `'tokens'`: MOSI's transcripts as words (`loadMosi({ text: 'tokens' })`) instead of bc-LSTM's text vector. */
+  text?: 'tokens';
+}
+
+const NAIVE: VariantSpec = { blocks: { jointEmbedding: false }, train: { modalityDropout: false } };
+
+/** Every variant's changes; `full` is the preset itself. */
+export const VARIANT_SPECS: Record<VariantName, VariantSpec> = {
+  full: {},
+  'no-joint-embedding': { blocks: { jointEmbedding: false } },
+  'no-qaf': { blocks: { queryAdaptiveFusion: false } },
+  'no-context': { blocks: { dialogueContext: false, modalityContext: false } },
+  // Trained on complete data (no modality dropout), no joint embedding: a missing modality is met first at test time (zeros + mask).
+  naive: NAIVE,
+  'full-tokens': { text: 'tokens' },
+  'naive-tokens': { ...NAIVE, text: 'tokens' },
+  'compensation-substitute': { model: { compensation: 'substitute' } },
+  'ace-instance': { model: { aceMode: 'instance' } },
+};
 
 /** Published accuracy (%) of bc-LSTM (Poria et al., ACL 2017) on this split, one model per modality subset. */
 export const BC_LSTM_ACCURACY: Record<string, number> = { TAV: 80.3, TV: 80.2, TA: 79.3, T: 78.1, AV: 62.1, A: 60.3, V: 55.8 };
@@ -219,4 +249,75 @@ export function renderMeldMarkdown(report: MeldReport): string {
     );
   }
   return lines.join('\n');
+}
+
+interface SeedMetrics { accuracy: number; weightedF1: number; macroF1?: number }
+interface SeedSummary { perSeed?: SeedMetrics[] }
+
+/** A summary recomputed from per-seed metrics (mean and std as `meanStd` of `@emoje/model`). */
+function summariseSeeds(perSeed: SeedMetrics[]) {
+  const stat = (key: keyof SeedMetrics) => meanStd(perSeed.map((p) => p[key] as number));
+  const [acc, wf1] = [stat('accuracy'), stat('weightedF1')];
+  const mf1 = perSeed.every((p) => p.macroF1 !== undefined) ? stat('macroF1') : null;
+  return {
+    accuracy: acc.mean, weightedF1: wf1.mean, ...(mf1 ? { macroF1: mf1.mean } : {}),
+    std: { accuracy: acc.std, weightedF1: wf1.std, ...(mf1 ? { macroF1: mf1.std } : {}) },
+    perSeed,
+  };
+}
+
+/** Joins `Record<key, summary>` tables of the same variant from several runs, seed lists concatenated in run order. */
+function joinTables(tables: (Record<string, SeedSummary> | undefined)[], where: string): Record<string, ReturnType<typeof summariseSeeds>> | undefined {
+  const present = tables.filter((t): t is Record<string, SeedSummary> => t !== undefined);
+  if (present.length === 0) return undefined;
+  const keys = Object.keys(present[0]);
+  return Object.fromEntries(
+    keys.map((k) => {
+      const perSeed = present.flatMap((t, i) => {
+        const s = t[k]?.perSeed;
+        if (!s) throw new Error(`--merge: ${where}.${k} of part ${i + 1} has no per-seed metrics, so its seeds cannot be joined with another run's`);
+        return s;
+      });
+      return [k, summariseSeeds(perSeed)];
+    }),
+  );
+}
+
+/**
+ * Merges bench:mosi reports (`--merge a.json,b.json`): a variant found in one report is kept as it is; a variant
+ * found in several (the same variant, other seeds, run in parallel processes) gets its per-seed results
+ * concatenated in the order of the reports and its means and standard deviations recomputed. The reports must have
+ * the same ensemble size; `seeds` is the union, `minutes` the longest run's.
+ * @throws Error naming the part whose ensemble size differs, or whose variant lacks per-seed metrics.
+ */
+// The reports are JSON read back from disk: their shape is checked where it matters (per-seed metrics, ensemble size).
+export function mergeMosiReports(parts: any[]): any {
+  const members = parts[0].ensemble ?? 1;
+  parts.forEach((p, i) => {
+    if ((p.ensemble ?? 1) !== members) throw new Error(`--merge: part ${i + 1} has ensembles of ${p.ensemble ?? 1}, part 1 of ${members}`);
+  });
+  const variants: Record<string, any> = {};
+  const names = [...new Set(parts.flatMap((p) => Object.keys(p.variants)))];
+  for (const name of names) {
+    const runs = parts.filter((p) => name in p.variants).map((p) => p.variants[name]);
+    if (runs.length === 1) {
+      variants[name] = runs[0];
+      continue;
+    }
+    const concat = (key: string) => runs.flatMap((r) => r[key] ?? []);
+    variants[name] = {
+      ...runs[0],
+      scenarios: joinTables(runs.map((r) => r.scenarios), `${name}.scenarios`),
+      missingRate: joinTables(runs.map((r) => r.missingRate), `${name}.missingRate`),
+      epochs: concat('epochs'),
+      bestEpochs: concat('bestEpochs'),
+      trainSeconds: concat('trainSeconds'),
+      ...(runs.every((r) => r.dev) ? { dev: { scenarios: joinTables(runs.map((r) => r.dev.scenarios), `${name}.dev.scenarios`) } } : {}),
+      ...(runs.every((r) => r.singleModel)
+        ? { singleModel: { scenarios: joinTables(runs.map((r) => r.singleModel.scenarios), `${name}.singleModel.scenarios`), missingRate: joinTables(runs.map((r) => r.singleModel.missingRate), `${name}.singleModel.missingRate`) } }
+        : {}),
+    };
+  }
+  const seeds = [...new Set(parts.flatMap((p) => p.seeds as number[]))];
+  return { ...parts[0], seeds, minutes: Math.max(...parts.map((p) => p.minutes)), variants };
 }
