@@ -43,12 +43,16 @@ interface Summary {
   std: { accuracy: number; weightedF1: number };
 }
 interface MosiVariant {
+  /** Members per seed's model when it differs from the report's `ensemble` (a variant merged in from another run). */
+  ensemble?: number;
   scenarios: Record<string, Summary>;
   missingRate: Record<string, Summary>;
   epochs: number[];
   bestEpochs: number[];
   /** With an ensemble: the first member of each seed alone. */
   singleModel?: { scenarios: Record<string, Summary>; missingRate: Record<string, Summary> };
+  /** The fixed scenarios on the dev split. */
+  dev?: { scenarios: Record<string, Summary> };
 }
 interface MosiReport {
   seeds: number[];
@@ -67,6 +71,12 @@ const delta = (a: Summary | undefined, b: Summary | undefined) => (a && b ? `${(
 /** Markdown tables of a MOSI report: scenarios, missing rates, full vs no-joint-embedding. */
 export function renderMosiMarkdown(report: MosiReport): string {
   const variants = Object.keys(report.variants);
+  const members = report.ensemble ?? 1;
+  // A variant merged in from a run with another ensemble size says so in its column names.
+  const label = (v: string) => {
+    const own = report.variants[v].ensemble;
+    return own !== undefined && own !== members ? `${v} (${own === 1 ? 'one model' : `ensemble of ${own}`})` : v;
+  };
   const full = report.variants.full;
   const noJe = report.variants['no-joint-embedding'];
   const scenarios = Object.keys(full?.scenarios ?? report.variants[variants[0]].scenarios);
@@ -80,7 +90,7 @@ export function renderMosiMarkdown(report: MosiReport): string {
       `Backend ${report.backend}; the whole run took ${report.minutes.toFixed(1)} min.`,
   );
   lines.push('');
-  lines.push(`| scenario | bc-LSTM acc (one model per subset) | ${variants.map((v) => `${v} acc | ${v} wF1`).join(' | ')} | Δ wF1 full − no-JE |`);
+  lines.push(`| scenario | bc-LSTM acc (one model per subset) | ${variants.map((v) => `${label(v)} acc | ${label(v)} wF1`).join(' | ')} | Δ wF1 full − no-JE |`);
   lines.push(`|---|---|${variants.map(() => '---|---').join('|')}|---|`);
   for (const s of scenarios) {
     const cells = variants.map((v) => `${pct(report.variants[v].scenarios[s], 'accuracy')} | ${pct(report.variants[v].scenarios[s], 'weightedF1')}`);
@@ -90,7 +100,7 @@ export function renderMosiMarkdown(report: MosiReport): string {
   lines.push('Random missing rate η (each modality of each test utterance dropped with probability η, at least one kept):');
   lines.push('');
   const rates = Object.keys(full?.missingRate ?? report.variants[variants[0]].missingRate);
-  lines.push(`| η | ${variants.map((v) => `${v} acc | ${v} wF1`).join(' | ')} | Δ wF1 full − no-JE |`);
+  lines.push(`| η | ${variants.map((v) => `${label(v)} acc | ${label(v)} wF1`).join(' | ')} | Δ wF1 full − no-JE |`);
   lines.push(`|---|${variants.map(() => '---|---').join('|')}|---|`);
   for (const r of rates) {
     const cells = variants.map((v) => `${pct(report.variants[v].missingRate[r], 'accuracy')} | ${pct(report.variants[v].missingRate[r], 'weightedF1')}`);
@@ -107,9 +117,64 @@ export function renderMosiMarkdown(report: MosiReport): string {
       lines.push(`| ${s} | ${withSingles.map((v) => `${pct(report.variants[v].singleModel!.scenarios[s], 'accuracy')} | ${pct(report.variants[v].singleModel!.scenarios[s], 'weightedF1')}`).join(' | ')} |`);
     }
   }
+  lines.push(...renderClaimTables(report));
+  lines.push(...renderDevTable(report));
   lines.push('');
   lines.push(`Epochs run per seed (weights averaged over the last epochs, see the note above): ${variants.map((v) => `${v} ${report.variants[v].epochs.join('/')} (best ${report.variants[v].bestEpochs.join('/')})`).join('; ')}.`);
   return lines.join('\n');
+}
+
+/** wF1 in % with its std, or n/a. */
+const wf1 = (s: Summary | undefined) => (s ? `${(100 * s.weightedF1).toFixed(1)} ± ${(100 * s.std.weightedF1).toFixed(1)}` : 'n/a');
+
+/**
+ * The paper's claim, split in two: what modality dropout buys over the naive baseline (trained on complete data, no
+ * joint embedding) and what the joint embedding adds on top, per scenario and missing rate, in weighted F1. Full and
+ * no-joint-embedding are compared with naive model for model: their single members when naive is one model per seed in
+ * an ensemble report. Empty without a naive variant.
+ */
+function renderClaimTables(report: MosiReport): string[] {
+  const naive = report.variants.naive;
+  const full = report.variants.full;
+  const noJe = report.variants['no-joint-embedding'];
+  if (!naive || !full || !noJe) return [];
+  const members = report.ensemble ?? 1;
+  const naiveMembers = naive.ensemble ?? members;
+  const single = naiveMembers === 1 && members > 1;
+  const pick = (v: MosiVariant) => (single && v.singleModel ? v.singleModel : v);
+  const [n, j, f] = [pick(naive), pick(noJe), pick(full)];
+  if (single && (!full.singleModel || !noJe.singleModel)) return [];
+  const lines: string[] = [''];
+  lines.push(
+    `The paper's claim, split in two (weighted F1 in %, ${naiveMembers === 1 ? 'one model per seed' : `ensembles of ${naiveMembers}`}${single ? ": full and no-joint-embedding are their ensembles' first members, the single models of the same seeds" : ''}). ` +
+      '**naive**: trained on complete data, no joint embedding, a missing modality met first at test time (zeros + mask); ' +
+      '**no-JE**: the same with modality dropout in training; **full**: modality dropout and the joint embedding.',
+  );
+  const table = (title: string, keys: string[], of: (v: Pick<MosiVariant, 'scenarios' | 'missingRate'>) => Record<string, Summary>) => {
+    lines.push('');
+    lines.push(`| ${title} | naive wF1 | no-JE wF1 | full wF1 | Δ modality dropout (no-JE − naive) | Δ joint embedding (full − no-JE) | Δ full − naive |`);
+    lines.push('|---|---|---|---|---|---|---|');
+    for (const k of keys) lines.push(`| ${k} | ${wf1(of(n)[k])} | ${wf1(of(j)[k])} | ${wf1(of(f)[k])} | ${delta(of(j)[k], of(n)[k])} | ${delta(of(f)[k], of(j)[k])} | ${delta(of(f)[k], of(n)[k])} |`);
+  };
+  table('scenario', Object.keys(f.scenarios), (v) => v.scenarios);
+  table('η', Object.keys(f.missingRate), (v) => v.missingRate);
+  return lines;
+}
+
+/** Weighted F1 on the dev split per fixed scenario and its mean, for the variants that recorded it (choices made on dev). */
+function renderDevTable(report: MosiReport): string[] {
+  const withDev = Object.keys(report.variants).filter((v) => report.variants[v].dev);
+  if (withDev.length === 0) return [];
+  const scenarios = Object.keys(report.variants[withDev[0]].dev!.scenarios);
+  const lines = ['', 'Dev split (held-out training videos), weighted F1 in % per fixed scenario; the mean over the scenarios is what choices on dev use (TAV saturates there, the scenarios without text do not):', ''];
+  lines.push(`| variant | ${scenarios.join(' | ')} | mean |`);
+  lines.push(`|---|${scenarios.map(() => '---').join('|')}|---|`);
+  for (const v of withDev) {
+    const dev = report.variants[v].dev!.scenarios;
+    const mean = scenarios.reduce((a, s) => a + dev[s].weightedF1, 0) / scenarios.length;
+    lines.push(`| ${v} | ${scenarios.map((s) => (100 * dev[s].weightedF1).toFixed(1)).join(' | ')} | ${(100 * mean).toFixed(1)} |`);
+  }
+  return lines;
 }
 
 /** Replaces the `<!-- name:start -->` ... `<!-- name:end -->` section of BENCHMARKS.md (appends it if absent). */
@@ -286,27 +351,31 @@ function joinTables(tables: (Record<string, SeedSummary> | undefined)[], where: 
 /**
  * Merges bench:mosi reports (`--merge a.json,b.json`): a variant found in one report is kept as it is; a variant
  * found in several (the same variant, other seeds, run in parallel processes) gets its per-seed results
- * concatenated in the order of the reports and its means and standard deviations recomputed. The reports must have
- * the same ensemble size; `seeds` is the union, `minutes` the longest run's.
- * @throws Error naming the part whose ensemble size differs, or whose variant lacks per-seed metrics.
+ * concatenated in the order of the reports and its means and standard deviations recomputed. A variant taken from a
+ * report with another ensemble size than the first report's keeps its own size (`ensemble` on the variant, which the
+ * tables name); the runs of one variant must share it. `seeds` is the union, `minutes` the longest run's.
+ * @throws Error naming the variant whose runs differ in ensemble size, or whose per-seed metrics are missing.
  */
 // The reports are JSON read back from disk: their shape is checked where it matters (per-seed metrics, ensemble size).
 export function mergeMosiReports(parts: any[]): any {
   const members = parts[0].ensemble ?? 1;
-  parts.forEach((p, i) => {
-    if ((p.ensemble ?? 1) !== members) throw new Error(`--merge: part ${i + 1} has ensembles of ${p.ensemble ?? 1}, part 1 of ${members}`);
-  });
   const variants: Record<string, any> = {};
   const names = [...new Set(parts.flatMap((p) => Object.keys(p.variants)))];
   for (const name of names) {
-    const runs = parts.filter((p) => name in p.variants).map((p) => p.variants[name]);
+    const holders = parts.filter((p) => name in p.variants);
+    const runs = holders.map((p) => p.variants[name]);
+    const sizes = new Set(holders.map((p) => p.variants[name].ensemble ?? p.ensemble ?? 1));
+    if (sizes.size > 1) throw new Error(`--merge: variant '${name}' was run with ensembles of ${[...sizes].join(' and ')}; only runs of one size can be joined`);
+    const own = [...sizes][0];
     if (runs.length === 1) {
-      variants[name] = runs[0];
+      // A variant from a run with another ensemble size keeps its size (the tables say so).
+      variants[name] = own !== members ? { ...runs[0], ensemble: own } : runs[0];
       continue;
     }
     const concat = (key: string) => runs.flatMap((r) => r[key] ?? []);
     variants[name] = {
       ...runs[0],
+      ...(own !== members ? { ensemble: own } : {}),
       scenarios: joinTables(runs.map((r) => r.scenarios), `${name}.scenarios`),
       missingRate: joinTables(runs.map((r) => r.missingRate), `${name}.missingRate`),
       epochs: concat('epochs'),
