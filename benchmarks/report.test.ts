@@ -96,6 +96,11 @@ describe('benchmark reports', () => {
     expect(a.perSeed.map((p: { weightedF1: number }) => p.weightedF1)).toEqual([0.5, 0.6, 0.7]);
     expect(merged.variants.naive.bestEpochs).toEqual([1, 2, 3]);
     expect(merged.variants.naive.ensemble).toBeUndefined();
+    expect(merged.variants.naive.seeds).toBeUndefined();
+    // A variant that finished fewer seeds than the merged report lists says which it has.
+    const partial = mergeMosiReports([oneSeedReport(1, 0.5), oneSeedReport(2, 0.6), { ...oneSeedReport(1, 0.5), variants: { other: oneSeedReport(1, 0.5).variants.naive } }]);
+    expect(partial.variants.other.seeds).toEqual([1]);
+    expect(renderMosiMarkdown(partial)).toContain('other (seed 1) acc');
     // Without per-seed metrics the seeds cannot be joined: the error names the table.
     const bare = oneSeedReport(4, 0.5);
     delete (bare.variants.naive.scenarios.A as { perSeed?: unknown }).perSeed;
@@ -113,7 +118,7 @@ describe('benchmark reports', () => {
     expect(merged.ensemble).toBe(5);
     expect(merged.variants.naive.ensemble).toBe(1);
     const markdown = renderMosiMarkdown(merged);
-    expect(markdown).toContain('naive (one model) acc | naive (one model) wF1');
+    expect(markdown).toContain('naive (one model; seeds 1, 2) acc | naive (one model; seeds 1, 2) wF1');
     expect(markdown).toContain("full and no-joint-embedding are their ensembles' first members");
     // TAV: naive 0.5 / 0.52 + 0.2 -> 71.0; no-JE's first member 0.54 + 0.001 -> 54.1; full's 0.55 + 0.001 -> 55.1.
     expect(markdown).toContain('| TAV | 71.0 ± 1.0 | 54.1 ± 0.4 | 55.1 ± 0.4 | -16.9 | +1.0 | -15.9 |');

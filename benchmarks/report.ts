@@ -45,6 +45,8 @@ interface Summary {
 interface MosiVariant {
   /** Members per seed's model when it differs from the report's `ensemble` (a variant merged in from another run). */
   ensemble?: number;
+  /** The seeds of this variant when they are not all of the report's `seeds` (a merged run that finished fewer). */
+  seeds?: number[];
   scenarios: Record<string, Summary>;
   missingRate: Record<string, Summary>;
   epochs: number[];
@@ -75,7 +77,11 @@ export function renderMosiMarkdown(report: MosiReport): string {
   // A variant merged in from a run with another ensemble size says so in its column names.
   const label = (v: string) => {
     const own = report.variants[v].ensemble;
-    return own !== undefined && own !== members ? `${v} (${own === 1 ? 'one model' : `ensemble of ${own}`})` : v;
+    const notes = [
+      ...(own !== undefined && own !== members ? [own === 1 ? 'one model' : `ensemble of ${own}`] : []),
+      ...(report.variants[v].seeds ? [`seed${report.variants[v].seeds!.length > 1 ? 's' : ''} ${report.variants[v].seeds!.join(', ')}`] : []),
+    ];
+    return notes.length > 0 ? `${v} (${notes.join('; ')})` : v;
   };
   const full = report.variants.full;
   const noJe = report.variants['no-joint-embedding'];
@@ -172,7 +178,8 @@ function renderDevTable(report: MosiReport): string[] {
   for (const v of withDev) {
     const dev = report.variants[v].dev!.scenarios;
     const mean = scenarios.reduce((a, s) => a + dev[s].weightedF1, 0) / scenarios.length;
-    lines.push(`| ${v} | ${scenarios.map((s) => (100 * dev[s].weightedF1).toFixed(1)).join(' | ')} | ${(100 * mean).toFixed(1)} |`);
+    const seeds = report.variants[v].seeds;
+    lines.push(`| ${v}${seeds ? ` (seed${seeds.length > 1 ? 's' : ''} ${seeds.join(', ')})` : ''} | ${scenarios.map((s) => (100 * dev[s].weightedF1).toFixed(1)).join(' | ')} | ${(100 * mean).toFixed(1)} |`);
   }
   return lines;
 }
@@ -388,5 +395,9 @@ export function mergeMosiReports(parts: any[]): any {
     };
   }
   const seeds = [...new Set(parts.flatMap((p) => p.seeds as number[]))];
+  for (const name of names) {
+    const own = [...new Set(parts.filter((p) => name in p.variants).flatMap((p) => (p.variants[name].seeds ?? p.seeds) as number[]))];
+    if (own.length !== seeds.length) variants[name] = { ...variants[name], seeds: own };
+  }
   return { ...parts[0], seeds, minutes: Math.max(...parts.map((p) => p.minutes)), variants };
 }
