@@ -159,7 +159,8 @@ for (const variant of variantNames) {
         if (spec.text !== 'tokens') {
           return createModel({ ...MOSI_PRESET.model, ...modelOverrides, ...spec.model, modalities: dataset.modalities, classes: dataset.classes, blocks, seed: memberSeed });
         }
-        const created = await createModelForDataset(data, { preset: MOSI_PRESET, seed: memberSeed, overrides: { ...modelOverrides, ...spec.model }, blocks, wordVectors });
+        const preset = { ...MOSI_PRESET, tokens: { ...MOSI_PRESET.tokens, ...spec.tokens } };
+        const created = await createModelForDataset(data, { preset, seed: memberSeed, overrides: { ...modelOverrides, ...spec.model }, blocks, wordVectors });
         wordVectorCoverage = created.coverage;
         return created.model;
       },

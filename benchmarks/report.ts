@@ -1,11 +1,11 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { meanStd, type BlockSwitches, type ModelConfig, type TrainOptions } from '@emoje/model';
+import { meanStd, type BlockSwitches, type ModelConfig, type TokenModalityConfig, type TrainOptions } from '@emoje/model';
 import { writeFileAtomic } from '@emoje/runtime-node';
 
 /** The variants of the published run (`npm run bench:mosi` without `--variants`). */
 export const VARIANTS = ['full', 'no-joint-embedding', 'no-qaf', 'no-context', 'naive'] as const;
 /** Further variants, run with `--variants`: the paper's options (token-sequence text, other compensation and NCE). */
-export const OPTION_VARIANTS = ['full-tokens', 'naive-tokens', 'compensation-substitute', 'ace-instance'] as const;
+export const OPTION_VARIANTS = ['full-tokens', 'full-tokens-pooled', 'naive-tokens', 'compensation-substitute', 'ace-instance'] as const;
 export const ALL_VARIANTS: readonly VariantName[] = [...VARIANTS, ...OPTION_VARIANTS];
 export type VariantName = (typeof VARIANTS)[number] | (typeof OPTION_VARIANTS)[number];
 
@@ -16,6 +16,8 @@ export interface VariantSpec {
   train?: Partial<TrainOptions>;
   /** `'tokens'`: MOSI's transcripts as words (`loadMosi({ text: 'tokens' })`) instead of bc-LSTM's text vector. */
   text?: 'tokens';
+  /** With `text: 'tokens'`: settings of the token modality over `MOSI_PRESET.tokens`. */
+  tokens?: Partial<Omit<TokenModalityConfig, 'name' | 'kind' | 'vocabulary'>>;
 }
 
 const NAIVE: VariantSpec = { blocks: { jointEmbedding: false }, train: { modalityDropout: false } };
@@ -29,6 +31,8 @@ export const VARIANT_SPECS: Record<VariantName, VariantSpec> = {
   // Trained on complete data (no modality dropout), no joint embedding: a missing modality is met first at test time (zeros + mask).
   naive: NAIVE,
   'full-tokens': { text: 'tokens' },
+  // The same words, but the cross-attention sees only their pooled vector (one key): what attending over the words adds.
+  'full-tokens-pooled': { text: 'tokens', tokens: { crossAttention: 'pooled' } },
   'naive-tokens': { ...NAIVE, text: 'tokens' },
   'compensation-substitute': { model: { compensation: 'substitute' } },
   'ace-instance': { model: { aceMode: 'instance' } },
