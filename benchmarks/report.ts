@@ -403,5 +403,7 @@ export function mergeMosiReports(parts: any[]): any {
     const own = [...new Set(parts.filter((p) => name in p.variants).flatMap((p) => (p.variants[name].seeds ?? p.seeds) as number[]))];
     if (own.length !== seeds.length) variants[name] = { ...variants[name], seeds: own };
   }
-  return { ...parts[0], seeds, minutes: Math.max(...parts.map((p) => p.minutes)), variants };
+  // Settings only some runs record (the token input of the word variants) are kept from the first run that has them.
+  const recorded = Object.assign({}, ...parts.map((p) => ({ ...(p.tokens ? { tokens: p.tokens } : {}), ...(p.wordVectors ? { wordVectors: p.wordVectors } : {}) })).reverse());
+  return { ...parts[0], ...recorded, seeds, minutes: Math.max(...parts.map((p) => p.minutes)), variants };
 }
