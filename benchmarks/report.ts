@@ -89,14 +89,15 @@ export function renderMosiMarkdown(report: MosiReport): string {
   };
   const full = report.variants.full;
   const noJe = report.variants['no-joint-embedding'];
+  const dropoutNote = Object.keys(report.variants).some((v) => v.startsWith('naive')) ? ' (the naive variants without it)' : '';
   const scenarios = Object.keys(full?.scenarios ?? report.variants[variants[0]].scenarios);
   const lines: string[] = [];
   lines.push(
     `Test split (${report.split.testUtterances} utterances), mean ± std over seeds ${report.seeds.join(', ')}; accuracy / weighted F1 in %. ` +
       ((report.ensemble ?? 1) > 1
         ? `One model per variant and seed, an **ensemble of ${report.ensemble}** members trained alike from seeds s, s+1000, ... (class probabilities averaged), ` +
-          `trained once with all modalities and modality dropout, evaluated on every subset. `
-        : `One model per variant, trained once with all modalities and modality dropout, evaluated on every subset. `) +
+          `trained once with all modalities and modality dropout${dropoutNote}, evaluated on every subset. `
+        : `One model per variant, trained once with all modalities and modality dropout${dropoutNote}, evaluated on every subset. `) +
       `Backend ${report.backend}; the whole run took ${report.minutes.toFixed(1)} min.`,
   );
   lines.push('');
