@@ -5,7 +5,7 @@
  *
  *   npm run bench:mosi                 # 3 seeds x 5 variants (full, the 3 ablations, naive), each seed's model an
  *                                      # ensemble of 5 members (seeds s, s+1000, ...): the published numbers
- *   npm run bench:mosi -- --ensemble 1 --variants full,naive,full-tokens,naive-tokens,compensation-substitute,ace-instance \
+ *   npm run bench:mosi -- --ensemble 1 --variants full,naive,full-tokens,full-tokens-pooled,compensation-substitute,ace-instance \
  *     --out benchmarks/results/mosi-options.json --section mosi-options   # the paper's options, one model per seed
  *   npm run bench:mosi -- --quick      # the README's main job: 1 seed, one model, full vs no-joint-embedding
  *   npm run bench:mosi -- --ensemble 1 # one model per seed
