@@ -3,8 +3,10 @@
  * every fixed missing-modality scenario and random missing rates 0.0-0.7, on the
  * bundled real features. Writes benchmarks/results/<name>.json and a section of BENCHMARKS.md.
  *
- *   npm run bench:mosi                 # 3 seeds x 4 variants, each seed's model an ensemble of 5 members
- *                                      # (seeds s, s+1000, ...): the published numbers
+ *   npm run bench:mosi                 # 3 seeds x 5 variants (full, the 3 ablations, naive), each seed's model an
+ *                                      # ensemble of 5 members (seeds s, s+1000, ...): the published numbers
+ *   npm run bench:mosi -- --ensemble 1 --variants full,naive,full-tokens,full-tokens-pooled,compensation-substitute,ace-instance \
+ *     --out benchmarks/results/mosi-options.json --section mosi-options   # the paper's options, one model per seed
  *   npm run bench:mosi -- --quick      # the README's main job: 1 seed, one model, full vs no-joint-embedding
  *   npm run bench:mosi -- --ensemble 1 # one model per seed
  *   npm run bench:mosi -- --ensemble 15 --curve 1,3,5,10 # also score the ensembles of the first 1, 3, 5, 10 members
@@ -12,9 +14,10 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadMosi } from '@emoje/datasets/node';
+import { loadMosiWordVectors } from '@emoje/datasets/node';
 import { allScenarios, createModel, evaluateProtocols, meanStd, trainEnsemble, type ClassificationMetrics, type ModelConfig, type ProtocolResults } from '@emoje/model';
-import { createEnsembleProgress, initBackend, MOSI_PRESET, presetTrainOptions, writeFileAtomic } from '@emoje/runtime-node';
-import { MOSI_DEV_NOTE, VARIANTS, renderMosiMarkdown, updateBenchmarksSection, type VariantName } from './report';
+import { createEnsembleProgress, createModelForDataset, initBackend, MOSI_PRESET, presetTrainOptions, writeFileAtomic } from '@emoje/runtime-node';
+import { ALL_VARIANTS, MOSI_DEV_NOTE, VARIANTS, VARIANT_SPECS, mergeMosiReports, renderMosiMarkdown, updateBenchmarksSection, type VariantName } from './report';
 
 const { values } = parseArgs({
   options: {
@@ -40,7 +43,7 @@ const { values } = parseArgs({
 const quick = values.quick;
 const seeds = (values.seeds ?? (quick ? '1' : '1,2,3')).split(',').map(Number);
 const variantNames = (values.variants ?? (quick ? 'full,no-joint-embedding' : VARIANTS.join(','))).split(',') as VariantName[];
-for (const v of variantNames) if (!VARIANTS.includes(v)) throw new Error(`--variants: unknown variant '${v}' (known: ${VARIANTS.join(', ')})`);
+for (const v of variantNames) if (!ALL_VARIANTS.includes(v)) throw new Error(`--variants: unknown variant '${v}' (known: ${ALL_VARIANTS.join(', ')})`);
 const modelOverrides = values.config ? (JSON.parse(values.config) as Partial<ModelConfig>) : {};
 const trainOverrides = values.train ? JSON.parse(values.train) : {};
 // --epochs wins, then epochs given in --train, then the preset's (the progress bar and the report use this count).
@@ -55,10 +58,10 @@ for (const k of curveSizes) if (!Number.isInteger(k) || k < 1 || k >= members) t
 const out = values.out ?? (quick ? 'benchmarks/results/local/mosi-quick.json' : 'benchmarks/results/mosi.json');
 
 if (values.merge) {
-  // Combine reports of runs that trained different variants in parallel processes.
+  // Combine reports of runs that trained different variants, or other seeds of a variant, in parallel processes.
   const parts = values.merge.split(',').map((f) => JSON.parse(readFileSync(f, 'utf8')));
-  const merged = { ...parts[0], minutes: Math.max(...parts.map((p) => p.minutes)), variants: Object.assign({}, ...parts.map((p) => p.variants)), mergedFrom: values.merge.split(',') };
-  const ordered = { ...merged, variants: Object.fromEntries(VARIANTS.filter((v) => v in merged.variants).map((v) => [v, merged.variants[v]])) };
+  const merged = { ...mergeMosiReports(parts), mergedFrom: values.merge.split(',') };
+  const ordered = { ...merged, variants: Object.fromEntries(ALL_VARIANTS.filter((v) => v in merged.variants).map((v) => [v, merged.variants[v]])) };
   await writeFileAtomic(out, JSON.stringify(ordered, null, 2) + '\n');
   const markdown = renderMosiMarkdown(ordered);
   console.log(markdown);
@@ -70,14 +73,11 @@ const backend = await initBackend();
 console.log(`backend: ${backend.backend} (${backend.reason})`);
 console.log(MOSI_DEV_NOTE);
 const dataset = await loadMosi();
+// The variants that read the transcripts as words (VARIANT_SPECS[v].text 'tokens') use MOSI loaded that way (same split).
+const tokenDataset = variantNames.some((v) => VARIANT_SPECS[v].text === 'tokens') ? await loadMosi({ text: 'tokens' }) : null;
+const wordVectors = tokenDataset ? await loadMosiWordVectors() : null;
+let wordVectorCoverage: unknown = null;
 const missingRates = [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7];
-
-const blocksOf: Record<VariantName, ModelConfig['blocks']> = {
-  full: {},
-  'no-joint-embedding': { jointEmbedding: false },
-  'no-qaf': { queryAdaptiveFusion: false },
-  'no-context': { dialogueContext: false, modalityContext: false },
-};
 
 type Runs = {
   scenarios: Record<string, ClassificationMetrics[]>;
@@ -85,10 +85,12 @@ type Runs = {
   epochs: number[];
   bestEpochs: number[];
   seconds: number[];
+  // The fixed scenarios on the dev split (for choices made on dev: TAV saturates there, the scenarios without text do not).
+  dev: Record<string, ClassificationMetrics[]>;
   // --curve: per member count k, the fixed scenarios of the ensembles of the first k members, per seed.
   curve: Record<string, Record<string, ClassificationMetrics[]>>;
 };
-const emptyRuns = (): Runs => ({ scenarios: {}, missingRate: {}, epochs: [], bestEpochs: [], seconds: [], curve: {} });
+const emptyRuns = (): Runs => ({ scenarios: {}, missingRate: {}, epochs: [], bestEpochs: [], seconds: [], curve: {}, dev: {} });
 const record = (r: Runs, protocols: ProtocolResults) => {
   for (const [name, m] of Object.entries(protocols.scenarios)) (r.scenarios[name] ??= []).push(m);
   for (const [rate, m] of Object.entries(protocols.missingRate)) (r.missingRate[rate] ??= []).push(m);
@@ -97,65 +99,24 @@ const runs: Record<string, Runs> = {};
 // With --ensemble, the first member of each seed alone (the single model of that seed).
 const singles: Record<string, Runs> = {};
 const tavName = allScenarios(dataset.modalities).at(-1)!.name;
-const started = Date.now();
-for (const variant of variantNames) {
-  const r = (runs[variant] = emptyRuns());
-  const single = (singles[variant] = emptyRuns());
-  for (const seed of seeds) {
-    const t0 = Date.now();
-        // --train-on-dev: the dev videos join the training set (no dev scores; the preset's weight averaging picks the weights).
-    const progress = createEnsembleProgress(`${variant} seed ${seed}`, epochs, members);
-    const splits = values['train-on-dev'] ? { train: [...dataset.train, ...dataset.dev] } : { train: dataset.train, dev: dataset.dev };
-    const { ensemble, results } = await trainEnsemble(
-      (memberSeed) => createModel({ ...MOSI_PRESET.model, ...modelOverrides, modalities: dataset.modalities, classes: dataset.classes, blocks: { ...MOSI_PRESET.model.blocks, ...modelOverrides.blocks, ...blocksOf[variant] }, seed: memberSeed }),
-      splits,
-      {
-        ...presetTrainOptions(MOSI_PRESET, epochs),
-        ...trainOverrides,
-        epochs,
-        seed,
-        members,
-        ...progress.callbacks,
-      },
-    );
-    const protocols = evaluateProtocols(ensemble.networks, dataset.test, { missingRates, seed });
-    record(r, protocols);
-    for (const k of curveSizes) {
-      const part = evaluateProtocols(ensemble.networks.slice(0, k), dataset.test, { missingRates: [], seed });
-      for (const [name, m] of Object.entries(part.scenarios)) ((r.curve[k] ??= {})[name] ??= []).push(m);
-      console.log(`${variant} seed ${seed}, first ${k} members: TAV acc ${part.scenarios[tavName].accuracy.toFixed(4)}`);
-    }
-    r.epochs.push(results[0].epochs);
-    r.bestEpochs.push(results[0].bestEpoch);
-    r.seconds.push((Date.now() - t0) / 1000);
-    const tav = protocols.scenarios[tavName];
-    let alone = '';
-    if (members > 1) {
-      const first = evaluateProtocols(ensemble.networks[0], dataset.test, { missingRates, seed });
-      record(single, first);
-      alone = `; first member alone: TAV acc ${first.scenarios[tavName].accuracy.toFixed(4)}`;
-    }
-    const result = results[0];
-    console.log(`${variant} seed ${seed}${members > 1 ? ` (ensemble of ${members})` : ''}: TAV acc ${tav.accuracy.toFixed(4)} wF1 ${tav.weightedF1.toFixed(4)}; T acc ${protocols.scenarios.T.accuracy.toFixed(4)}${alone} (${result.averagedEpochs ? `average of the last ${result.averagedEpochs} epochs` : `best epoch ${result.bestEpoch}`} of ${result.epochs})`);
-    ensemble.dispose();
-  }
-}
-
-const summarise = (ms: ClassificationMetrics[]) => {
+function summarise(ms: ClassificationMetrics[]) {
   const acc = meanStd(ms.map((m) => m.accuracy));
   const wf1 = meanStd(ms.map((m) => m.weightedF1));
   const mf1 = meanStd(ms.map((m) => m.macroF1));
-  return { accuracy: acc.mean, weightedF1: wf1.mean, macroF1: mf1.mean, std: { accuracy: acc.std, weightedF1: wf1.std, macroF1: mf1.std }, perSeed: ms.map((m) => ({ accuracy: m.accuracy, weightedF1: m.weightedF1 })) };
-};
-const report = {
+  return { accuracy: acc.mean, weightedF1: wf1.mean, macroF1: mf1.mean, std: { accuracy: acc.std, weightedF1: wf1.std, macroF1: mf1.std }, perSeed: ms.map((m) => ({ accuracy: m.accuracy, weightedF1: m.weightedF1, macroF1: m.macroF1 })) };
+}
+/** The report of the runs so far (written after every seed, so a long run that is stopped keeps what it finished). */
+function buildReport() {
+  return {
   dataset: 'cmu-mosi',
   trainedOnDev: values['train-on-dev'],
   split: { train: dataset.train.length, dev: dataset.dev.length, test: dataset.test.length, testUtterances: dataset.test.reduce((n, d) => n + d.utterances.length, 0) },
-  seeds,
+  seeds: seeds.filter((_, i) => Object.values(runs).some((r) => r.epochs.length > i)),
   ensemble: members,
   backend: backend.backend,
   quick,
   config: { ...MOSI_PRESET.model, ...modelOverrides },
+  ...(tokenDataset ? { tokens: MOSI_PRESET.tokens, wordVectors: { source: 'GloVe 6B 100d of MOSI\'s words (bundled, float16; loadMosiWordVectors)', coverage: wordVectorCoverage } } : {}),
   train: { ...MOSI_PRESET.train, ...trainOverrides, epochs },
   minutes: (Date.now() - started) / 60000,
   generatedAt: new Date().toISOString(),
@@ -168,6 +129,9 @@ const report = {
         epochs: r.epochs,
         bestEpochs: r.bestEpochs,
         trainSeconds: r.seconds,
+        // What the variant changes over the preset (absent for the full model).
+        ...(Object.keys(VARIANT_SPECS[v as VariantName]).length > 0 ? { options: VARIANT_SPECS[v as VariantName] } : {}),
+        ...(Object.keys(r.dev).length > 0 ? { dev: { scenarios: Object.fromEntries(Object.entries(r.dev).map(([k, ms]) => [k, summarise(ms)])) } } : {}),
         ...(curveSizes.length > 0
           ? { ensembleCurve: Object.fromEntries(Object.entries(r.curve).map(([k, byScenario]) => [k, Object.fromEntries(Object.entries(byScenario).map(([name, ms]) => [name, summarise(ms)]))])) }
           : {}),
@@ -178,6 +142,69 @@ const report = {
     ]),
   ),
 };
+}
+
+const started = Date.now();
+for (const variant of variantNames) {
+  const r = (runs[variant] = emptyRuns());
+  const single = (singles[variant] = emptyRuns());
+  for (const seed of seeds) {
+    const t0 = Date.now();
+        // --train-on-dev: the dev videos join the training set (no dev scores; the preset's weight averaging picks the weights).
+    const progress = createEnsembleProgress(`${variant} seed ${seed}`, epochs, members);
+    const spec = VARIANT_SPECS[variant];
+    const data = spec.text === 'tokens' ? tokenDataset! : dataset;
+    const splits = values['train-on-dev'] ? { train: [...data.train, ...data.dev] } : { train: data.train, dev: data.dev };
+    const blocks = { ...MOSI_PRESET.model.blocks, ...modelOverrides.blocks, ...spec.blocks };
+    const { ensemble, results } = await trainEnsemble(
+      async (memberSeed) => {
+        if (spec.text !== 'tokens') {
+          return createModel({ ...MOSI_PRESET.model, ...modelOverrides, ...spec.model, modalities: dataset.modalities, classes: dataset.classes, blocks, seed: memberSeed });
+        }
+        const preset = { ...MOSI_PRESET, tokens: { ...MOSI_PRESET.tokens, ...spec.tokens } };
+        const created = await createModelForDataset(data, { preset, seed: memberSeed, overrides: { ...modelOverrides, ...spec.model }, blocks, wordVectors });
+        wordVectorCoverage = created.coverage;
+        return created.model;
+      },
+      splits,
+      {
+        ...presetTrainOptions(MOSI_PRESET, epochs),
+        ...trainOverrides,
+        ...spec.train,
+        epochs,
+        seed,
+        members,
+        ...progress.callbacks,
+      },
+    );
+    const protocols = evaluateProtocols(ensemble.networks, data.test, { missingRates, seed });
+    record(r, protocols);
+    if (!values['train-on-dev']) {
+      for (const [name, m] of Object.entries(evaluateProtocols(ensemble.networks, data.dev, { missingRates: [], seed }).scenarios)) (r.dev[name] ??= []).push(m);
+    }
+    for (const k of curveSizes) {
+      const part = evaluateProtocols(ensemble.networks.slice(0, k), data.test, { missingRates: [], seed });
+      for (const [name, m] of Object.entries(part.scenarios)) ((r.curve[k] ??= {})[name] ??= []).push(m);
+      console.log(`${variant} seed ${seed}, first ${k} members: TAV acc ${part.scenarios[tavName].accuracy.toFixed(4)}`);
+    }
+    r.epochs.push(results[0].epochs);
+    r.bestEpochs.push(results[0].bestEpoch);
+    r.seconds.push((Date.now() - t0) / 1000);
+    const tav = protocols.scenarios[tavName];
+    let alone = '';
+    if (members > 1) {
+      const first = evaluateProtocols(ensemble.networks[0], data.test, { missingRates, seed });
+      record(single, first);
+      alone = `; first member alone: TAV acc ${first.scenarios[tavName].accuracy.toFixed(4)}`;
+    }
+    const result = results[0];
+    console.log(`${variant} seed ${seed}${members > 1 ? ` (ensemble of ${members})` : ''}: TAV acc ${tav.accuracy.toFixed(4)} wF1 ${tav.weightedF1.toFixed(4)}; T acc ${protocols.scenarios.T.accuracy.toFixed(4)}${alone} (${result.averagedEpochs ? `average of the last ${result.averagedEpochs} epochs` : `best epoch ${result.bestEpoch}`} of ${result.epochs})`);
+    ensemble.dispose();
+    await writeFileAtomic(out, JSON.stringify(buildReport(), null, 2) + '\n');
+  }
+}
+
+const report = buildReport();
 await writeFileAtomic(out, JSON.stringify(report, null, 2) + '\n');
 const markdown = renderMosiMarkdown(report);
 console.log('\n' + markdown);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { renderMeldMarkdown, renderMosiMarkdown, type MeldReport } from './report';
+import { mergeMosiReports, renderMeldMarkdown, renderMosiMarkdown, type MeldReport } from './report';
 
 const summary = (accuracy: number) => ({ accuracy, weightedF1: accuracy + 0.001, std: { accuracy: 0.005, weightedF1: 0.004 } });
 const mosiVariant = (accuracy: number, single?: number) => ({
@@ -81,5 +81,61 @@ describe('benchmark reports', () => {
     const markdown = renderMeldMarkdown(report);
     expect(markdown).toContain('fitted on the dev split to maximise its weighted F1');
     expect(markdown).toContain('| emoje full, without the decision bias | 55.3 ± 0.5 (55.8 / 54.8) | 56.0 | | |');
+  });
+
+  const seedSummary = (wf1: number[]) => ({
+    accuracy: 0, weightedF1: wf1.reduce((a, b) => a + b, 0) / wf1.length, std: { accuracy: 0, weightedF1: 0 },
+    perSeed: wf1.map((w) => ({ accuracy: w - 0.001, weightedF1: w, macroF1: w - 0.01 })),
+  });
+  const oneSeedReport = (seed: number, wf1: number, extra: Record<string, unknown> = {}) => ({
+    seeds: [seed], ensemble: 1, split: { testUtterances: 752 }, backend: 'wasm', minutes: seed,
+    variants: { naive: { scenarios: { A: seedSummary([wf1]), TAV: seedSummary([wf1 + 0.2]) }, missingRate: { '0.5': seedSummary([wf1 + 0.1]) }, epochs: [18], bestEpochs: [seed], trainSeconds: [10 * seed], ...extra } },
+  });
+
+  it('merging bench:mosi runs of other seeds of one variant concatenates the seeds and recomputes mean and std', () => {
+    const merged = mergeMosiReports([oneSeedReport(1, 0.5), oneSeedReport(2, 0.6), oneSeedReport(3, 0.7)]);
+    expect(merged.seeds).toEqual([1, 2, 3]);
+    expect(merged.minutes).toBe(3);
+    const a = merged.variants.naive.scenarios.A;
+    expect(a.weightedF1).toBeCloseTo(0.6, 10);
+    expect(a.std.weightedF1).toBeCloseTo(Math.sqrt(((0.1 ** 2) * 2) / 3), 10);
+    expect(a.macroF1).toBeCloseTo(0.59, 10);
+    expect(a.perSeed.map((p: { weightedF1: number }) => p.weightedF1)).toEqual([0.5, 0.6, 0.7]);
+    expect(merged.variants.naive.bestEpochs).toEqual([1, 2, 3]);
+    expect(merged.variants.naive.ensemble).toBeUndefined();
+    expect(merged.variants.naive.seeds).toBeUndefined();
+    // A variant that finished fewer seeds than the merged report lists says which it has.
+    const partial = mergeMosiReports([oneSeedReport(1, 0.5), oneSeedReport(2, 0.6), { ...oneSeedReport(1, 0.5), variants: { other: oneSeedReport(1, 0.5).variants.naive } }]);
+    expect(partial.variants.other.seeds).toEqual([1]);
+    expect(renderMosiMarkdown(partial)).toContain('other (seed 1) acc');
+    // Without per-seed metrics the seeds cannot be joined: the error names the table.
+    const bare = oneSeedReport(4, 0.5);
+    delete (bare.variants.naive.scenarios.A as { perSeed?: unknown }).perSeed;
+    expect(() => mergeMosiReports([oneSeedReport(1, 0.5), bare])).toThrow(/naive\.scenarios\.A of part 2/);
+  });
+
+  it('a one-model naive merged into an ensemble report is named so, and the claim table compares it with the single members', () => {
+    const ensemble = {
+      seeds: [1, 2, 3], ensemble: 5, split: { testUtterances: 752 }, backend: 'wasm', minutes: 13,
+      variants: { full: mosiVariant(0.6, 0.55), 'no-joint-embedding': mosiVariant(0.58, 0.54) },
+    };
+    const naive = mergeMosiReports([oneSeedReport(1, 0.5), oneSeedReport(2, 0.52)]);
+    naive.variants.naive.scenarios.T = seedSummary([0.5]);
+    const merged = mergeMosiReports([ensemble, naive]);
+    expect(merged.ensemble).toBe(5);
+    expect(merged.variants.naive.ensemble).toBe(1);
+    const markdown = renderMosiMarkdown(merged);
+    expect(markdown).toContain('naive (one model; seeds 1, 2) acc | naive (one model; seeds 1, 2) wF1');
+    expect(markdown).toContain("full and no-joint-embedding are their ensembles' first members");
+    // TAV: naive 0.5 / 0.52 + 0.2 -> 71.0; no-JE's first member 0.54 + 0.001 -> 54.1; full's 0.55 + 0.001 -> 55.1.
+    expect(markdown).toContain('| TAV | 71.0 ± 1.0 | 54.1 ± 0.4 | 55.1 ± 0.4 | -16.9 | +1.0 | -15.9 |');
+    expect(() => mergeMosiReports([ensemble, { ...ensemble, ensemble: 3 }])).toThrow(/variant 'full' was run with ensembles of 5 and 3/);
+  });
+
+  it('a MOSI report with dev scores tables them per scenario with their mean', () => {
+    const report = { ...oneSeedReport(1, 0.5, { dev: { scenarios: { A: seedSummary([0.6]), TAV: seedSummary([1]) } } }) };
+    const markdown = renderMosiMarkdown(report);
+    expect(markdown).toContain('| variant | A | TAV | mean |');
+    expect(markdown).toContain('| naive | 60.0 | 100.0 | 80.0 |');
   });
 });

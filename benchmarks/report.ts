@@ -1,8 +1,42 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { meanStd, type BlockSwitches, type ModelConfig, type TokenModalityConfig, type TrainOptions } from '@emoje/model';
 import { writeFileAtomic } from '@emoje/runtime-node';
 
-export const VARIANTS = ['full', 'no-joint-embedding', 'no-qaf', 'no-context'] as const;
-export type VariantName = (typeof VARIANTS)[number];
+/** The variants of the published run (`npm run bench:mosi` without `--variants`). */
+export const VARIANTS = ['full', 'no-joint-embedding', 'no-qaf', 'no-context', 'naive'] as const;
+/** Further variants, run with `--variants`: the paper's options (token-sequence text, other compensation and NCE). */
+export const OPTION_VARIANTS = ['full-tokens', 'full-tokens-pooled', 'naive-tokens', 'compensation-substitute', 'ace-instance'] as const;
+export const ALL_VARIANTS: readonly VariantName[] = [...VARIANTS, ...OPTION_VARIANTS];
+export type VariantName = (typeof VARIANTS)[number] | (typeof OPTION_VARIANTS)[number];
+
+/** What a MOSI variant changes over the preset: block switches, model settings, training options, the text input. */
+export interface VariantSpec {
+  blocks?: Partial<BlockSwitches>;
+  model?: Partial<ModelConfig>;
+  train?: Partial<TrainOptions>;
+  /** `'tokens'`: MOSI's transcripts as words (`loadMosi({ text: 'tokens' })`) instead of bc-LSTM's text vector. */
+  text?: 'tokens';
+  /** With `text: 'tokens'`: settings of the token modality over `MOSI_PRESET.tokens`. */
+  tokens?: Partial<Omit<TokenModalityConfig, 'name' | 'kind' | 'vocabulary'>>;
+}
+
+const NAIVE: VariantSpec = { blocks: { jointEmbedding: false }, train: { modalityDropout: false } };
+
+/** Every variant's changes; `full` is the preset itself. */
+export const VARIANT_SPECS: Record<VariantName, VariantSpec> = {
+  full: {},
+  'no-joint-embedding': { blocks: { jointEmbedding: false } },
+  'no-qaf': { blocks: { queryAdaptiveFusion: false } },
+  'no-context': { blocks: { dialogueContext: false, modalityContext: false } },
+  // Trained on complete data (no modality dropout), no joint embedding: a missing modality is met first at test time (zeros + mask).
+  naive: NAIVE,
+  'full-tokens': { text: 'tokens' },
+  // The same words, but the cross-attention sees only their pooled vector (one key): what attending over the words adds.
+  'full-tokens-pooled': { text: 'tokens', tokens: { crossAttention: 'pooled' } },
+  'naive-tokens': { ...NAIVE, text: 'tokens' },
+  'compensation-substitute': { model: { compensation: 'substitute' } },
+  'ace-instance': { model: { aceMode: 'instance' } },
+};
 
 /** Published accuracy (%) of bc-LSTM (Poria et al., ACL 2017) on this split, one model per modality subset. */
 export const BC_LSTM_ACCURACY: Record<string, number> = { TAV: 80.3, TV: 80.2, TA: 79.3, T: 78.1, AV: 62.1, A: 60.3, V: 55.8 };
@@ -13,12 +47,18 @@ interface Summary {
   std: { accuracy: number; weightedF1: number };
 }
 interface MosiVariant {
+  /** Members per seed's model when it differs from the report's `ensemble` (a variant merged in from another run). */
+  ensemble?: number;
+  /** The seeds of this variant when they are not all of the report's `seeds` (a merged run that finished fewer). */
+  seeds?: number[];
   scenarios: Record<string, Summary>;
   missingRate: Record<string, Summary>;
   epochs: number[];
   bestEpochs: number[];
   /** With an ensemble: the first member of each seed alone. */
   singleModel?: { scenarios: Record<string, Summary>; missingRate: Record<string, Summary> };
+  /** The fixed scenarios on the dev split. */
+  dev?: { scenarios: Record<string, Summary> };
 }
 interface MosiReport {
   seeds: number[];
@@ -55,20 +95,31 @@ export function renderMosiMarkdown(report: MosiReport): string {
 
 function renderMosiTables(report: MosiReport): string {
   const variants = Object.keys(report.variants);
+  const members = report.ensemble ?? 1;
+  // A variant merged in from a run with another ensemble size says so in its column names.
+  const label = (v: string) => {
+    const own = report.variants[v].ensemble;
+    const notes = [
+      ...(own !== undefined && own !== members ? [own === 1 ? 'one model' : `ensemble of ${own}`] : []),
+      ...(report.variants[v].seeds ? [`seed${report.variants[v].seeds!.length > 1 ? 's' : ''} ${report.variants[v].seeds!.join(', ')}`] : []),
+    ];
+    return notes.length > 0 ? `${v} (${notes.join('; ')})` : v;
+  };
   const full = report.variants.full;
   const noJe = report.variants['no-joint-embedding'];
+  const dropoutNote = Object.keys(report.variants).some((v) => v.startsWith('naive')) ? ' (the naive variants without it)' : '';
   const scenarios = Object.keys(full?.scenarios ?? report.variants[variants[0]].scenarios);
   const lines: string[] = [];
   lines.push(
     `Test split (${report.split.testUtterances} utterances), mean ± std over seeds ${report.seeds.join(', ')}; accuracy / weighted F1 in %. ` +
       ((report.ensemble ?? 1) > 1
         ? `One model per variant and seed, an **ensemble of ${report.ensemble}** members trained alike from seeds s, s+1000, ... (class probabilities averaged), ` +
-          `trained once with all modalities and modality dropout, evaluated on every subset. `
-        : `One model per variant, trained once with all modalities and modality dropout, evaluated on every subset. `) +
+          `trained once with all modalities and modality dropout${dropoutNote}, evaluated on every subset. `
+        : `One model per variant, trained once with all modalities and modality dropout${dropoutNote}, evaluated on every subset. `) +
       `Backend ${report.backend}; the whole run took ${report.minutes.toFixed(1)} min.`,
   );
   lines.push('');
-  lines.push(`| scenario | bc-LSTM acc (one model per subset) | ${variants.map((v) => `${v} acc | ${v} wF1`).join(' | ')} | Δ wF1 full − no-JE |`);
+  lines.push(`| scenario | bc-LSTM acc (one model per subset) | ${variants.map((v) => `${label(v)} acc | ${label(v)} wF1`).join(' | ')} | Δ wF1 full − no-JE |`);
   lines.push(`|---|---|${variants.map(() => '---|---').join('|')}|---|`);
   for (const s of scenarios) {
     const cells = variants.map((v) => `${pct(report.variants[v].scenarios[s], 'accuracy')} | ${pct(report.variants[v].scenarios[s], 'weightedF1')}`);
@@ -78,7 +129,7 @@ function renderMosiTables(report: MosiReport): string {
   lines.push('Random missing rate η (each modality of each test utterance dropped with probability η, at least one kept):');
   lines.push('');
   const rates = Object.keys(full?.missingRate ?? report.variants[variants[0]].missingRate);
-  lines.push(`| η | ${variants.map((v) => `${v} acc | ${v} wF1`).join(' | ')} | Δ wF1 full − no-JE |`);
+  lines.push(`| η | ${variants.map((v) => `${label(v)} acc | ${label(v)} wF1`).join(' | ')} | Δ wF1 full − no-JE |`);
   lines.push(`|---|${variants.map(() => '---|---').join('|')}|---|`);
   for (const r of rates) {
     const cells = variants.map((v) => `${pct(report.variants[v].missingRate[r], 'accuracy')} | ${pct(report.variants[v].missingRate[r], 'weightedF1')}`);
@@ -95,9 +146,65 @@ function renderMosiTables(report: MosiReport): string {
       lines.push(`| ${s} | ${withSingles.map((v) => `${pct(report.variants[v].singleModel!.scenarios[s], 'accuracy')} | ${pct(report.variants[v].singleModel!.scenarios[s], 'weightedF1')}`).join(' | ')} |`);
     }
   }
+  lines.push(...renderClaimTables(report));
+  lines.push(...renderDevTable(report));
   lines.push('');
   lines.push(`Epochs run per seed (weights averaged over the last epochs, see the note above): ${variants.map((v) => `${v} ${report.variants[v].epochs.join('/')} (best ${report.variants[v].bestEpochs.join('/')})`).join('; ')}.`);
   return lines.join('\n');
+}
+
+/** wF1 in % with its std, or n/a. */
+const wf1 = (s: Summary | undefined) => (s ? `${(100 * s.weightedF1).toFixed(1)} ± ${(100 * s.std.weightedF1).toFixed(1)}` : 'n/a');
+
+/**
+ * The paper's claim, split in two: what modality dropout buys over the naive baseline (trained on complete data, no
+ * joint embedding) and what the joint embedding adds on top, per scenario and missing rate, in weighted F1. Full and
+ * no-joint-embedding are compared with naive model for model: their single members when naive is one model per seed in
+ * an ensemble report. Empty without a naive variant.
+ */
+function renderClaimTables(report: MosiReport): string[] {
+  const naive = report.variants.naive;
+  const full = report.variants.full;
+  const noJe = report.variants['no-joint-embedding'];
+  if (!naive || !full || !noJe) return [];
+  const members = report.ensemble ?? 1;
+  const naiveMembers = naive.ensemble ?? members;
+  const single = naiveMembers === 1 && members > 1;
+  const pick = (v: MosiVariant) => (single && v.singleModel ? v.singleModel : v);
+  const [n, j, f] = [pick(naive), pick(noJe), pick(full)];
+  if (single && (!full.singleModel || !noJe.singleModel)) return [];
+  const lines: string[] = [''];
+  lines.push(
+    `The paper's claim, split in two (weighted F1 in %, ${naiveMembers === 1 ? 'one model per seed' : `ensembles of ${naiveMembers}`}${single ? ": full and no-joint-embedding are their ensembles' first members, the single models of the same seeds" : ''}). ` +
+      '**naive**: trained on complete data, no joint embedding, a missing modality met first at test time (zeros + mask); ' +
+      '**no-JE**: the same with modality dropout in training; **full**: modality dropout and the joint embedding.',
+  );
+  const table = (title: string, keys: string[], of: (v: Pick<MosiVariant, 'scenarios' | 'missingRate'>) => Record<string, Summary>) => {
+    lines.push('');
+    lines.push(`| ${title} | naive wF1 | no-JE wF1 | full wF1 | Δ modality dropout (no-JE − naive) | Δ joint embedding (full − no-JE) | Δ full − naive |`);
+    lines.push('|---|---|---|---|---|---|---|');
+    for (const k of keys) lines.push(`| ${k} | ${wf1(of(n)[k])} | ${wf1(of(j)[k])} | ${wf1(of(f)[k])} | ${delta(of(j)[k], of(n)[k])} | ${delta(of(f)[k], of(j)[k])} | ${delta(of(f)[k], of(n)[k])} |`);
+  };
+  table('scenario', Object.keys(f.scenarios), (v) => v.scenarios);
+  table('η', Object.keys(f.missingRate), (v) => v.missingRate);
+  return lines;
+}
+
+/** Weighted F1 on the dev split per fixed scenario and its mean, for the variants that recorded it (choices made on dev). */
+function renderDevTable(report: MosiReport): string[] {
+  const withDev = Object.keys(report.variants).filter((v) => report.variants[v].dev);
+  if (withDev.length === 0) return [];
+  const scenarios = Object.keys(report.variants[withDev[0]].dev!.scenarios);
+  const lines = ['', 'Dev split (held-out training videos), weighted F1 in % per fixed scenario; the mean over the scenarios is what choices on dev use (TAV saturates there, the scenarios without text do not):', ''];
+  lines.push(`| variant | ${scenarios.join(' | ')} | mean |`);
+  lines.push(`|---|${scenarios.map(() => '---').join('|')}|---|`);
+  for (const v of withDev) {
+    const dev = report.variants[v].dev!.scenarios;
+    const mean = scenarios.reduce((a, s) => a + dev[s].weightedF1, 0) / scenarios.length;
+    const seeds = report.variants[v].seeds;
+    lines.push(`| ${v}${seeds ? ` (seed${seeds.length > 1 ? 's' : ''} ${seeds.join(', ')})` : ''} | ${scenarios.map((s) => (100 * dev[s].weightedF1).toFixed(1)).join(' | ')} | ${(100 * mean).toFixed(1)} |`);
+  }
+  return lines;
 }
 
 /** Replaces the `<!-- name:start -->` ... `<!-- name:end -->` section of BENCHMARKS.md (appends it if absent). */
@@ -237,4 +344,85 @@ export function renderMeldMarkdown(report: MeldReport): string {
     );
   }
   return lines.join('\n');
+}
+
+interface SeedMetrics { accuracy: number; weightedF1: number; macroF1?: number }
+interface SeedSummary { perSeed?: SeedMetrics[] }
+
+/** A summary recomputed from per-seed metrics (mean and std as `meanStd` of `@emoje/model`). */
+function summariseSeeds(perSeed: SeedMetrics[]) {
+  const stat = (key: keyof SeedMetrics) => meanStd(perSeed.map((p) => p[key] as number));
+  const [acc, wf1] = [stat('accuracy'), stat('weightedF1')];
+  const mf1 = perSeed.every((p) => p.macroF1 !== undefined) ? stat('macroF1') : null;
+  return {
+    accuracy: acc.mean, weightedF1: wf1.mean, ...(mf1 ? { macroF1: mf1.mean } : {}),
+    std: { accuracy: acc.std, weightedF1: wf1.std, ...(mf1 ? { macroF1: mf1.std } : {}) },
+    perSeed,
+  };
+}
+
+/** Joins `Record<key, summary>` tables of the same variant from several runs, seed lists concatenated in run order. */
+function joinTables(tables: (Record<string, SeedSummary> | undefined)[], where: string): Record<string, ReturnType<typeof summariseSeeds>> | undefined {
+  const present = tables.filter((t): t is Record<string, SeedSummary> => t !== undefined);
+  if (present.length === 0) return undefined;
+  const keys = Object.keys(present[0]);
+  return Object.fromEntries(
+    keys.map((k) => {
+      const perSeed = present.flatMap((t, i) => {
+        const s = t[k]?.perSeed;
+        if (!s) throw new Error(`--merge: ${where}.${k} of part ${i + 1} has no per-seed metrics, so its seeds cannot be joined with another run's`);
+        return s;
+      });
+      return [k, summariseSeeds(perSeed)];
+    }),
+  );
+}
+
+/**
+ * Merges bench:mosi reports (`--merge a.json,b.json`): a variant found in one report is kept as it is; a variant
+ * found in several (the same variant, other seeds, run in parallel processes) gets its per-seed results
+ * concatenated in the order of the reports and its means and standard deviations recomputed. A variant taken from a
+ * report with another ensemble size than the first report's keeps its own size (`ensemble` on the variant, which the
+ * tables name); the runs of one variant must share it. `seeds` is the union, `minutes` the longest run's.
+ * @throws Error naming the variant whose runs differ in ensemble size, or whose per-seed metrics are missing.
+ */
+// The reports are JSON read back from disk: their shape is checked where it matters (per-seed metrics, ensemble size).
+export function mergeMosiReports(parts: any[]): any {
+  const members = parts[0].ensemble ?? 1;
+  const variants: Record<string, any> = {};
+  const names = [...new Set(parts.flatMap((p) => Object.keys(p.variants)))];
+  for (const name of names) {
+    const holders = parts.filter((p) => name in p.variants);
+    const runs = holders.map((p) => p.variants[name]);
+    const sizes = new Set(holders.map((p) => p.variants[name].ensemble ?? p.ensemble ?? 1));
+    if (sizes.size > 1) throw new Error(`--merge: variant '${name}' was run with ensembles of ${[...sizes].join(' and ')}; only runs of one size can be joined`);
+    const own = [...sizes][0];
+    if (runs.length === 1) {
+      // A variant from a run with another ensemble size keeps its size (the tables say so).
+      variants[name] = own !== members ? { ...runs[0], ensemble: own } : runs[0];
+      continue;
+    }
+    const concat = (key: string) => runs.flatMap((r) => r[key] ?? []);
+    variants[name] = {
+      ...runs[0],
+      ...(own !== members ? { ensemble: own } : {}),
+      scenarios: joinTables(runs.map((r) => r.scenarios), `${name}.scenarios`),
+      missingRate: joinTables(runs.map((r) => r.missingRate), `${name}.missingRate`),
+      epochs: concat('epochs'),
+      bestEpochs: concat('bestEpochs'),
+      trainSeconds: concat('trainSeconds'),
+      ...(runs.every((r) => r.dev) ? { dev: { scenarios: joinTables(runs.map((r) => r.dev.scenarios), `${name}.dev.scenarios`) } } : {}),
+      ...(runs.every((r) => r.singleModel)
+        ? { singleModel: { scenarios: joinTables(runs.map((r) => r.singleModel.scenarios), `${name}.singleModel.scenarios`), missingRate: joinTables(runs.map((r) => r.singleModel.missingRate), `${name}.singleModel.missingRate`) } }
+        : {}),
+    };
+  }
+  const seeds = [...new Set(parts.flatMap((p) => p.seeds as number[]))];
+  for (const name of names) {
+    const own = [...new Set(parts.filter((p) => name in p.variants).flatMap((p) => (p.variants[name].seeds ?? p.seeds) as number[]))];
+    if (own.length !== seeds.length) variants[name] = { ...variants[name], seeds: own };
+  }
+  // Settings only some runs record (the token input of the word variants) are kept from the first run that has them.
+  const recorded = Object.assign({}, ...parts.map((p) => ({ ...(p.tokens ? { tokens: p.tokens } : {}), ...(p.wordVectors ? { wordVectors: p.wordVectors } : {}) })).reverse());
+  return { ...parts[0], ...recorded, seeds, minutes: Math.max(...parts.map((p) => p.minutes)), variants };
 }

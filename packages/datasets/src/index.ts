@@ -15,6 +15,8 @@ export {
   parseMosi,
   MOSI_FILES,
   MOSI_MODALITIES,
+  MOSI_TOKEN_MODALITIES,
+  MOSI_TEXT_INPUTS,
   MOSI_ROW_WIDTH,
   MOSI_CLASSES,
   MOSI_LICENSE,
@@ -22,6 +24,7 @@ export {
   type MosiIndexRow,
   type MosiIndexFile,
   type MosiOptions,
+  type MosiTextInput,
 } from './mosi';
 export { holdOutDialogues, type HoldOutOptions, type HoldOut } from './split';
 export { decodeFloat32LE } from './binary';

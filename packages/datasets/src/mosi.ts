@@ -1,7 +1,7 @@
-import { EmojeInputError, assertInteger } from '@emoje/core';
+import { EmojeInputError, assertInteger, assertOneOf } from '@emoje/core';
 import { describe } from './describe';
 import { assertFraction, holdOutDialogues } from './split';
-import type { Dialogue, DialogueDataset, Utterance, VectorModalitySpec } from './types';
+import type { Dialogue, DialogueDataset, ModalitySpec, TextModalitySpec, Utterance, VectorModalitySpec } from './types';
 
 /** One row of `mosi_index.json`: the utterance stored in row `row` of the feature file. */
 export interface MosiIndexRow {
@@ -44,7 +44,22 @@ export interface MosiOptions {
   devFraction?: number;
   /** The seed of the dev hold-out. Default 7. */
   seed?: number;
+  /**
+   * How the text modality is given. `'vector'` (the default): bc-LSTM's 100-d utterance vector from the feature file.
+   * `'tokens'`: the utterance's transcript as a string (a `'text'` modality, {@link MOSI_TOKEN_MODALITIES}), which a
+   * model reads word by word through its vocabulary (`createModelForDataset` in `@emoje/runtime-node` builds it from
+   * the training transcripts and starts it from the bundled GloVe vectors of MOSI's words, `loadMosiWordVectors`), so
+   * that the audio and visual queries of the cross-attention attend over the words. An utterance whose transcript is
+   * empty has its text missing.
+   */
+  text?: MosiTextInput;
 }
+
+/** The values of {@link MosiOptions.text}. */
+export type MosiTextInput = 'vector' | 'tokens';
+
+/** The values {@link MosiOptions.text} accepts, for validation. */
+export const MOSI_TEXT_INPUTS: readonly MosiTextInput[] = Object.freeze(['vector', 'tokens'] as MosiTextInput[]);
 
 /** The file names of the bundled MOSI data, inside the package's `data/mosi/` folder. */
 export const MOSI_FILES = {
@@ -60,6 +75,13 @@ export const MOSI_MODALITIES: readonly VectorModalitySpec[] = Object.freeze([
   Object.freeze({ name: 'audio', kind: 'vector', dim: 73 }),
   Object.freeze({ name: 'visual', kind: 'vector', dim: 100 }),
 ] as VectorModalitySpec[]);
+
+/** MOSI's modalities with `text: 'tokens'`: the transcript (a string), audio (73), visual (100). */
+export const MOSI_TOKEN_MODALITIES: readonly ModalitySpec[] = Object.freeze([
+  Object.freeze({ name: 'text', kind: 'text' } as TextModalitySpec),
+  MOSI_MODALITIES[1],
+  MOSI_MODALITIES[2],
+]);
 
 /** The number of float32 values per row of the MOSI feature file (100 + 73 + 100). */
 export const MOSI_ROW_WIDTH = 273;
@@ -96,15 +118,22 @@ interface Entry {
  * (no copy: changing `features` changes them). Train and test follow each row's `split`; dev is a seeded hold-out
  * of whole training videos (about `devFraction` of the training utterances), removed from train.
  *
+ * With `options.text` `'tokens'` the text modality is the transcript instead (see {@link MosiOptions.text}); every
+ * row must then have a `text`.
+ *
  * @param features - The feature matrix, `index.length x 273` float32 values, row-major.
  * @param index - One {@link MosiIndexRow} per row (`mosi_index.json`'s `utterances`), in any order.
- * @throws {@link EmojeInputError} naming the field (`features`, `index[i].label`, `options.devFraction`, ...).
+ * @throws {@link EmojeInputError} naming the field (`features`, `index[i].label`, `index[i].text`, `options.devFraction`, ...).
  */
-export function parseMosi(features: Float32Array, index: MosiIndexRow[], options: MosiOptions = {}): DialogueDataset<VectorModalitySpec> {
+export function parseMosi(features: Float32Array, index: MosiIndexRow[], options?: MosiOptions & { text?: 'vector' }): DialogueDataset<VectorModalitySpec>;
+export function parseMosi(features: Float32Array, index: MosiIndexRow[], options: MosiOptions): DialogueDataset;
+export function parseMosi(features: Float32Array, index: MosiIndexRow[], options: MosiOptions = {}): DialogueDataset {
   const devFraction = options.devFraction ?? 0.15;
   const seed = options.seed ?? 7;
+  const text = options.text ?? 'vector';
   assertFraction('options.devFraction', devFraction);
   assertInteger('options.seed', seed, 0, 0xffffffff);
+  assertOneOf('options.text', text, MOSI_TEXT_INPUTS);
   if (!(features instanceof Float32Array)) {
     throw new EmojeInputError('features', 'a Float32Array', describe(features));
   }
@@ -125,6 +154,9 @@ export function parseMosi(features: Float32Array, index: MosiIndexRow[], options
   const idUsedBy = new Map<string, number>();
   for (let i = 0; i < rows; i++) {
     const entry = checkRow(index[i], i, rows, rowUsedBy, idUsedBy);
+    if (text === 'tokens' && entry.text === undefined) {
+      throw new EmojeInputError(`index[${i}].text`, "the utterance's transcript (a string; options.text is 'tokens')", 'nothing');
+    }
     const split = index[i].split;
     const group = byVideo.get(entry.video);
     if (!group) {
@@ -144,7 +176,7 @@ export function parseMosi(features: Float32Array, index: MosiIndexRow[], options
   const test: Dialogue[] = [];
   for (const [video, group] of byVideo) {
     group.entries.sort((a, b) => a.n - b.n);
-    const utterances = group.entries.map((e) => toUtterance(e, features));
+    const utterances = group.entries.map((e) => toUtterance(e, features, text));
     (group.split === 'train' ? train : test).push({ id: video, utterances });
   }
   const { kept, heldOut } = holdOutDialogues(train, { fraction: devFraction, seed });
@@ -152,7 +184,7 @@ export function parseMosi(features: Float32Array, index: MosiIndexRow[], options
   return {
     name: 'cmu-mosi',
     classes: [...MOSI_CLASSES],
-    modalities: MOSI_MODALITIES.map((m) => ({ ...m })),
+    modalities: (text === 'tokens' ? MOSI_TOKEN_MODALITIES : MOSI_MODALITIES).map((m) => ({ ...m })),
     train: kept,
     dev: heldOut,
     test,
@@ -161,14 +193,15 @@ export function parseMosi(features: Float32Array, index: MosiIndexRow[], options
   };
 }
 
-function toUtterance(e: Entry, features: Float32Array): Utterance {
+function toUtterance(e: Entry, features: Float32Array, text: MosiTextInput): Utterance {
   const base = e.row * MOSI_ROW_WIDTH;
-  const out: Record<string, Float32Array> = {};
+  const out: Record<string, Float32Array | string | null> = {};
   let offset = base;
   for (const m of MOSI_MODALITIES) {
     out[m.name] = features.subarray(offset, offset + m.dim);
     offset += m.dim;
   }
+  if (text === 'tokens') out.text = e.text && e.text.trim().length > 0 ? e.text : null;
   const utterance: Utterance = { id: e.id, speaker: e.video, label: e.label, features: out };
   if (e.text !== undefined) utterance.text = e.text;
   return utterance;

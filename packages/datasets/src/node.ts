@@ -49,9 +49,19 @@ export function readMosiFiles(dataDir: string = mosiDataDir()): MosiFiles {
 
 /**
  * Loads CMU-MOSI (2,199 utterances in 93 videos; train / dev / test) from the files bundled with the package,
- * or from `options.dataDir`. See `parseMosi` for the format and the dev split.
+ * or from `options.dataDir`. See `parseMosi` for the format and the dev split. With `{ text: 'tokens' }` the text
+ * modality is each utterance's transcript (a `'text'` modality read word by word; {@link loadMosiWordVectors} has
+ * the GloVe vectors of its words) instead of bc-LSTM's text vector.
+ *
+ * @example
+ * ```ts
+ * const mosi = await loadMosi({ text: 'tokens' });
+ * mosi.modalities; // [{ name: 'text', kind: 'text' }, { name: 'audio', kind: 'vector', dim: 73 }, { name: 'visual', ... }]
+ * ```
  */
-export async function loadMosi(options: LoadMosiOptions = {}): Promise<DialogueDataset<VectorModalitySpec>> {
+export async function loadMosi(options?: LoadMosiOptions & { text?: 'vector' }): Promise<DialogueDataset<VectorModalitySpec>>;
+export async function loadMosi(options: LoadMosiOptions): Promise<DialogueDataset>;
+export async function loadMosi(options: LoadMosiOptions = {}): Promise<DialogueDataset> {
   const dir = options.dataDir ?? mosiDataDir();
   const [bytes, json] = await Promise.all([
     readFile(join(dir, MOSI_FILES.features)),
@@ -62,7 +72,9 @@ export async function loadMosi(options: LoadMosiOptions = {}): Promise<DialogueD
 }
 
 /** The synchronous {@link loadMosi}. */
-export function loadMosiSync(options: LoadMosiOptions = {}): DialogueDataset<VectorModalitySpec> {
+export function loadMosiSync(options?: LoadMosiOptions & { text?: 'vector' }): DialogueDataset<VectorModalitySpec>;
+export function loadMosiSync(options: LoadMosiOptions): DialogueDataset;
+export function loadMosiSync(options: LoadMosiOptions = {}): DialogueDataset {
   const { features, index } = readMosiFiles(options.dataDir ?? mosiDataDir());
   return parseMosi(features, index.utterances, options);
 }
@@ -106,6 +118,17 @@ export async function loadMeld(options: LoadMeldOptions = {}): Promise<DialogueD
 
 /** The bundled GloVe 6B 100-d vectors of MELD's 5,906 word types (see `data/glove/PROVENANCE.md`). */
 export const GLOVE_MELD_FILE = 'glove-6b-100d-meld.ewv';
+
+/** The bundled GloVe 6B 100-d vectors of CMU-MOSI's word types (2,866 of the transcripts' 3,107; see `data/glove/PROVENANCE.md`). */
+export const GLOVE_MOSI_FILE = 'glove-6b-100d-mosi.ewv';
+
+/**
+ * Loads the bundled GloVe 6B 100-d vectors of the words of MOSI's transcripts (for `loadMosi({ text: 'tokens' })`),
+ * or a word-vector file written by `encodeWordVectors`.
+ */
+export async function loadMosiWordVectors(path: string = fileURLToPath(new URL(`../data/glove/${GLOVE_MOSI_FILE}`, import.meta.url))): Promise<WordVectors> {
+  return decodeWordVectors(await readFile(path), path);
+}
 
 /** Loads the bundled GloVe vectors of MELD's vocabulary, or a word-vector file written by `encodeWordVectors`. */
 export async function loadWordVectors(path: string = fileURLToPath(new URL(`../data/glove/${GLOVE_MELD_FILE}`, import.meta.url))): Promise<WordVectors> {

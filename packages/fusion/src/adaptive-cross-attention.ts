@@ -37,6 +37,7 @@ import {
   type LayerKwargs,
   type LayerShape,
 } from './common';
+import { attentionProbabilities } from './attention-probabilities';
 
 /** Arguments of {@link AdaptiveCrossAttention}. */
 export interface AdaptiveCrossAttentionArgs extends BaseLayerArgs {
@@ -73,6 +74,18 @@ interface AcnLayout {
   batch: number | null;
   utterances: number | null;
   width: number;
+}
+
+/** One cross-attention's probabilities, from {@link AdaptiveCrossAttention.attentionWeights}. */
+export interface AcnAttentionWeights {
+  /** The ACN layer, 0-based. */
+  layer: number;
+  /** The central (query) modality's index. */
+  query: number;
+  /** The source (key) modality's index. */
+  key: number;
+  /** `[B, U, H, S_query, S_key]` attention probabilities (see {@link AdaptiveCrossAttention.attentionWeights}). */
+  weights: tf.Tensor;
 }
 
 const INPUT_CONTRACT = '[h_1 .. h_M, availability [B,U,M], ...frameMasks]';
@@ -259,7 +272,6 @@ export class AdaptiveCrossAttention extends tfl.layers.Layer {
       const training = (kwargs?.training as boolean | undefined) ?? false;
       const active = training && this.dropoutRate > 0;
       const nextSeed = () => (active ? this.random.seed() : undefined);
-      const rate = this.dropoutRate;
       const m = this.numModalities;
       const [b, u] = list[0].shape as number[];
       const n = b * u;
@@ -270,58 +282,114 @@ export class AdaptiveCrossAttention extends tfl.layers.Layer {
         return tf.reshape(tf.transpose(descriptors, [1, 0, 2]), [b, u, m, d]);
       }
 
-      // Per modality: token mask [N, S], presence [N] and the NaN-proof initial state [N, S, D].
-      const tokenMasks: tf.Tensor[] = [];
-      const present: tf.Tensor[] = [];
-      let states: tf.Tensor[] = [];
-      for (let i = 0; i < m; i++) {
-        const avail = tf.reshape(tf.slice(availability, [0, i], [n, 1]), [n, 1]);
-        const h = list[i];
-        let tokens: tf.Tensor;
-        let mask: tf.Tensor;
-        if (layout.ranks[i] === 3) {
-          tokens = tf.reshape(h, [n, 1, d]);
-          mask = avail;
-        } else {
-          const s = h.shape[2] as number;
-          tokens = tf.reshape(h, [n, s, d]);
-          const frames = tf.reshape(list[layout.frameMaskIndex[i]], [n, s]);
-          mask = tf.mul(tf.cast(tf.greater(frames, 0), 'float32'), avail);
-        }
-        tokenMasks.push(mask);
-        present.push(tf.max(mask, 1));
-        states.push(zeroMasked(tokens, mask));
-      }
-      // [N, 1, 1] presence gates, to weigh a source's attention update.
-      const gates = present.map((p) => tf.reshape(p, [n, 1, 1]));
-
-      for (const w of this.layerWeights) {
-        const normed = states.map((q, i) => applyLayerNorm(q, w.attentionNorm[i]));
-        states = states.map((q, i) => {
-          let total: tf.Tensor | null = null;
-          let count: tf.Tensor | null = null;
-          for (let j = 0; j < m; j++) {
-            if (j === i) continue;
-            const update = tf.mul(applyAttention(normed[i], normed[j], tokenMasks[j], w.attention[i]), gates[j]);
-            total = total == null ? update : tf.add(total, update);
-            count = count == null ? gates[j] : tf.add(count, gates[j]);
-          }
-          if (total == null || count == null) return q;
-          const mean = tf.div(total, tf.maximum(count, 1));
-          return tf.add(q, dropout(mean, rate, training, nextSeed()));
-        });
-        states = states.map((q, i) => {
-          const hidden = applyFeedForward(applyLayerNorm(q, w.feedForwardNorm[i]), w.feedForward[i], this.activation, rate, training, nextSeed());
-          return tf.add(q, dropout(hidden, rate, training, nextSeed()));
-        });
-      }
-
-      const descriptors = states.map((q, i) => {
-        const pooled = maskedMean(applyLayerNorm(q, this.finalNorm[i]), tokenMasks[i], 1);
-        return zeroMasked(pooled, present[i]);
-      });
-      return tf.reshape(tf.stack(descriptors, 1), [b, u, m, d]);
+      return this.sequenceLayers(list, layout, availability, training, nextSeed, null);
     });
+  }
+
+  /**
+   * The attention probabilities of every cross-attention in the ACN, in inference mode (no dropout), for the same
+   * inputs as `apply`: per layer, per central (query) modality and per source (key) modality, how each query token
+   * spreads its attention over the source's tokens of the same utterance. The ACN's descriptors depend on the
+   * inputs only through these and the value projections, so this is what an explanation ("which words did the
+   * audio attend to?") reads.
+   *
+   * @param inputs - `[h_1 .. h_M, availability, ...frameMasks]`, as for `apply` (the layer is built on first use).
+   * @returns one entry per layer `l`, query modality `query` and key modality `key != query`, with `weights
+   * [B, U, H, S_query, S_key]` (S = 1 for a one-token modality): each row sums to 1 over the key's real tokens where
+   * the query token is real and the key modality present, and is 0 elsewhere (padded tokens, missing modalities,
+   * padded utterances). The caller owns the tensors. Empty when M = 1.
+   * @throws EmojeInputError naming the input whose shape breaks the contract.
+   */
+  attentionWeights(inputs: tf.Tensor[]): AcnAttentionWeights[] {
+    if (!this.built) this.build(inputs.map((t) => t.shape));
+    const collected: AcnAttentionWeights[] = [];
+    tf.tidy(() => {
+      const layout = this.layout(inputs.map((t) => t.shape));
+      const m = this.numModalities;
+      const [b, u] = inputs[0].shape as number[];
+      const availability = tf.cast(tf.greater(tf.reshape(inputs[m], [b * u, m]), 0), 'float32');
+      const out = this.sequenceLayers(inputs, layout, availability, false, () => undefined, collected);
+      out.dispose();
+      return collected.map((c) => c.weights);
+    });
+    return collected;
+  }
+
+  /**
+   * The general path: every modality as a token sequence `[N, S_m, D]` (a one-token modality has S = 1). With
+   * `collect`, each cross-attention's probabilities `[B, U, H, S_q, S_k]` are pushed to it (masked as
+   * {@link attentionWeights} says); the caller keeps them out of any enclosing tidy.
+   */
+  private sequenceLayers(
+    list: tf.Tensor[],
+    layout: AcnLayout,
+    availability: tf.Tensor,
+    training: boolean,
+    nextSeed: () => number | undefined,
+    collect: AcnAttentionWeights[] | null,
+  ): tf.Tensor {
+    const rate = this.dropoutRate;
+    const m = this.numModalities;
+    const [b, u] = list[0].shape as number[];
+    const n = b * u;
+    const d = layout.width;
+    // Per modality: token mask [N, S], presence [N] and the NaN-proof initial state [N, S, D].
+    const tokenMasks: tf.Tensor[] = [];
+    const present: tf.Tensor[] = [];
+    let states: tf.Tensor[] = [];
+    for (let i = 0; i < m; i++) {
+      const avail = tf.reshape(tf.slice(availability, [0, i], [n, 1]), [n, 1]);
+      const h = list[i];
+      let tokens: tf.Tensor;
+      let mask: tf.Tensor;
+      if (layout.ranks[i] === 3) {
+        tokens = tf.reshape(h, [n, 1, d]);
+        mask = avail;
+      } else {
+        const s = h.shape[2] as number;
+        tokens = tf.reshape(h, [n, s, d]);
+        const frames = tf.reshape(list[layout.frameMaskIndex[i]], [n, s]);
+        mask = tf.mul(tf.cast(tf.greater(frames, 0), 'float32'), avail);
+      }
+      tokenMasks.push(mask);
+      present.push(tf.max(mask, 1));
+      states.push(zeroMasked(tokens, mask));
+    }
+    // [N, 1, 1] presence gates, to weigh a source's attention update.
+    const gates = present.map((p) => tf.reshape(p, [n, 1, 1]));
+
+    for (const [l, w] of this.layerWeights.entries()) {
+      const normed = states.map((q, i) => applyLayerNorm(q, w.attentionNorm[i]));
+      states = states.map((q, i) => {
+        let total: tf.Tensor | null = null;
+        let count: tf.Tensor | null = null;
+        for (let j = 0; j < m; j++) {
+          if (j === i) continue;
+          if (collect) {
+            const probs = attentionProbabilities(normed[i], normed[j], tokenMasks[j], w.attention[i]);
+            const [, h, sq, sk] = probs.shape as number[];
+            const queryReal = tf.reshape(tf.mul(tokenMasks[i], tf.reshape(present[j], [n, 1])), [n, 1, sq, 1]);
+            collect.push({ layer: l, query: i, key: j, weights: tf.keep(tf.reshape(tf.mul(probs, queryReal), [b, u, h, sq, sk])) });
+          }
+          const update = tf.mul(applyAttention(normed[i], normed[j], tokenMasks[j], w.attention[i]), gates[j]);
+          total = total == null ? update : tf.add(total, update);
+          count = count == null ? gates[j] : tf.add(count, gates[j]);
+        }
+        if (total == null || count == null) return q;
+        const mean = tf.div(total, tf.maximum(count, 1));
+        return tf.add(q, dropout(mean, rate, training, nextSeed()));
+      });
+      states = states.map((q, i) => {
+        const hidden = applyFeedForward(applyLayerNorm(q, w.feedForwardNorm[i]), w.feedForward[i], this.activation, rate, training, nextSeed());
+        return tf.add(q, dropout(hidden, rate, training, nextSeed()));
+      });
+    }
+
+    const descriptors = states.map((q, i) => {
+      const pooled = maskedMean(applyLayerNorm(q, this.finalNorm[i]), tokenMasks[i], 1);
+      return zeroMasked(pooled, present[i]);
+    });
+    return tf.reshape(tf.stack(descriptors, 1), [b, u, m, d]);
   }
 
   /**

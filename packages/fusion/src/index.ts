@@ -3,7 +3,9 @@ export {
   AdaptiveCrossAttention,
   adaptiveCrossAttention,
   type AdaptiveCrossAttentionArgs,
+  type AcnAttentionWeights,
 } from './adaptive-cross-attention';
+export { attentionProbabilities } from './attention-probabilities';
 export {
   QueryAdaptiveFusion,
   queryAdaptiveFusion,

@@ -1,4 +1,4 @@
-export { JointEmbedding, jointEmbedding, type JointEmbeddingArgs, type Compensation } from './joint-embedding';
+export { COMPENSATION_MODES, JointEmbedding, jointEmbedding, type CompensationMode, type JointEmbeddingArgs, type Compensation } from './joint-embedding';
 export { jointContrastiveLoss, checkTemperature } from './contrastive-loss';
 export { reconstructionLoss, type ReconstructionLossOptions } from './reconstruction-loss';
 export { RECONSTRUCT_FROM, binaryAvailability, sourceMask, sourceWeights, type ReconstructFrom } from './sources';

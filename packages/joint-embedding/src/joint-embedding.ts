@@ -4,13 +4,16 @@ import {
   BLOCK_CLASS_PREFIX,
   EmojeInputError,
   InitializerSource,
+  applyLinear,
   assertInteger,
   assertNumberInRange,
   assertOneOf,
   assertShape,
   assertTensorShape,
   formatShape,
+  createLinear,
   zeroMasked,
+  type LinearWeights,
   type WeightFactory,
 } from '@emoje/core';
 import { applyStreamHead, createHead, l2Normalize, type HeadWeights } from './heads';
@@ -40,9 +43,24 @@ export interface JointEmbeddingArgs extends LayerArgs {
    * present modalities, leave-one-out) or `'all'` (of every present modality). Defaults to `'others'`.
    */
   reconstructFrom?: ReconstructFrom;
+  /**
+   * How a missing modality is rebuilt from the mean `z̄` of its sources' embeddings (see {@link Compensation}):
+   * - `'decoder'` (the design's): a decoder per target modality, `ĉ_m = R_m(z̄)`, a two-layer head `E -> hidden -> D`;
+   * - `'substitute'` (the simpler reading of the paper's abstract): the aligned embedding of the present modalities
+   *   itself stands in for the missing one, projected back to the descriptor width by one linear map shared by every
+   *   modality, `ĉ_m = B z̄`; nothing is specific to the target modality.
+   * Both are trained by `reconstructionLoss` and by the task loss through the compensated descriptors. Defaults to `'decoder'`.
+   */
+  compensation?: CompensationMode;
   /** Seed of the weight initializers, for reproducible layers. Defaults to unseeded. */
   seed?: number | null;
 }
+
+/** The values of {@link JointEmbeddingArgs.compensation}. */
+export type CompensationMode = 'decoder' | 'substitute';
+
+/** The values {@link JointEmbeddingArgs.compensation} accepts, for validation. */
+export const COMPENSATION_MODES: readonly CompensationMode[] = ['decoder', 'substitute'];
 
 /** The eager result of {@link JointEmbedding.compensate}. */
 export interface Compensation {
@@ -67,7 +85,8 @@ function assertPositive(field: string, value: unknown): asserts value is number 
  * Outputs `[z, reconstruction, compensated, imputed]`:
  * - `z [B,U,M,E]` = l2-normalise(P_m(c_m)), exactly 0 where m is missing;
  * - `reconstruction [B,U,M,D]` = R_m(mean of the source modalities' z) (sources: the other present
- *   modalities for `'others'`, every present one for `'all'`), 0 where m has no source;
+ *   modalities for `'others'`, every present one for `'all'`), 0 where m has no source; with
+ *   `compensation: 'substitute'` one shared linear map B replaces the decoders R_m;
  * - `compensated [B,U,M,D]` = c where present, the reconstruction where missing and rebuildable, else 0;
  * - `imputed [B,U,M]` = 1 exactly where `compensated` came from the reconstruction.
  *
@@ -94,10 +113,13 @@ export class JointEmbedding extends layers.Layer {
   readonly minTemperature: number;
   readonly maxTemperature: number;
   readonly reconstructFrom: ReconstructFrom;
+  readonly compensation: CompensationMode;
   readonly seed: number | null;
 
   private projections: HeadWeights[] = [];
   private decoders: HeadWeights[] = [];
+  /** The shared back-projection `B [E, D]` of `compensation: 'substitute'` (null for `'decoder'`). */
+  private backProjection: LinearWeights | null = null;
   private logTemperature: LayerVariable | null = null;
 
   /**
@@ -121,6 +143,8 @@ export class JointEmbedding extends layers.Layer {
     assertNumberInRange('temperatureInit', temperatureInit, minTemperature, maxTemperature);
     const reconstructFrom = args.reconstructFrom ?? 'others';
     assertOneOf('reconstructFrom', reconstructFrom, RECONSTRUCT_FROM);
+    const compensation = args.compensation ?? 'decoder';
+    assertOneOf('compensation', compensation, COMPENSATION_MODES);
     if (args.seed != null) assertInteger('seed', args.seed, 0);
 
     this.numModalities = args.numModalities;
@@ -131,6 +155,7 @@ export class JointEmbedding extends layers.Layer {
     this.minTemperature = minTemperature;
     this.maxTemperature = maxTemperature;
     this.reconstructFrom = reconstructFrom;
+    this.compensation = compensation;
     this.seed = args.seed ?? null;
     // No inputSpec: tfjs would reject a wrong rank with a ValueError before build, and the
     // shape checks below give an EmojeInputError naming `c` or `availability` instead.
@@ -171,8 +196,13 @@ export class JointEmbedding extends layers.Layer {
     for (let m = 0; m < this.numModalities; m++) {
       this.projections.push(createHead(add, init, `projection_${m}`, d, hidden, this.embeddingDim));
     }
-    for (let m = 0; m < this.numModalities; m++) {
-      this.decoders.push(createHead(add, init, `decoder_${m}`, this.embeddingDim, hidden, d));
+    this.backProjection = null;
+    if (this.compensation === 'decoder') {
+      for (let m = 0; m < this.numModalities; m++) {
+        this.decoders.push(createHead(add, init, `decoder_${m}`, this.embeddingDim, hidden, d));
+      }
+    } else {
+      this.backProjection = createLinear(add, init, 'back_projection', this.embeddingDim, d);
     }
     this.logTemperature = add('log_temperature', [], init.constant(Math.log(this.temperatureInit)));
     this.built = true;
@@ -225,7 +255,8 @@ export class JointEmbedding extends layers.Layer {
     const sourceMean = tf.div(sums, tf.maximum(counts, 1));
     const hasSource = tf.cast(tf.greater(counts, 0), 'float32');
 
-    const reconstruction = tf.mul(applyStreamHead(sourceMean, this.decoders), hasSource);
+    const decoded = this.backProjection ? applyLinear(sourceMean, this.backProjection) : applyStreamHead(sourceMean, this.decoders);
+    const reconstruction = tf.mul(decoded, hasSource);
     const imputed = tf.mul(tf.sub(1, present), hasSource);
     const compensated = tf.add(clean, tf.mul(reconstruction, imputed));
     return [fromStreams(z, e), fromStreams(reconstruction, d), fromStreams(compensated, d), tf.reshape(fromStreams(imputed, 1), [b, u, m])];
@@ -268,6 +299,7 @@ export class JointEmbedding extends layers.Layer {
       minTemperature: this.minTemperature,
       maxTemperature: this.maxTemperature,
       reconstructFrom: this.reconstructFrom,
+      compensation: this.compensation,
       seed: this.seed,
     };
   }

@@ -1,4 +1,5 @@
-import { EmojeInputError, assertInteger, assertNumberInRange } from '@emoje/core';
+import { EmojeInputError, assertInteger, assertNumberInRange, assertOneOf } from '@emoje/core';
+import { COMPENSATION_MODES, type CompensationMode } from '@emoje/joint-embedding';
 
 /**
  * One input modality of the model: a feature vector per utterance, text read through a vocabulary, or a sequence of
@@ -161,13 +162,34 @@ export interface ModelConfig {
   focalGamma?: number;
   /** Per-class weights of the focal loss, in class order. Defaults to none (all 1). */
   classWeights?: number[] | null;
-  /** Temperature of the guided NCE. Defaults to 0.1. */
+  /**
+   * Which cross-modal contrastive loss the `ace` term is, on the ACN descriptors (negatives: the other modalities'
+   * slots of the other utterances in the batch):
+   * - `'guided'` (the design's guided NCE): supervised, positives are the other modalities of the same utterance and
+   *   of every same-label utterance in the batch;
+   * - `'instance'` (the authors' cross-modal NCE): instance discrimination across modalities, positives are only the
+   *   other modalities of the same utterance; labels are not used.
+   * Defaults to `'guided'`.
+   */
+  aceMode?: AceMode;
+  /** Temperature of the `ace` term. Defaults to 0.1 for `aceMode: 'guided'` and 0.07 (the authors') for `'instance'`. */
   aceTemperature?: number;
+  /**
+   * How the joint embedding rebuilds a missing modality (see `JointEmbeddingArgs.compensation` in
+   * `@emoje/joint-embedding`): `'decoder'` (a decoder per modality from the mean embedding of the present ones, the
+   * design's) or `'substitute'` (that mean embedding itself, projected back by one shared linear map). Defaults to
+   * `'decoder'`.
+   */
+  compensation?: CompensationMode;
   blocks?: Partial<BlockSwitches>;
   lossWeights?: Partial<LossWeights>;
   /** Seed of the weight initialisers and dropout. Defaults to 1. */
   seed?: number;
 }
+
+/** The values of {@link ModelConfig.aceMode}. */
+export type AceMode = 'guided' | 'instance';
+export const ACE_MODES: readonly AceMode[] = ['guided', 'instance'];
 
 /** A {@link ModelConfig} with every default filled in. */
 export type ResolvedModelConfig = Required<Omit<ModelConfig, 'modalities' | 'blocks' | 'lossWeights' | 'classWeights'>> & {
@@ -192,7 +214,11 @@ export const DEFAULT_MODEL_CONFIG = {
   inputDropout: 0.1,
   inputUnitNorm: false,
   focalGamma: 1,
+  aceMode: 'guided',
   aceTemperature: 0.1,
+  /** The default temperature of `aceMode: 'instance'` (the authors'). */
+  instanceTemperature: 0.07,
+  compensation: 'decoder',
   seed: 1,
   blocks: { jointEmbedding: true, queryAdaptiveFusion: true, dialogueContext: true, modalityContext: false } as BlockSwitches,
   lossWeights: { ace: 0.5, joint: 0.5, reconstruction: 0.5, auxiliary: 0.5 } as LossWeights,
@@ -237,7 +263,9 @@ export function resolveModelConfig(config: ModelConfig): ResolvedModelConfig {
     inputUnitNorm: config.inputUnitNorm ?? d.inputUnitNorm,
     focalGamma: config.focalGamma ?? d.focalGamma,
     classWeights: config.classWeights ?? null,
-    aceTemperature: config.aceTemperature ?? d.aceTemperature,
+    aceMode: config.aceMode ?? d.aceMode,
+    aceTemperature: config.aceTemperature ?? ((config.aceMode ?? d.aceMode) === 'instance' ? d.instanceTemperature : d.aceTemperature),
+    compensation: config.compensation ?? d.compensation,
     seed: config.seed ?? d.seed,
     blocks: { ...d.blocks, ...config.blocks },
     lossWeights: { ...d.lossWeights, ...config.lossWeights },
@@ -257,7 +285,9 @@ export function resolveModelConfig(config: ModelConfig): ResolvedModelConfig {
   assertNumberInRange('config.inputNoise', resolved.inputNoise, 0, 10);
   assertNumberInRange('config.inputDropout', resolved.inputDropout, 0, 0.95);
   assertNumberInRange('config.focalGamma', resolved.focalGamma, 0, 10);
+  assertOneOf('config.aceMode', resolved.aceMode, ACE_MODES);
   assertNumberInRange('config.aceTemperature', resolved.aceTemperature, 1e-3, 10);
+  assertOneOf('config.compensation', resolved.compensation, COMPENSATION_MODES);
   assertInteger('config.seed', resolved.seed, 0);
   if (resolved.classWeights) {
     if (resolved.classWeights.length !== resolved.classes.length || resolved.classWeights.some((w) => !(w >= 0) || !Number.isFinite(w))) {

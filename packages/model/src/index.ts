@@ -12,6 +12,8 @@ export {
   type BlockSwitches,
   type LossWeights,
   type ResolvedModelConfig,
+  ACE_MODES,
+  type AceMode,
 } from './config';
 export {
   collate,
@@ -28,7 +30,7 @@ export {
   type AvailabilityPolicy,
   type TokenDropout,
 } from './batch';
-export { focalLoss, guidedContrastiveLoss, type GuidedContrastiveHost } from './losses';
+export { crossModalInstanceLoss, focalLoss, guidedContrastiveLoss, type GuidedContrastiveHost } from './losses';
 export { FlatAdamW, type FlatAdamWOptions } from './optimizer';
 export { classificationMetrics, meanStd, type ClassificationMetrics } from './metrics';
 export { ClassifierHead, ModalityHeads, type ClassifierHeadArgs, type ModalityHeadsArgs } from './heads';

@@ -85,6 +85,30 @@ export function guidedContrastiveLoss(
   });
 }
 
+/**
+ * The authors' cross-modal NCE: instance discrimination across modalities on the ACN descriptors. Every present
+ * (utterance, modality) slot is an anchor; its candidates are the present slots of the other modalities in the batch;
+ * its positives are only those of the same utterance (no labels). It is {@link guidedContrastiveLoss} with every
+ * label unknown, so it shares its masking and its host fast path.
+ *
+ * @param descriptors `[B, U, M, D]`.
+ * @param availability `[B, U, M]` (0 on padding).
+ * @param temperature defaults to 0.07, the authors' value.
+ * @param host optional plain copy of `availability` (e.g. a batch's `host`), as for {@link guidedContrastiveLoss}.
+ * @returns a scalar; 0 when no anchor has a positive (e.g. a single modality).
+ */
+export function crossModalInstanceLoss(
+  descriptors: tf.Tensor,
+  availability: tf.Tensor,
+  temperature = 0.07,
+  host?: Pick<GuidedContrastiveHost, 'availability'>,
+): tf.Scalar {
+  const [b, u] = descriptors.shape as number[];
+  const unknown = new Int32Array(b * u).fill(-1);
+  if (host) return hostGuidedContrastiveLoss(descriptors, { availability: host.availability, labels: unknown }, temperature);
+  return tf.tidy(() => guidedContrastiveLoss(descriptors, availability, tf.tensor2d(unknown, [b, u], 'int32'), temperature));
+}
+
 /** Plain copies of a batch's availability `[B*U*M]` and labels `[B*U]`, row-major. */
 export interface GuidedContrastiveHost {
   availability: ArrayLike<number>;

@@ -3,12 +3,12 @@ import { EmojeInputError } from '@emoje/core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { dialogueContext } from '@emoje/dialogue-context';
 import { sequenceEncoder, tokenTextEncoder, vectorEncoder, type TokenTextEncoder } from '@emoje/encoders';
-import { adaptiveCrossAttention, queryAdaptiveFusion } from '@emoje/fusion';
+import { adaptiveCrossAttention, queryAdaptiveFusion, type AcnAttentionWeights, type AdaptiveCrossAttention } from '@emoje/fusion';
 import { jointContrastiveLoss, jointEmbedding, reconstructionLoss, type JointEmbedding } from '@emoje/joint-embedding';
 import type { Batch } from './batch';
 import type { ResolvedModalityConfig, ResolvedModelConfig } from './config';
 import { ClassifierHead, ModalityHeads } from './heads';
-import { focalLoss, guidedContrastiveLoss, realUtterances } from './losses';
+import { crossModalInstanceLoss, focalLoss, guidedContrastiveLoss, realUtterances } from './losses';
 import { FeatureNormalizer, presentFrames, presentVectors } from './normalizer';
 import type { DialogueInput } from './batch';
 
@@ -87,7 +87,7 @@ export class EmojeNetwork {
   private readonly encoders: tfl.layers.Layer[];
   /** Per modality: its own dialogue context before the fusion (`blocks.modalityContext`, vector modalities), else null. */
   private readonly modalityContexts: (tfl.layers.Layer | null)[];
-  private readonly acn: tfl.layers.Layer;
+  private readonly acn: AdaptiveCrossAttention;
   private readonly joint: JointEmbedding | null;
   private readonly fusion: tfl.layers.Layer | null;
   private readonly context: tfl.layers.Layer | null;
@@ -120,7 +120,7 @@ export class EmojeNetwork {
       name: 'acn',
     });
     this.joint = config.blocks.jointEmbedding
-      ? jointEmbedding({ numModalities: m, units, embeddingDim: config.embeddingDim, seed: seed * 101 + 12, name: 'joint_embedding' })
+      ? jointEmbedding({ numModalities: m, units, embeddingDim: config.embeddingDim, compensation: config.compensation, seed: seed * 101 + 12, name: 'joint_embedding' })
       : null;
     this.fusion = config.blocks.queryAdaptiveFusion
       ? queryAdaptiveFusion({ numModalities: m, units, seed: seed * 101 + 13, name: 'qaf' })
@@ -212,45 +212,70 @@ export class EmojeNetwork {
     this.bias = [...bias];
   }
 
+  /** The encoders' outputs for the ACN: per modality its tokens, the token masks of the sequence inputs, and the availability. */
+  private encode(batch: Batch, training: boolean): { encoded: tf.Tensor[]; frameMasks: tf.Tensor[]; availability: tf.Tensor3D } {
+    const kwargs = { training };
+    const availability = tf.mul(batch.availability, tf.expandDims(batch.utteranceMask, -1)) as tf.Tensor3D;
+    const encoded: tf.Tensor[] = [];
+    const frameMasks: tf.Tensor[] = [];
+    this.encoders.forEach((encoder, k) => {
+      const normalizer = this.normalizers[k];
+      const mod = this.config.modalities[k];
+      if (mod.kind === 'frames') {
+        const frameMask = batch.frameMasks[k]!;
+        const [tokens, pooled] = encoder.apply([normalizer!.apply(batch.features[k], kwargs) as tf.Tensor, frameMask], kwargs) as tf.Tensor[];
+        if (mod.crossAttention === 'pooled') {
+          encoded.push(pooled);
+          return;
+        }
+        encoded.push(tokens);
+        frameMasks.push(frameMask);
+        return;
+      }
+      if (normalizer) {
+        const present = tf.squeeze(tf.slice(availability, [0, 0, k], [-1, -1, 1]), [2]);
+        const h = encoder.apply([normalizer.apply(batch.features[k], kwargs) as tf.Tensor, present], kwargs) as tf.Tensor;
+        // The modality's own context reads only the utterances where it is present (its rows elsewhere stay zero).
+        const context = this.modalityContexts[k];
+        encoded.push(context ? (context.apply([h, present, batch.speakers], kwargs) as tf.Tensor) : h);
+        return;
+      }
+      const ids = batch.features[k];
+      const [tokens, pooled] = encoder.apply(ids, kwargs) as tf.Tensor[];
+      if ((this.config.modalities[k] as { crossAttention: string }).crossAttention === 'pooled') {
+        encoded.push(pooled);
+        return;
+      }
+      encoded.push(tokens);
+      frameMasks.push(tf.cast(tf.notEqual(ids, 0), 'float32'));
+    });
+    return { encoded, frameMasks, availability };
+  }
+
+  /**
+   * The cross-modal attention of the ACN on a batch, in inference mode: per ACN layer, central (query) modality and
+   * source (key) modality, the attention probabilities `[B, U, H, S_query, S_key]` (see `AdaptiveCrossAttention.attentionWeights`
+   * in `@emoje/fusion`). With a token modality whose `crossAttention` is `'tokens'` (e.g. MOSI read with
+   * `loadMosi({ text: 'tokens' })`), `S` is its token count, so the audio and visual rows say how each spreads its
+   * attention over the words: each sums to 1 over the real tokens where both modalities are present, and is 0
+   * elsewhere. The caller owns the tensors.
+   */
+  crossAttentionWeights(batch: Batch): AcnAttentionWeights[] {
+    const out: AcnAttentionWeights[] = [];
+    tf.tidy(() => {
+      const { encoded, frameMasks, availability } = this.encode(batch, false);
+      out.push(...this.acn.attentionWeights([...encoded, availability, ...frameMasks]));
+      return out.map((a) => a.weights);
+    });
+    return out;
+  }
+
   /** Runs the network on a batch. */
   forward(batch: Batch, training = false): ForwardOutput {
     // tidy walks the returned object and keeps its tensors (null entries are skipped).
     return tf.tidy((): tf.TensorContainer => {
       const kwargs = { training };
-      const availability = tf.mul(batch.availability, tf.expandDims(batch.utteranceMask, -1)) as tf.Tensor3D;
-      const encoded: tf.Tensor[] = [];
-      const frameMasks: tf.Tensor[] = [];
-      this.encoders.forEach((encoder, k) => {
-        const normalizer = this.normalizers[k];
-        const mod = this.config.modalities[k];
-        if (mod.kind === 'frames') {
-          const frameMask = batch.frameMasks[k]!;
-          const [tokens, pooled] = encoder.apply([normalizer!.apply(batch.features[k], kwargs) as tf.Tensor, frameMask], kwargs) as tf.Tensor[];
-          if (mod.crossAttention === 'pooled') {
-            encoded.push(pooled);
-            return;
-          }
-          encoded.push(tokens);
-          frameMasks.push(frameMask);
-          return;
-        }
-        if (normalizer) {
-          const present = tf.squeeze(tf.slice(availability, [0, 0, k], [-1, -1, 1]), [2]);
-          const h = encoder.apply([normalizer.apply(batch.features[k], kwargs) as tf.Tensor, present], kwargs) as tf.Tensor;
-          // The modality's own context reads only the utterances where it is present (its rows elsewhere stay zero).
-          const context = this.modalityContexts[k];
-          encoded.push(context ? (context.apply([h, present, batch.speakers], kwargs) as tf.Tensor) : h);
-          return;
-        }
-        const ids = batch.features[k];
-        const [tokens, pooled] = encoder.apply(ids, kwargs) as tf.Tensor[];
-        if ((this.config.modalities[k] as { crossAttention: string }).crossAttention === 'pooled') {
-          encoded.push(pooled);
-          return;
-        }
-        encoded.push(tokens);
-        frameMasks.push(tf.cast(tf.notEqual(ids, 0), 'float32'));
-      });
+      const { encoded, frameMasks, availability } = this.encode(batch, training);
       const descriptors = this.acn.apply([...encoded, availability, ...frameMasks], kwargs) as tf.Tensor4D;
 
       let fusedInput: tf.Tensor = descriptors;
@@ -297,7 +322,11 @@ export class EmojeNetwork {
       const classWeights = this.config.classWeights;
       const zero = tf.scalar(0);
       const focal = focalLoss(out.logits, batch.labels, gamma, classWeights);
-      const ace = w.ace > 0 ? guidedContrastiveLoss(out.descriptors, out.availability, batch.labels, this.config.aceTemperature, batch.host) : zero;
+      const ace = w.ace > 0
+        ? this.config.aceMode === 'instance'
+          ? crossModalInstanceLoss(out.descriptors, out.availability, this.config.aceTemperature, batch.host)
+          : guidedContrastiveLoss(out.descriptors, out.availability, batch.labels, this.config.aceTemperature, batch.host)
+        : zero;
       const modalityLabels = tf.where(
         tf.greater(out.availability, 0),
         tf.broadcastTo(tf.expandDims(batch.labels, -1), out.availability.shape),

@@ -1,4 +1,5 @@
 import type { DialogueDataset } from '@emoje/datasets';
+import { loadMosi, loadWordVectors } from '@emoje/datasets/node';
 import { useBackend } from '@emoje/test-utils';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { AUDIO_PRESET, MOSI_PRESET, TEXT_PRESET, createModelForDataset, presetFor, presetTrainOptions } from './index';
@@ -59,5 +60,25 @@ describe('presets', () => {
     expect(presetFor({ name: 'calls', modalities: [{ name: 'audio', kind: 'vector', dim: 77 }, { name: 'text', kind: 'text' }] })).toBe(TEXT_PRESET);
     expect(AUDIO_PRESET.train.epochs).toBeGreaterThan(MOSI_PRESET.train.epochs!);
     expect(AUDIO_PRESET.train.patience).toBeGreaterThan(MOSI_PRESET.train.patience!);
+  });
+
+  it("builds MOSI read as words (loadMosi({ text: 'tokens' })) with the preset's token settings and MOSI's bundled GloVe vectors", async () => {
+    const mosi = await loadMosi({ text: 'tokens' });
+    const { model, coverage } = await createModelForDataset(mosi, { seed: 2 });
+    const text = model.config.modalities[0];
+    expect(text.kind).toBe('tokens');
+    if (text.kind !== 'tokens') throw new Error('unreachable');
+    expect(text.crossAttention).toBe('tokens');
+    expect(text.maxTokens).toBe(MOSI_PRESET.tokens!.maxTokens);
+    expect(text.trainableEmbeddings).toBe(false);
+    expect(model.config.modalities.slice(1).map((m) => m.name)).toEqual(['audio', 'visual']);
+    // The vocabulary comes from the training transcripts; MOSI's GloVe subset covers far more of it than MELD's would.
+    expect(coverage.text.vocabulary).toBe(text.vocabulary.length);
+    expect(coverage.text.pretrained / coverage.text.vocabulary).toBeGreaterThan(0.85);
+    expect(text.vocabulary).toContain('plot');
+    const { model: meldVectors, coverage: meldCoverage } = await createModelForDataset(mosi, { seed: 2, wordVectors: await loadWordVectors() });
+    expect(meldCoverage.text.pretrained).toBeLessThan(coverage.text.pretrained);
+    model.dispose();
+    meldVectors.dispose();
   });
 });

@@ -1,7 +1,7 @@
 import { EmojeInputError } from '@emoje/core';
 import { embeddingMatrix, type DialogueDataset, type WordVectors } from '@emoje/datasets';
 import { Vocabulary } from '@emoje/encoders';
-import { loadWordVectors } from '@emoje/datasets/node';
+import { loadMosiWordVectors, loadWordVectors } from '@emoje/datasets/node';
 import { createModel, type EmojeModel, type ModalityConfig, type ModelConfig, type TokenModalityConfig } from '@emoje/model';
 import { classWeightsFromLabels, presetFor, type Preset } from './presets';
 
@@ -62,8 +62,9 @@ export interface ModelForDatasetOptions {
   /** Model settings over the preset's. */
   overrides?: Partial<Omit<ModelConfig, 'modalities' | 'classes'>>;
   /**
-   * Word vectors for the text modalities: defaults to the GloVe 6B 100-d vectors bundled with `@emoje/datasets`
-   * (MELD's vocabulary); `null` starts from random vectors.
+   * Word vectors for the text modalities: defaults to the GloVe 6B 100-d vectors bundled with `@emoje/datasets`, those
+   * of MOSI's words for CMU-MOSI (`loadMosi({ text: 'tokens' })`, `loadMosiWordVectors`), else those of MELD's
+   * vocabulary (`loadWordVectors`); `null` starts from random vectors.
    */
   wordVectors?: WordVectors | null;
 }
@@ -76,7 +77,8 @@ export interface ModelForDatasetOptions {
 export async function createModelForDataset(dataset: DialogueDataset, options: ModelForDatasetOptions = {}): Promise<{ model: EmojeModel; coverage: ModelModalities['coverage'] }> {
   const preset = options.preset ?? presetFor(dataset);
   const hasText = dataset.modalities.some((m) => m.kind === 'text');
-  const wordVectors = options.wordVectors === undefined ? (hasText ? await loadWordVectors() : undefined) : (options.wordVectors ?? undefined);
+  const bundled = () => (dataset.name === 'cmu-mosi' ? loadMosiWordVectors() : loadWordVectors());
+  const wordVectors = options.wordVectors === undefined ? (hasText ? await bundled() : undefined) : (options.wordVectors ?? undefined);
   const { modalities, wordVectors: tables, coverage } = modelModalities(dataset, { wordVectors, tokens: preset.tokens });
   const power = preset.classWeightPower ?? 0;
   const model = createModel({
