@@ -56,3 +56,16 @@ export { createInferencePool, type InferencePool, type InferencePoolOptions } fr
 export { featurizeManifest, featurizeManifestFile, type DialogueManifest, type ManifestUtterance, type ManifestModalities } from './manifest';
 export { modelModalities, createModelForDataset, type ModelModalities, type ModelModalitiesOptions, type ModelForDatasetOptions } from './text-modality';
 export { loadDialogueJsonl, type LoadDialogueJsonlOptions, type LoadedDialogueFile } from './dialogue-file';
+export {
+  EMBEDDING_CACHE_ENV,
+  EMBEDDING_SHARD_EXTENSION,
+  defaultEmbeddingCacheDir,
+  encoderCacheDir,
+  textKey,
+  embedWithCache,
+  encodeShard,
+  decodeShard,
+  type EmbedWithCacheOptions,
+  type CachedEmbeddings,
+} from './embedding-cache';
+export { embedTextModality, type TextEmbeddingStats } from './sentence-features';
