@@ -50,7 +50,7 @@ export {
   type BackendSelection,
 } from '@emoje/core';
 export { createEnsembleProgress, createTrainingProgress, type EnsembleProgressCallbacks, type EnsembleTrainingProgress, type TrainingProgress, type TrainingProgressOptions } from './progress';
-export { MOSI_PRESET, TEXT_PRESET, presetFor, presetTrainOptions, classWeightsFromLabels, type Preset } from './presets';
+export { MOSI_PRESET, TEXT_PRESET, SENTENCE_PRESET, presetFor, presetTrainOptions, classWeightsFromLabels, type Preset } from './presets';
 export { fileCheckpointStore } from './checkpoint-store';
 export { createInferencePool, type InferencePool, type InferencePoolOptions } from './inference-pool';
 export { featurizeManifest, featurizeManifestFile, type DialogueManifest, type ManifestUtterance, type ManifestModalities } from './manifest';

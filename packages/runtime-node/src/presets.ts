@@ -94,9 +94,49 @@ export const TEXT_PRESET: Preset = {
   },
 };
 
-/** The preset a dataset trains with: MOSI's for MOSI, the text preset for data with a text modality, else MOSI's. */
+/**
+ * Hyper-parameters for conversations whose text comes as sentence vectors (`@emoje/sentence-encoder`'s USE-lite,
+ * 512-d), chosen on MELD's dev split only (single models, seed 1; the runs and their dev scores are in
+ * `benchmarks/results/meld-sentence-dev-search.json`, how to rerun them in `benchmarks/meld-sentence-search.ts`).
+ * `emoje train` uses it for MELD and for a JSON Lines dataset whose text is embedded (the default).
+ */
+export const SENTENCE_PRESET: Preset = {
+  model: {
+    units: 128,
+    acnLayers: 1,
+    numHeads: 4,
+    embeddingDim: 32,
+    contextUnits: 128,
+    contextLayers: 1,
+    dropout: 0.3,
+    inputNoise: 0.1,
+    inputDropout: 0.1,
+    focalGamma: 1,
+    lossWeights: { ace: 0, joint: 0.1, reconstruction: 0.1, auxiliary: 0.1 },
+  },
+  singleModality: { lossWeights: { ace: 0, joint: 0, reconstruction: 0, auxiliary: 0 } },
+  classWeightPower: 0.5,
+  train: {
+    epochs: 12,
+    averageLastEpochs: 0,
+    batchSize: 8,
+    learningRate: 1e-3,
+    learningRateSchedule: 'cosine',
+    minLearningRateRatio: 0.05,
+    weightDecay: 2e-4,
+    patience: 4,
+    modalityDropout: false,
+    fitDecisionBias: true,
+  },
+};
+
+/**
+ * The preset a dataset trains with: MOSI's for MOSI, the sentence preset for data with sentence vectors (a vector
+ * modality with an `encoder`), the text preset for data with a text modality (GloVe tokens), else MOSI's.
+ */
 export function presetFor(dataset: Pick<DialogueDataset, 'name' | 'modalities'>): Preset {
   if (dataset.name === 'cmu-mosi') return MOSI_PRESET;
+  if (dataset.modalities.some((m) => m.kind === 'vector' && m.encoder)) return SENTENCE_PRESET;
   return dataset.modalities.some((m) => m.kind === 'text') ? TEXT_PRESET : MOSI_PRESET;
 }
 
