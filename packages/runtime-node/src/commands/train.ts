@@ -9,7 +9,8 @@ import { createModelForDataset } from '../text-modality';
 import type { CommandRegistrar } from '../program';
 import { createEnsembleProgress } from '../progress';
 import { renderProtocolTable } from '../table';
-import { parseInteger } from './options';
+import { embedDatasetText, cacheDirFrom } from './embedding';
+import { EMBEDDING_CACHE_HELP, parseInteger, parseTextFeatures, type TextFeatures } from './options';
 
 interface TrainCommandOptions {
   dataset: string;
@@ -23,6 +24,8 @@ interface TrainCommandOptions {
   resume: boolean;
   ensemble: number;
   json: boolean;
+  textFeatures: TextFeatures;
+  embeddingCache?: string;
 }
 
 /** `emoje train`: trains on a dataset, saves the model, evaluates both missing-modality protocols on test. */
@@ -40,10 +43,13 @@ export const registerTrainCommand: CommandRegistrar = (program, context) => {
     .option('--checkpoint <dir>', 'write a checkpoint after every epoch to this folder')
     .option('--resume', 'continue from the checkpoint in --checkpoint', false)
     .option('--ensemble <n>', 'train n models from seeds s, s+1000, ... and save them as one ensemble (probabilities averaged)', parseInteger('--ensemble', 1), 1)
+    .option('--text-features <kind>', 'text as sentence vectors (use: USE-lite, 512-d) or as GloVe word vectors through the token encoder (glove)', parseTextFeatures, 'use')
+    .option('--embedding-cache <dir>', EMBEDDING_CACHE_HELP)
     .option('--json', 'print the results as JSON', false)
     .action(async (options: TrainCommandOptions, command: Command) => {
       await context.initBackend(command);
-      const dataset = await loadNamedDataset(options.dataset, { warn: (line) => context.io.err(`warning: ${line}\n`) });
+      let dataset = await loadNamedDataset(options.dataset, { warn: (line) => context.io.err(`warning: ${line}\n`) });
+      if (options.textFeatures === 'use') dataset = await embedDatasetText(dataset, cacheDirFrom(options.embeddingCache), context.io);
       const blocks: Partial<BlockSwitches> = {
         jointEmbedding: options.jointEmbedding,
         queryAdaptiveFusion: options.qaf,
