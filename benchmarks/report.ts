@@ -182,8 +182,8 @@ export function renderMeldMarkdown(report: MeldReport): string {
     lines.push(
       `MELD test split (${report.split.test.utterances} utterances, 7 emotions), text only: **USE-lite sentence vectors** (${report.sentenceEncoder!.dim}-d, ` +
         `\`${report.sentenceEncoder!.id}\`, frozen; \`@emoje/sentence-encoder\`) → vector encoder (${units ?? 64} units) → ${context}; focal loss with ${weighting}; ${optimisation}early ` +
-        `stopping on MELD's dev split${trainOptions.fitDecisionBias ? ', then per-class logit offsets fitted on the dev split (the decision bias)' : ''}; the preset (\`SENTENCE_PRESET\`) was chosen on the dev split only ` +
-        `(\`benchmarks/results/meld-sentence-dev-search.json\`). Mean ± std over seeds ${report.seeds.join(', ')}, one model per seed; backend ${report.backend}; ` +
+        `stopping on MELD's dev split${trainOptions.fitDecisionBias ? ', then per-class logit offsets fitted on the dev split (the decision bias)' : ''}; preset \`SENTENCE_PRESET\` (how it was chosen: its TSDoc; ` +
+        `the dev-only runs: \`benchmarks/results/meld-sentence-dev-search.json\`). Mean ± std over seeds ${report.seeds.join(', ')}, one model per seed; backend ${report.backend}; ` +
         `the sentence-encoder rows took ${report.minutes.toFixed(1)} min${parallel} on this 2-core machine. Embedding MELD's ${e.texts} utterances: ` +
         `${e.cached} distinct texts read from the embedding cache and ${e.embedded} embedded in this run (the first, cold embedding is in \`${report.sentenceEncoder!.firstEmbedding}\`).` +
         (report.gloveReusedFrom ? ` The GloVe rows are the committed one-model-per-seed GloVe run (\`${report.gloveReusedFrom.file}\`, TEXT_PRESET), re-used, not re-trained: the GloVe code path is unchanged.` : ''),

@@ -101,7 +101,7 @@ describe('emoje train / eval / predict on a dialogue JSON Lines file (text)', ()
     expect(Object.keys(rows[0][0].probabilities)).toEqual(['neutral', 'joy', 'anger']);
   });
 
-  it('--ensemble trains several members, saves one ensemble, and eval and predict read it', async () => {
+  it('--ensemble trains several members, saves one ensemble, and eval and predict read it', { timeout: 300_000 }, async () => {
     const io = capture();
     const out = join(dir, 'ensemble');
     expect(await runCli(['node', 'emoje', 'train', '--dataset', example, '--out', out, '--epochs', '2', '--ensemble', '2', '--embedding-cache', join(dir, 'cache'), '--json'], { io })).toBe(0);
