@@ -160,6 +160,19 @@ describe('emoje train / eval / predict on a dialogue JSON Lines file (text)', ()
     expect(err.stderr.join('')).toContain('dialogues[0].utterances[1].text: expected a non-blank string (the utterance text), received a blank string');
   });
 
+  it('predict --pretrained meld labels a plain-text dialogue with one of the 7 emotions, no training', async () => {
+    const input = join(dir, 'talk.json');
+    await writeFile(input, JSON.stringify({ utterances: [{ speaker: 'Ross', text: 'We were on a break!' }, { speaker: 'Rachel', text: 'Oh my God, I am so happy for you!' }] }));
+    const io = capture();
+    expect(await runCli(['node', 'emoje', 'predict', '--pretrained', 'meld', '--input', input, '--embedding-cache', join(dir, 'cache-pretrained'), '--json'], { io }), io.stderr.join('')).toBe(0);
+    const [rows] = JSON.parse(io.stdout.join(''));
+    expect(rows).toHaveLength(2);
+    expect(Object.keys(rows[0].probabilities)).toEqual(['neutral', 'surprise', 'fear', 'sadness', 'joy', 'disgust', 'anger']);
+    const both = capture();
+    expect(await runCli(['node', 'emoje', 'predict', '--pretrained', 'meld', '--model', dir, '--input', input], { io: both })).toBe(1);
+    expect(both.stderr.join('')).toContain('--model / --pretrained: expected exactly one of them, received both');
+  });
+
   it('a malformed line fails with the file, line and field', async () => {
     const bad = join(dir, 'bad.jsonl');
     const lines = (await readFile(example, 'utf8')).split('\n');
