@@ -244,6 +244,8 @@ interface MeldSummary {
   trainMinutes: number[];
   epochs: number[];
   bestEpochs: number[];
+  /** Set on variants copied from another report (the GloVe variants of a sentence-vector run). */
+  reusedFrom?: string;
   /** With an ensemble: the first member of each seed alone. */
   singleModel?: { weightedF1: number; accuracy: number; std: { weightedF1: number }; perSeed: { seed: number; weightedF1: number }[] };
 }
@@ -257,6 +259,10 @@ export interface MeldReport {
   classes: string[];
   split: Record<string, { dialogues: number; utterances: number }>;
   wordVectors: { source: string; coverage: unknown };
+  /** What the text was: USE-lite sentence vectors (`use`) or GloVe tokens (`glove`; reports before 2026-12-06 have no field). */
+  text?: 'use' | 'glove';
+  sentenceEncoder?: { id: string; dim: number; embedding: { texts: number; cached: number; embedded: number; embedSeconds: number }; firstEmbedding: string };
+  gloveReusedFrom?: { file: string; generatedAt: string; note: string };
   preset: {
     model: unknown;
     tokens?: { trainableEmbeddings?: boolean; pooling?: string; temporal?: string; kernelSize?: number | number[] };
@@ -270,6 +276,8 @@ export interface MeldReport {
   processes?: number;
   generatedAt: string;
   variants: Record<string, MeldSummary>;
+  /** Per variant, the per-seed results the summaries come from (so `--merge` can join reports of other seeds). */
+  raw?: Record<string, unknown>;
 }
 
 /** Markdown of a MELD report: our variants beside the published text-only anchors, and per-class F1. */
@@ -292,7 +300,20 @@ export function renderMeldMarkdown(report: MeldReport): string {
   const optimisation = trainOptions.learningRate ? `learning rate ${trainOptions.learningRate}${schedule}${wordDropout}, at most ${trainOptions.epochs} epochs; ` : '';
   const contextLayers = (report.preset.model as { contextLayers?: number } | null)?.contextLayers;
   const context = `speaker-aware dialogue context${contextLayers && contextLayers > 1 ? ` (${contextLayers} layers)` : ''}`;
-  lines.push(
+  const units = (report.preset.model as { units?: number } | null)?.units;
+  const sentence = report.text === 'use' && report.sentenceEncoder;
+  if (sentence) {
+    const e = report.sentenceEncoder!.embedding;
+    lines.push(
+      `MELD test split (${report.split.test.utterances} utterances, 7 emotions), text only: **USE-lite sentence vectors** (${report.sentenceEncoder!.dim}-d, ` +
+        `\`${report.sentenceEncoder!.id}\`, frozen; \`@emoje/sentence-encoder\`) → vector encoder (${units ?? 64} units) → ${context}; focal loss with ${weighting}; ${optimisation}early ` +
+        `stopping on MELD's dev split${trainOptions.fitDecisionBias ? ', then per-class logit offsets fitted on the dev split (the decision bias)' : ''}; preset \`SENTENCE_PRESET\` (how it was chosen: its TSDoc; ` +
+        `the dev-only runs: \`benchmarks/results/meld-sentence-dev-search.json\`). Mean ± std over seeds ${report.seeds.join(', ')}, one model per seed; backend ${report.backend}; ` +
+        `the sentence-encoder rows took ${report.minutes.toFixed(1)} min${parallel} on this 2-core machine. Embedding MELD's ${e.texts} utterances: ` +
+        `${e.cached} distinct texts read from the embedding cache and ${e.embedded} embedded in this run (the first, cold embedding is in \`${report.sentenceEncoder!.firstEmbedding}\`).` +
+        (report.gloveReusedFrom ? ` The GloVe rows are the committed one-model-per-seed GloVe run (\`${report.gloveReusedFrom.file}\`, TEXT_PRESET), re-used, not re-trained: the GloVe code path is unchanged.` : ''),
+    );
+  } else lines.push(
     `MELD test split (${report.split.test.utterances} utterances, 7 emotions), text only: GloVe 6B **100**-d vectors ` +
       `(${tokens.trainableEmbeddings ? 'fine-tuned' : 'frozen'}) → token ${tokens.temporal ?? 'convolution'}${tokens.kernelSize ? (Array.isArray(tokens.kernelSize) ? ` (widths ${tokens.kernelSize.join(', ')})` : ` (width ${tokens.kernelSize})`) : ''}, ` +
       `${tokens.pooling ?? 'mean'} pooling → ${context}; focal loss with ${weighting}; ${optimisation}early ` +
@@ -312,7 +333,8 @@ export function renderMeldMarkdown(report: MeldReport): string {
   lines.push('|---|---|---|---|---|');
   for (const [name, s] of variants) {
     const minutes = s.trainMinutes.reduce((a, b) => a + b, 0) / s.trainMinutes.length;
-    const label = members > 1 ? `emoje ${name}, ensemble of ${members}` : `emoje ${name}`;
+    const named = sentence ? (name.startsWith('glove-') ? `GloVe ${name.slice(6)}` : `sentence encoder ${name}`) : name;
+    const label = members > 1 ? `emoje ${named}, ensemble of ${members}` : `emoje ${named}`;
     lines.push(`| ${label} | **${f(s.weightedF1)} ± ${f(s.std.weightedF1)}** | ${f(s.accuracy)} ± ${f(s.std.accuracy)} | ${f(s.macroF1)} ± ${f(s.std.macroF1)} | ${minutes.toFixed(1)} |`);
     if (s.withoutDecisionBias) {
       const w = s.withoutDecisionBias;

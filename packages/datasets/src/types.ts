@@ -19,6 +19,11 @@ export interface VectorModalitySpec {
   kind: 'vector';
   /** The length of each utterance's feature vector for this modality (`d_m`). */
   dim: number;
+  /**
+   * The sentence encoder that produced these vectors from text (its `id`, e.g. `'use-lite-512@1'`), when they are
+   * sentence vectors. A model trained on them records it and refuses vectors from another encoder. Defaults to none.
+   */
+  encoder?: string;
 }
 
 /** A modality given as raw text per utterance (a non-empty string). */

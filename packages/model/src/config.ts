@@ -47,6 +47,12 @@ export interface VectorModalityConfig {
   kind: 'vector';
   /** Feature width. */
   dim: number;
+  /**
+   * The sentence encoder whose vectors this modality reads (its `id`, e.g. `'use-lite-512@1'` of
+   * `@emoje/sentence-encoder`), when the vectors are sentence embeddings of the utterance text. Saved with the model;
+   * {@link assertModalityEncoders} refuses data whose vectors come from another encoder. Defaults to none.
+   */
+  encoder?: string;
 }
 
 /**
@@ -308,7 +314,10 @@ export function resolveModelConfig(config: ModelConfig): ResolvedModelConfig {
 function resolveModality(m: ModalityConfig, at: string): ResolvedModalityConfig {
   if (m.kind === 'vector') {
     assertInteger(`${at}.dim`, m.dim, 1);
-    return { name: m.name, kind: 'vector', dim: m.dim };
+    if (m.encoder !== undefined && (typeof m.encoder !== 'string' || m.encoder.length === 0)) {
+      throw new EmojeInputError(`${at}.encoder`, 'the id of a sentence encoder (a non-empty string)', JSON.stringify(m.encoder));
+    }
+    return { name: m.name, kind: 'vector', dim: m.dim, ...(m.encoder !== undefined ? { encoder: m.encoder } : {}) };
   }
   if (m.kind === 'frames') return resolveFrameModality(m, at);
   if (m.kind !== 'tokens') throw new EmojeInputError(`${at}.kind`, "'vector', 'tokens' or 'frames'", JSON.stringify((m as { kind?: unknown }).kind));

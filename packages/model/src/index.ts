@@ -67,6 +67,7 @@ export {
   type LabeledScores,
   type ProtocolResults,
 } from './evaluate';
+export { assertModalityEncoders, type ModalitySpecLike } from './encoder-check';
 export { fitClassBias, fitDecisionBias, type ClassBiasFit, type ClassBiasSearchOptions } from './calibration';
 export { memoryCheckpointStore, packCheckpoint, unpackCheckpoint, type Checkpoint, type CheckpointStore } from './checkpoint';
 export {

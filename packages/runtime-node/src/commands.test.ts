@@ -77,9 +77,9 @@ describe('emoje train / eval / predict on a dialogue JSON Lines file (text)', ()
   afterAll(() => rm(dir, { recursive: true, force: true }));
   const example = new URL('../../../data/examples/dialogues.jsonl', import.meta.url).pathname;
 
-  it('trains on the README example file with no code, evaluates it and predicts raw text', async () => {
+  it('with --text-features glove: trains a token model on the README example file, evaluates it and predicts raw text', async () => {
     const io = capture();
-    const code = await runCli(['node', 'emoje', 'train', '--dataset', example, '--out', join(dir, 'model'), '--epochs', '3', '--json'], { io });
+    const code = await runCli(['node', 'emoje', 'train', '--dataset', example, '--out', join(dir, 'model'), '--epochs', '3', '--text-features', 'glove', '--json'], { io });
     expect(code, io.stderr.join('')).toBe(0);
     const report = JSON.parse(io.stdout.join(''));
     expect(Object.keys(report.test.scenarios)).toEqual(['T']);
@@ -101,10 +101,10 @@ describe('emoje train / eval / predict on a dialogue JSON Lines file (text)', ()
     expect(Object.keys(rows[0][0].probabilities)).toEqual(['neutral', 'joy', 'anger']);
   });
 
-  it('--ensemble trains several members, saves one ensemble, and eval and predict read it', async () => {
+  it('--ensemble trains several members, saves one ensemble, and eval and predict read it', { timeout: 300_000 }, async () => {
     const io = capture();
     const out = join(dir, 'ensemble');
-    expect(await runCli(['node', 'emoje', 'train', '--dataset', example, '--out', out, '--epochs', '2', '--ensemble', '2', '--json'], { io })).toBe(0);
+    expect(await runCli(['node', 'emoje', 'train', '--dataset', example, '--out', out, '--epochs', '2', '--ensemble', '2', '--embedding-cache', join(dir, 'cache'), '--json'], { io })).toBe(0);
     const report = JSON.parse(io.stdout.join(''));
     expect(report.training).toHaveLength(2);
     const saved = JSON.parse(await readFile(join(out, 'model.json'), 'utf8'));
@@ -112,7 +112,7 @@ describe('emoje train / eval / predict on a dialogue JSON Lines file (text)', ()
     expect(saved.modelTopology.members).toHaveLength(2);
 
     const evaluated = capture();
-    expect(await runCli(['node', 'emoje', 'eval', '--model', out, '--dataset', example, '--json'], { io: evaluated })).toBe(0);
+    expect(await runCli(['node', 'emoje', 'eval', '--model', out, '--dataset', example, '--embedding-cache', join(dir, 'cache'), '--json'], { io: evaluated })).toBe(0);
     expect(JSON.parse(evaluated.stdout.join('')).scenarios.T.accuracy).toBeCloseTo(report.test.scenarios.T.accuracy, 6);
     const input = join(dir, 'talk-ensemble.json');
     await writeFile(input, JSON.stringify({ utterances: [{ speaker: 'A', text: 'Thank you, that is wonderful.' }] }));
@@ -127,6 +127,50 @@ describe('emoje train / eval / predict on a dialogue JSON Lines file (text)', ()
     const zero = capture();
     expect(await runCli(['node', 'emoje', 'train', '--dataset', example, '--out', join(dir, 'y'), '--ensemble', '0'], { io: zero })).toBe(1);
     expect(zero.stderr.join('')).toContain('--ensemble must be an integer >= 1');
+  });
+
+  it('by default embeds the text with USE-lite (cached, location printed), records the encoder, and predicts plain text', async () => {
+    const cache = join(dir, 'use-cache');
+    const io = capture();
+    const out = join(dir, 'use-model');
+    expect(await runCli(['node', 'emoje', 'train', '--dataset', example, '--out', out, '--epochs', '2', '--embedding-cache', cache, '--json'], { io }), io.stderr.join('')).toBe(0);
+    expect(io.stderr.join('')).toContain(`embedding cache: ${join(cache, 'use-lite-512_1-')}`);
+    expect(io.stderr.join('')).toMatch(/\(use-lite-512@1\): 0 texts cached, \d+ embedded/);
+    const saved = JSON.parse(await readFile(join(out, 'model.json'), 'utf8'));
+    expect(saved.modelTopology.config.modalities[0]).toEqual({ name: 'text', kind: 'vector', dim: 512, encoder: 'use-lite-512@1' });
+
+    // A second run on the same data embeds nothing: every text comes from the cache.
+    const evaluated = capture();
+    expect(await runCli(['node', 'emoje', 'eval', '--model', out, '--dataset', example, '--embedding-cache', cache, '--json'], { io: evaluated })).toBe(0);
+    expect(evaluated.stderr.join('')).toMatch(/: \d+ texts cached, 0 embedded/);
+    expect(JSON.parse(evaluated.stdout.join('')).scenarios.T.accuracy).toBeCloseTo(JSON.parse(io.stdout.join('')).test.scenarios.T.accuracy, 6);
+
+    const input = join(dir, 'talk-use.json');
+    await writeFile(input, JSON.stringify({ utterances: [{ speaker: 'A', text: 'This is outrageous, I want a refund!' }, { speaker: 'B', text: 'Thank you, that is wonderful.' }] }));
+    const predicted = capture();
+    expect(await runCli(['node', 'emoje', 'predict', '--model', out, '--input', input, '--embedding-cache', cache, '--json'], { io: predicted })).toBe(0);
+    const rows = JSON.parse(predicted.stdout.join(''));
+    expect(rows[0]).toHaveLength(2);
+    expect(Object.keys(rows[0][0].probabilities)).toEqual(['neutral', 'joy', 'anger']);
+
+    const blank = join(dir, 'blank.json');
+    await writeFile(blank, JSON.stringify({ utterances: [{ speaker: 'A', text: 'fine' }, { speaker: 'B', text: '   ' }] }));
+    const err = capture();
+    expect(await runCli(['node', 'emoje', 'predict', '--model', out, '--input', blank, '--embedding-cache', cache], { io: err })).toBe(1);
+    expect(err.stderr.join('')).toContain('dialogues[0].utterances[1].text: expected a non-blank string (the utterance text), received a blank string');
+  });
+
+  it('predict --pretrained meld labels a plain-text dialogue with one of the 7 emotions, no training', async () => {
+    const input = join(dir, 'talk.json');
+    await writeFile(input, JSON.stringify({ utterances: [{ speaker: 'Ross', text: 'We were on a break!' }, { speaker: 'Rachel', text: 'Oh my God, I am so happy for you!' }] }));
+    const io = capture();
+    expect(await runCli(['node', 'emoje', 'predict', '--pretrained', 'meld', '--input', input, '--embedding-cache', join(dir, 'cache-pretrained'), '--json'], { io }), io.stderr.join('')).toBe(0);
+    const [rows] = JSON.parse(io.stdout.join(''));
+    expect(rows).toHaveLength(2);
+    expect(Object.keys(rows[0].probabilities)).toEqual(['neutral', 'surprise', 'fear', 'sadness', 'joy', 'disgust', 'anger']);
+    const both = capture();
+    expect(await runCli(['node', 'emoje', 'predict', '--pretrained', 'meld', '--model', dir, '--input', input], { io: both })).toBe(1);
+    expect(both.stderr.join('')).toContain('--model / --pretrained: expected exactly one of them, received both');
   });
 
   it('a malformed line fails with the file, line and field', async () => {

@@ -50,7 +50,7 @@ export {
   type BackendSelection,
 } from '@emoje/core';
 export { createEnsembleProgress, createTrainingProgress, type EnsembleProgressCallbacks, type EnsembleTrainingProgress, type TrainingProgress, type TrainingProgressOptions } from './progress';
-export { MOSI_PRESET, TEXT_PRESET, AUDIO_PRESET, presetFor, presetTrainOptions, classWeightsFromLabels, type Preset } from './presets';
+export { MOSI_PRESET, TEXT_PRESET, AUDIO_PRESET, SENTENCE_PRESET, presetFor, presetTrainOptions, classWeightsFromLabels, type Preset } from './presets';
 export { CHECKPOINT_FILES, fileCheckpointStore, type CheckpointRecovery, type FileCheckpointStore, type FileCheckpointStoreOptions } from './checkpoint-store';
 export { assertSeparateFolders, checkOutputFolder, probeWritable, type CheckOutputFolderOptions, type OutputFolderKind, type OutputFolderState } from './output-folder';
 export { saveModelWithFallback, type SaveOutcome, type SaveWithFallbackOptions } from './save-fallback';
@@ -72,3 +72,24 @@ export {
 } from './user-files';
 export { modelModalities, createModelForDataset, type ModelModalities, type ModelModalitiesOptions, type ModelForDatasetOptions } from './text-modality';
 export { loadDialogueJsonl, type LoadDialogueJsonlOptions, type LoadedDialogueFile } from './dialogue-file';
+export {
+  EMBEDDING_CACHE_ENV,
+  EMBEDDING_SHARD_EXTENSION,
+  defaultEmbeddingCacheDir,
+  encoderCacheDir,
+  textKey,
+  embedWithCache,
+  encodeShard,
+  decodeShard,
+  type EmbedWithCacheOptions,
+  type CachedEmbeddings,
+} from './embedding-cache';
+export {
+  embedTextModality,
+  embedDialogueTexts,
+  datasetForModel,
+  loadSentenceEncoder,
+  sentenceModalities,
+  KNOWN_SENTENCE_ENCODERS,
+  type TextEmbeddingStats,
+} from './sentence-features';

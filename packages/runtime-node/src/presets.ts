@@ -135,11 +135,59 @@ export const AUDIO_PRESET: Preset = {
 };
 
 /**
- * The preset a dataset trains with: MOSI's for MOSI, the text preset for data with a text modality, the audio preset
- * for data whose only modality is `audio` (WAV files), else MOSI's.
+ * Hyper-parameters for conversations whose text comes as sentence vectors (`@emoje/sentence-encoder`'s USE-lite,
+ * 512-d); `emoje train` uses it for MELD and for a JSON Lines dataset whose text is embedded (the default).
+ *
+ * How it was chosen, on MELD's dev split only (never test): single models of seed 1 by
+ * `benchmarks/meld-sentence-search.ts` (`benchmarks/results/meld-sentence-dev-search.json`): a vector encoder of 128
+ * units, one context layer of 128, dropout 0.3, square-root class weights, focal loss and a decision bias, trained
+ * with batches of 8 dialogues at 1e-3 (cosine) over 12 epochs: dev weighted F1 0.600 with the dialogue context, 0.589
+ * without (0.579 / 0.568 before the decision bias). A schedule at a third of the compute (batches of 16, 2e-3, at
+ * most 8 epochs) was run through the whole 3-seed benchmark too, because the shared machine might not have allowed
+ * more: its mean dev weighted F1 was 0.586 with context and 0.586 without, against 0.596 and 0.586 for this one over
+ * the same seeds, so this one was kept (the rule, fixed before either's test scores were read: the higher mean dev
+ * score of the full model). Both runs: `benchmarks/results/meld.json` and
+ * `benchmarks/results/meld-diagnostics/sentence-fast-schedule.json`. Not tried for lack of compute: other widths,
+ * dropout, class-weight powers, two context layers, and joining the sentence vector with the token encoder.
+ */
+export const SENTENCE_PRESET: Preset = {
+  model: {
+    units: 128,
+    acnLayers: 1,
+    numHeads: 4,
+    embeddingDim: 32,
+    contextUnits: 128,
+    contextLayers: 1,
+    dropout: 0.3,
+    inputNoise: 0.1,
+    inputDropout: 0.1,
+    focalGamma: 1,
+    lossWeights: { ace: 0, joint: 0.1, reconstruction: 0.1, auxiliary: 0.1 },
+  },
+  singleModality: { lossWeights: { ace: 0, joint: 0, reconstruction: 0, auxiliary: 0 } },
+  classWeightPower: 0.5,
+  train: {
+    epochs: 12,
+    averageLastEpochs: 0,
+    batchSize: 8,
+    learningRate: 1e-3,
+    learningRateSchedule: 'cosine',
+    minLearningRateRatio: 0.05,
+    weightDecay: 2e-4,
+    patience: 4,
+    modalityDropout: false,
+    fitDecisionBias: true,
+  },
+};
+
+/**
+ * The preset a dataset trains with: MOSI's for MOSI, the sentence preset for data with sentence vectors (a vector
+ * modality with an `encoder`), the text preset for data with a text modality (GloVe tokens), the audio preset for data
+ * whose only modality is `audio` (WAV files), else MOSI's.
  */
 export function presetFor(dataset: Pick<DialogueDataset, 'name' | 'modalities'>): Preset {
   if (dataset.name === 'cmu-mosi') return MOSI_PRESET;
+  if (dataset.modalities.some((m) => m.kind === 'vector' && m.encoder)) return SENTENCE_PRESET;
   if (dataset.modalities.some((m) => m.kind === 'text')) return TEXT_PRESET;
   if (dataset.modalities.length === 1 && dataset.modalities[0].name === 'audio') return AUDIO_PRESET;
   return MOSI_PRESET;

@@ -33,7 +33,7 @@ export function modelModalities(dataset: DialogueDataset, options: ModelModaliti
   const wordVectors: Record<string, Float32Array> = {};
   const coverage: ModelModalities['coverage'] = {};
   const modalities = dataset.modalities.map((spec): ModalityConfig => {
-    if (spec.kind === 'vector') return { name: spec.name, kind: 'vector', dim: spec.dim };
+    if (spec.kind === 'vector') return { name: spec.name, kind: 'vector', dim: spec.dim, ...(spec.encoder ? { encoder: spec.encoder } : {}) };
     const texts = dataset.train.flatMap((d) => d.utterances.map((u) => u.features[spec.name])).filter((t): t is string => typeof t === 'string');
     if (texts.length === 0) {
       throw new EmojeInputError(`dataset.train[].utterances[].features.${spec.name}`, 'training texts to build a vocabulary from', 'none');

@@ -5,6 +5,9 @@ import type { DialogueInput, ModalityConfig } from '@emoje/model';
 import { loadModelFromFlag } from './model-path';
 import { featurizeManifest, featurizeManifestFile } from '../manifest';
 import { pretrainedModelDir } from '../pretrained-dir';
+import { embedDialogueTexts, loadSentenceEncoder, sentenceModalities } from '../sentence-features';
+import { cacheDirFrom } from './embedding';
+import { EMBEDDING_CACHE_HELP } from './options';
 import type { CommandRegistrar } from '../program';
 import { renderTable } from '../table';
 import { readDataFile } from '../user-files';
@@ -56,14 +59,18 @@ export const registerPredictCommand: CommandRegistrar = (program, context) => {
     .command('predict')
     .description('predict every utterance of the dialogue(s) in a JSON file')
     .option('--model <dir>', 'folder of a saved model or ensemble')
-    .option('--pretrained <name>', "a model of @emoje/pretrained instead of --model, e.g. 'emodb' (speech emotion from a WAV)")
+    .option('--pretrained <name>', "a model bundled in @emoje/pretrained instead of --model: 'meld' (7 emotions from plain-text dialogues), 'emodb' (speech emotion from a WAV), 'mosi'")
     .option('--wav <file>', 'one WAV file: a one-utterance dialogue whose audio is that file (e.g. with --pretrained emodb)')
     .option('--input <file>', 'JSON file of dialogue(s): {"utterances":[{"speaker":"A","text":"...","features":{"audio":[...]}}]} or an array of them')
     .option('--manifest <file>', 'JSON dialogue manifest of media files: {"utterances":[{"speaker":"A","wav":"a.wav","keypoints":"a.json"}]}')
     .option('--modalities <names>', 'use only these modalities (comma-separated); the others count as missing')
+    .option('--embedding-cache <dir>', EMBEDDING_CACHE_HELP)
     .option('--json', 'print the predictions as JSON', false);
   addDataOptions(command, { maxUtterances: false }).action(
-    async (options: { model?: string; pretrained?: string; wav?: string; input?: string; manifest?: string; modalities?: string; json: boolean } & DataCommandOptions, command: Command) => {
+    async (
+      options: { model?: string; pretrained?: string; wav?: string; input?: string; manifest?: string; modalities?: string; json: boolean; embeddingCache?: string } & DataCommandOptions,
+      command: Command,
+    ) => {
       const inputs = (['input', 'manifest', 'wav'] as const).filter((k) => options[k] != null);
       if (inputs.length !== 1) {
         throw new EmojeInputError('--input / --manifest / --wav', 'exactly one of them', inputs.length ? inputs.map((k) => `--${k}`).join(' and ') : 'none');
@@ -93,6 +100,16 @@ export const registerPredictCommand: CommandRegistrar = (program, context) => {
           dialogues = [dialogue];
         } else {
           dialogues = (await readDialogues(options.input!)).map((d) => withTextInputs(d, model.config.modalities));
+        }
+        // Sentence-vector modalities: the utterances' text embedded with the model's own encoder.
+        const sentence = sentenceModalities(model.config.modalities);
+        if (sentence.length > 0) {
+          const encoder = await loadSentenceEncoder(sentence[0].encoder!);
+          try {
+            dialogues = await embedDialogueTexts(dialogues, model.config.modalities, encoder, { dir: cacheDirFrom(options.embeddingCache) });
+          } finally {
+            encoder.dispose();
+          }
         }
         const predictions = await model.predictBatch(dialogues, { modalities: options.modalities?.split(',').map((s) => s.trim()) });
         if (options.json) {

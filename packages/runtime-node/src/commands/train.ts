@@ -11,7 +11,8 @@ import { createModelForDataset } from '../text-modality';
 import type { CliIO, CommandRegistrar } from '../program';
 import { createEnsembleProgress } from '../progress';
 import { describeKeptWeights, renderDatasetSummary, renderEvaluationReport, renderVocabularyCoverage } from '../report';
-import { parseInteger } from './options';
+import { embedDatasetText, cacheDirFrom } from './embedding';
+import { EMBEDDING_CACHE_HELP, parseInteger, parseTextFeatures, type TextFeatures } from './options';
 import { addDataOptions, mediaOptions, type DataCommandOptions } from './data-options';
 
 interface TrainCommandOptions extends DataCommandOptions {
@@ -26,6 +27,8 @@ interface TrainCommandOptions extends DataCommandOptions {
   resume: boolean;
   ensemble: number;
   json: boolean;
+  textFeatures: TextFeatures;
+  embeddingCache?: string;
 }
 
 /** `emoje train`: trains on a dataset, saves the model, evaluates both missing-modality protocols on test. */
@@ -43,16 +46,19 @@ export const registerTrainCommand: CommandRegistrar = (program, context) => {
     .option('--checkpoint <dir>', 'write a checkpoint after every epoch to this folder')
     .option('--resume', 'continue from the checkpoint in --checkpoint', false)
     .option('--ensemble <n>', 'train n models from seeds s, s+1000, ... and save them as one ensemble (probabilities averaged)', parseInteger('--ensemble', 1), 1)
+    .option('--text-features <kind>', 'text as sentence vectors (use: USE-lite, 512-d) or as GloVe word vectors through the token encoder (glove)', parseTextFeatures, 'use')
+    .option('--embedding-cache <dir>', EMBEDDING_CACHE_HELP)
     .option('--json', 'print the results as JSON', false);
   addDataOptions(command).action(async (options: TrainCommandOptions, command: Command) => {
       // Every output check comes before the backend, the dataset and the first epoch.
       const checkpoint = await checkTrainOutputs(options, context.io);
       await context.initBackend(command);
-      const dataset = await loadNamedDataset(options.dataset, {
+      let dataset = await loadNamedDataset(options.dataset, {
         warn: (line) => context.io.err(`warning: ${line}\n`),
         maxUtterances: options.maxUtterances,
         media: mediaOptions(options),
       });
+      if (options.textFeatures === 'use') dataset = await embedDatasetText(dataset, cacheDirFrom(options.embeddingCache), context.io);
       if (!options.json) context.io.out(renderDatasetSummary(dataset, options.dataset));
       const blocks: Partial<BlockSwitches> = {
         jointEmbedding: options.jointEmbedding,
