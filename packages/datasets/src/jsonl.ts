@@ -118,6 +118,7 @@ export function parseDialogueJsonl(text: string, options: DialogueJsonlOptions =
     const where = `${file}:${i + 1}`;
     const line = parseLine(lines[i], where) as Partial<DialogueJsonlLine>;
     const at = (field: string) => `${where} ${field}`;
+    if (line === null || typeof line !== 'object' || Array.isArray(line)) throw new EmojeInputError(where, 'a dialogue object {"id", "utterances"}', describe(line));
     if (typeof line.id !== 'string' || line.id.length === 0) throw new EmojeInputError(at('id'), 'a non-empty dialogue id', describe(line.id));
     const split = line.split ?? 'train';
     if (!SPLITS.includes(split)) throw new EmojeInputError(at('split'), `one of ${SPLITS.join(', ')}`, describe(split));

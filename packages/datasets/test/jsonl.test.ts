@@ -58,6 +58,12 @@ describe('parseDialogueJsonl', () => {
     expect(fieldOf(() => parseDialogueJsonl(JSON.stringify({ ...header, classes: ['a', 7] }) + '\n' + line()))).toBe('dialogues.jsonl:1 classes[1]');
   });
 
+  it('fuzz regression: a dialogue line that is null, a number or an array is an EmojeInputError naming the line (was a TypeError)', () => {
+    for (const value of ['null', '7', '[]']) {
+      expect(fieldOf(() => parseDialogueJsonl(JSON.stringify(header) + '\n' + value + '\n'))).toBe('dialogues.jsonl:2');
+    }
+  });
+
   it('never quotes the file: not its first bytes, not a bad value of a line', () => {
     const secret = 'root:x:0:0:root:/root:/bin/bash';
     const messages: string[] = [];

@@ -39,7 +39,7 @@ describe('the bundled pretrained MOSI model (wasm)', () => {
   });
 
   it('names the known models when asked for an unknown one', async () => {
-    await expect(loadPretrained('nope')).rejects.toThrow(/expected one of mosi, meld/);
+    await expect(loadPretrained('nope')).rejects.toThrow(/expected one of mosi, emodb, meld/);
   });
 
   it('the asset stays small', async () => {

@@ -20,7 +20,8 @@ describe('what emoje train and eval print (the README example file: text only, 3
 
   it('train: dataset summary first, then the table without missing-rate rows, per-class F1 and the confusion matrix', async () => {
     const io = capture();
-    const code = await runCli(['node', 'emoje', 'train', '--dataset', example, '--out', join(dir, 'model'), '--epochs', '2'], { io });
+    // GloVe tokens, so the summary has a vocabulary coverage line (sentence vectors, the default, have no vocabulary).
+    const code = await runCli(['node', 'emoje', 'train', '--dataset', example, '--out', join(dir, 'model'), '--epochs', '2', '--text-features', 'glove'], { io });
     expect(code, io.stderr.join('')).toBe(0);
     const text = io.stdout.join('');
     expect(text).toMatch(/^dataset .*dialogues\.jsonl: 3 classes, modalities text\n/);

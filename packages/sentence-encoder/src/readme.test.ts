@@ -20,7 +20,7 @@ describe('README', () => {
     const file = join(root, `.readme-snippet-${process.pid}.mts`);
     writeFileSync(file, nodeSnippet());
     try {
-      const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', '--conditions=@emoje/source', file], { cwd: root, timeout: 110_000 });
+      const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', '--conditions=@emoje/source', file], { cwd: root, timeout: 110_000, env: { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1' } });
       expect(stdout.trim().split('\n')).toEqual(['use-lite-512@1 [ 3, 512 ]', 'true']);
     } finally {
       rmSync(file, { force: true });
