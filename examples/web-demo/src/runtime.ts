@@ -44,3 +44,11 @@ export const DEMO_MODEL_URL = new URL(`${import.meta.env.BASE_URL}${__DEMO_MODEL
 
 /** The IndexedDB key the page keeps the model under: the model's path and a hash of its files. */
 export const DEMO_MODEL_KEY = `emoje-web-demo/${__DEMO_MODEL_PATH__}/${__DEMO_MODEL_HASH__}`;
+
+declare const __MELD_URLS__: { pretrained: string; encoder: string };
+
+/** Where the MELD model (`@emoje/pretrained`'s assets folder) and USE-lite's files are served, as absolute URLs. */
+export const MELD_URLS = {
+  pretrained: new URL(`${import.meta.env.BASE_URL}${__MELD_URLS__.pretrained}`, location.href).href,
+  encoder: new URL(`${import.meta.env.BASE_URL}${__MELD_URLS__.encoder}`, location.href).href,
+};
