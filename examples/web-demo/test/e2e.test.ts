@@ -267,6 +267,7 @@ describe.skipIf(!available)('web demo in headless Chromium, production build', (
       // the card shows the label and the 7 class bars; the chip beside the line the label
       expect(await page.locator(`#result-${i} .emotion`).textContent()).toBe(p.label);
       expect(await page.locator(`#result-${i} .bars.probabilities .name`).allTextContents()).toEqual([...meld.classes]);
+      expect(await page.locator(`#result-${i} .bars.weights`).count()).toBe(0); // one modality: no fusion weights to show
       expect(await page.locator(`#rows > li:nth-child(${i}) output.row-result`).textContent()).toBe(`${p.label} ${(100 * p.probabilities[p.label]).toFixed(0)}%`);
     }
     mkdirSync(screenshots, { recursive: true });
