@@ -1,12 +1,13 @@
 import { FACE_API_EXPRESSIONS } from '@emoje/encoders';
 import { WEB_BACKENDS, describeBackend, loadModelCached, type BackendSelection, type DialogueInput, type EmojeModel, type UtterancePrediction, type WebBackendName } from '@emoje/runtime-web';
-import { loadPretrainedTextModelFromUrl, type TextDialogue, type TextEmotionModel } from '@emoje/pretrained';
+import { textEmotionModel, type TextDialogue, type TextEmotionModel } from '@emoje/pretrained';
 import { MAX_TEXT_CHARACTERS } from '@emoje/sentence-encoder';
+import { loadUseLite } from '@emoje/sentence-encoder/browser';
 import { buildDialogue, expressionMenu, modalityRole, tokenBudget, truncationNote, widthOf, type UtteranceRow } from './dialogue';
 import { startRecording, type Recording } from './microphone';
 import { chipText, renderCards } from './results';
 import { describeModel, requestedModel, type MeldBenchmark } from './model-choice';
-import { DEMO_MODEL_KEY, DEMO_MODEL_URL, MELD_URLS, requestedBackend, startBackend } from './runtime';
+import { DEMO_MODEL_KEY, DEMO_MODEL_URL, MELD_MODEL_KEY, MELD_URLS, requestedBackend, startBackend } from './runtime';
 import type { DemoState } from './demo-state';
 import { statusLine } from './status';
 
@@ -318,22 +319,36 @@ async function start(): Promise<void> {
       status.show(`Loading the model on ${on}… (step 2 of 3)`, { progress: 0.1 });
       if (state.choice === 'meld') {
         let cached = 0;
-        text = await loadPretrainedTextModelFromUrl('meld', {
-          baseUrl: MELD_URLS.pretrained,
-          encoderBaseUrl: MELD_URLS.encoder,
-          onProgress: (p) => {
-            if (p.fromCache) cached++;
-            status.show(`Loading the MELD model and its sentence encoder (USE-lite, 26 MB, kept in the browser's cache after the first visit) on ${on}: file ${p.loaded} of ${p.total}${p.fromCache ? ' (from the cache)' : ''} (step 2 of 3)`, {
-              progress: 0.1 + (0.7 * p.loaded) / p.total,
-            });
-          },
-        });
-        model = text.model;
+        // the MELD network is kept in IndexedDB like the synthetic model; USE-lite's files in the Cache API
+        const [loaded, encoder] = await Promise.allSettled([
+          loadModelCached(MELD_URLS.model, { key: MELD_MODEL_KEY }),
+          loadUseLite({
+            baseUrl: MELD_URLS.encoder,
+            onProgress: (p) => {
+              if (p.fromCache) cached++;
+              status.show(`Loading the MELD model and its sentence encoder (USE-lite, 26 MB, kept in the browser's cache after the first visit) on ${on}: file ${p.loaded} of ${p.total}${p.fromCache ? ' (from the cache)' : ''} (step 2 of 3)`, {
+                progress: 0.1 + (0.7 * p.loaded) / p.total,
+              });
+            },
+          }),
+        ]);
+        if (loaded.status === 'rejected' || encoder.status === 'rejected') {
+          if (loaded.status === 'fulfilled') loaded.value.model.dispose();
+          if (encoder.status === 'fulfilled') encoder.value.dispose();
+          throw loaded.status === 'rejected' ? loaded.reason : (encoder as PromiseRejectedResult).reason;
+        }
+        model = loaded.value.model;
+        try {
+          text = textEmotionModel(model, encoder.value); // checks that the model reads this encoder's vectors
+        } catch (error) {
+          encoder.value.dispose();
+          throw error;
+        }
+        state.modelSource = loaded.value.source;
         state.encoderFromCache = cached;
         status.show(`Preparing ${BACKEND_NAMES[selection.backend] ?? selection.backend}: a first prediction compiles its kernels… (step 3 of 3)`, { progress: 0.85 });
         await nextPaint();
         await text.predict({ utterances: [{ speaker: 'A', text: 'hello' }] });
-        state.modelSource = 'http';
       } else {
         const loaded = await loadModelCached(DEMO_MODEL_URL, {
           key: DEMO_MODEL_KEY,

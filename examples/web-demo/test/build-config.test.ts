@@ -23,6 +23,8 @@ describe('the page build', () => {
     expect(JSON.parse(define.__DEMO_MODEL_PATH__)).toBe(`${DEMO_MODEL_DIR}/model.json`);
     expect(existsSync(join(DEMO_ROOT, 'public', DEMO_MODEL_DIR, 'model.json'))).toBe(true);
     expect(JSON.parse(define.__DEMO_MODEL_HASH__)).toMatch(/^[0-9a-f]{12}$/);
+    expect(JSON.parse(define.__MELD_MODEL_HASH__)).toMatch(/^[0-9a-f]{12}$/);
+    expect(JSON.parse(define.__MELD_MODEL_HASH__)).not.toBe(JSON.parse(define.__DEMO_MODEL_HASH__));
   });
 
   it('tells the harness files apart from the page when sizing a build', () => {
