@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { loadMosi } from '@emoje/datasets/node';
 import type { UtterancePrediction } from '@emoje/model';
-import { loadPretrained } from '@emoje/pretrained/node';
+import { loadPretrained, type TextDialogue } from '@emoje/pretrained/node';
 import { initBackend, loadModel as loadModelFromDisk } from '@emoje/runtime-node';
 import type { JsonDialogue } from '../src/harness';
 
@@ -61,4 +61,15 @@ export function maxDifference(a: UtterancePrediction[], b: UtterancePrediction[]
     for (const [k, v] of Object.entries(p.modalityWeights)) modalityWeights = Math.max(modalityWeights, Math.abs(v - b[i].modalityWeights[k]));
   });
   return { probabilities, modalityWeights };
+}
+
+/** The Node runtime's predictions (wasm backend) of the pretrained MELD model, `loadPretrained('meld')`, for a plain-text dialogue. */
+export async function nodeMeldPredictions(dialogue: TextDialogue): Promise<UtterancePrediction[]> {
+  await initBackend({ backend: 'wasm' });
+  const meld = await loadPretrained('meld');
+  try {
+    return await meld.predict(dialogue);
+  } finally {
+    meld.dispose();
+  }
 }

@@ -1,9 +1,13 @@
 import { FACE_API_EXPRESSIONS } from '@emoje/encoders';
 import { WEB_BACKENDS, describeBackend, loadModelCached, type BackendSelection, type DialogueInput, type EmojeModel, type UtterancePrediction, type WebBackendName } from '@emoje/runtime-web';
+import { textEmotionModel, type TextDialogue, type TextEmotionModel } from '@emoje/pretrained';
+import { MAX_TEXT_CHARACTERS } from '@emoje/sentence-encoder';
+import { loadUseLite } from '@emoje/sentence-encoder/browser';
 import { buildDialogue, expressionMenu, modalityRole, tokenBudget, truncationNote, widthOf, type UtteranceRow } from './dialogue';
 import { startRecording, type Recording } from './microphone';
 import { chipText, renderCards } from './results';
-import { DEMO_MODEL_KEY, DEMO_MODEL_URL, requestedBackend, startBackend } from './runtime';
+import { describeModel, requestedModel, type MeldBenchmark } from './model-choice';
+import { DEMO_MODEL_KEY, DEMO_MODEL_URL, MELD_MODEL_KEY, MELD_URLS, requestedBackend, startBackend } from './runtime';
 import type { DemoState } from './demo-state';
 import { statusLine } from './status';
 
@@ -26,8 +30,13 @@ const results = $<HTMLOListElement>('#results');
 const resultsEmpty = $<HTMLParagraphElement>('#results-empty');
 const staleBanner = $<HTMLParagraphElement>('#stale');
 const legend = $<HTMLParagraphElement>('#legend');
+const modelSelect = $<HTMLSelectElement>('#model');
+const modelAbout = $<HTMLDivElement>('#model-about');
+const privacyControl = $<HTMLSpanElement>('#privacy-control');
 
-const state: DemoState = { ready: Promise.resolve(), fallbacks: [] };
+declare const __MELD_BENCHMARK__: MeldBenchmark;
+
+const state: DemoState = { ready: Promise.resolve(), fallbacks: [], choice: requestedModel() };
 (window as unknown as { emojeDemo: DemoState }).emojeDemo = state;
 
 /** Per row element: its recorded audio vector. */
@@ -95,6 +104,12 @@ function fillFaceMenu(select: HTMLSelectElement, classes: readonly string[] | nu
 function updateRowNote(li: HTMLLIElement): void {
   const note = $<HTMLParagraphElement>('.row-note', li);
   const text = $<HTMLInputElement>('input[name=text]', li).value.trim();
+  if (state.choice === 'meld') {
+    const cut = text.length > MAX_TEXT_CHARACTERS;
+    note.hidden = !cut;
+    note.textContent = cut ? `Long line: ${text.length} characters, the sentence encoder reads only the first ${MAX_TEXT_CHARACTERS}; the rest is ignored.` : '';
+    return;
+  }
   const tokens = state.model?.config.modalities.find((m) => m.kind === 'tokens');
   const budget = tokens && text && tokens.kind === 'tokens' ? tokenBudget(text, tokens) : null;
   note.hidden = !budget?.truncated;
@@ -201,6 +216,18 @@ function showBesideRows(from: readonly number[], predictions: readonly Utterance
   });
 }
 
+/** The rows as a plain-text dialogue for a text model: every line with words, in order (blank lines are skipped). */
+function textDialogue(rows: readonly UtteranceRow[]): { dialogue: TextDialogue; rows: number[]; notes: string[][] } {
+  const kept = rows.flatMap((row, index) => (row.text.trim() ? [{ row, index }] : []));
+  return {
+    dialogue: { utterances: kept.map(({ row }) => ({ speaker: row.speaker.trim() || 'A', text: row.text.trim() })) },
+    rows: kept.map((k) => k.index),
+    notes: kept.map(({ row }) =>
+      row.text.trim().length > MAX_TEXT_CHARACTERS ? [`text: ${row.text.trim().length} characters, the sentence encoder reads only the first ${MAX_TEXT_CHARACTERS}; the rest is ignored`] : [],
+    ),
+  };
+}
+
 /** Lets the browser paint (the busy state) before the model takes the main thread. */
 const nextPaint = () => new Promise<void>((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
 
@@ -209,7 +236,8 @@ async function predict(): Promise<void> {
   // while loading or predicting the button is aria-disabled (it keeps the focus) and the status line says why
   if (busy || !model) return;
   const rows = readRows();
-  const { dialogue, rows: from, notes } = buildDialogue(rows, model.config, { privacy: privacy.checked });
+  const text = state.textModel;
+  const { dialogue, rows: from, notes } = text ? textDialogue(rows) : buildDialogue(rows, model.config, { privacy: privacy.checked });
   if (dialogue.utterances.length === 0) {
     status.show('Type at least one utterance (or record audio) first.', { error: true });
     return;
@@ -222,7 +250,7 @@ async function predict(): Promise<void> {
   try {
     await nextPaint();
     const started = performance.now();
-    const predictions = await model.predict(dialogue);
+    const predictions = text ? await text.predict(dialogue as TextDialogue) : await model.predict(dialogue as DialogueInput);
     const ms = performance.now() - started;
     state.lastDialogue = dialogue;
     state.lastPredictions = predictions;
@@ -231,9 +259,10 @@ async function predict(): Promise<void> {
     showBesideRows(from, predictions);
     resultsEmpty.hidden = true;
     legend.hidden = !predictions.some((p) => p.imputed.length > 0 || p.missing.length > 0);
-    const cut = notes.filter((lines) => lines.some((l) => l.includes('the model reads only the first'))).length;
+    const cut = notes.filter((lines) => lines.some((l) => l.includes('reads only the first'))).length;
+    const limit = text ? `sentence encoder's ${MAX_TEXT_CHARACTERS}-character` : `model's ${model.config.modalities.find((m) => m.kind === 'tokens')?.maxTokens}-token`;
     status.show(
-      `Predicted ${n} utterance${n === 1 ? '' : 's'} in ${ms.toFixed(0)} ms on ${state.selection?.backend}${privacy.checked ? ', without the face (privacy)' : ''}${cut ? `; ${cut} long line${cut === 1 ? ' was' : 's were'} cut to the model's ${model.config.modalities.find((m) => m.kind === 'tokens')?.maxTokens}-token limit` : ''}.`,
+      `Predicted ${n} utterance${n === 1 ? '' : 's'} in ${ms.toFixed(0)} ms on ${state.selection?.backend}${privacy.checked ? ', without the face (privacy)' : ''}${cut ? `; ${cut} long line${cut === 1 ? ' was' : 's were'} cut to the ${limit} limit` : ''}.`,
     );
     resultsTitle.focus();
   } catch (error) {
@@ -285,22 +314,59 @@ async function start(): Promise<void> {
     const on = `${BACKEND_NAMES[selection.backend] ?? selection.backend}${skipped.length ? ` (${skipped.join('; ')})` : ''}`;
     const started = performance.now();
     let model: EmojeModel | undefined;
+    let text: TextEmotionModel | undefined;
     try {
       status.show(`Loading the model on ${on}… (step 2 of 3)`, { progress: 0.1 });
-      const loaded = await loadModelCached(DEMO_MODEL_URL, {
-        key: DEMO_MODEL_KEY,
-        onProgress: (f) => status.show(`Downloading the model on ${on}: ${Math.round(100 * f)}% (step 2 of 3)`, { progress: 0.1 + 0.7 * f }),
-      });
-      model = loaded.model;
-      status.show(`Preparing ${BACKEND_NAMES[selection.backend] ?? selection.backend}: a first prediction compiles its kernels… (step 3 of 3)`, { progress: 0.85 });
-      await nextPaint();
-      await model.predict(warmUpDialogue(model));
+      if (state.choice === 'meld') {
+        let cached = 0;
+        // the MELD network is kept in IndexedDB like the synthetic model; USE-lite's files in the Cache API
+        const [loaded, encoder] = await Promise.allSettled([
+          loadModelCached(MELD_URLS.model, { key: MELD_MODEL_KEY }),
+          loadUseLite({
+            baseUrl: MELD_URLS.encoder,
+            onProgress: (p) => {
+              if (p.fromCache) cached++;
+              status.show(`Loading the MELD model and its sentence encoder (USE-lite, 26 MB, kept in the browser's cache after the first visit) on ${on}: file ${p.loaded} of ${p.total}${p.fromCache ? ' (from the cache)' : ''} (step 2 of 3)`, {
+                progress: 0.1 + (0.7 * p.loaded) / p.total,
+              });
+            },
+          }),
+        ]);
+        if (loaded.status === 'rejected' || encoder.status === 'rejected') {
+          if (loaded.status === 'fulfilled') loaded.value.model.dispose();
+          if (encoder.status === 'fulfilled') encoder.value.dispose();
+          throw loaded.status === 'rejected' ? loaded.reason : (encoder as PromiseRejectedResult).reason;
+        }
+        model = loaded.value.model;
+        try {
+          text = textEmotionModel(model, encoder.value); // checks that the model reads this encoder's vectors
+        } catch (error) {
+          encoder.value.dispose();
+          throw error;
+        }
+        state.modelSource = loaded.value.source;
+        state.encoderFromCache = cached;
+        status.show(`Preparing ${BACKEND_NAMES[selection.backend] ?? selection.backend}: a first prediction compiles its kernels… (step 3 of 3)`, { progress: 0.85 });
+        await nextPaint();
+        await text.predict({ utterances: [{ speaker: 'A', text: 'hello' }] });
+      } else {
+        const loaded = await loadModelCached(DEMO_MODEL_URL, {
+          key: DEMO_MODEL_KEY,
+          onProgress: (f) => status.show(`Downloading the model on ${on}: ${Math.round(100 * f)}% (step 2 of 3)`, { progress: 0.1 + 0.7 * f }),
+        });
+        model = loaded.model;
+        status.show(`Preparing ${BACKEND_NAMES[selection.backend] ?? selection.backend}: a first prediction compiles its kernels… (step 3 of 3)`, { progress: 0.85 });
+        await nextPaint();
+        await model.predict(warmUpDialogue(model));
+        state.modelSource = loaded.source;
+      }
       state.selection = selection;
       state.model = model;
-      state.modelSource = loaded.source;
+      state.textModel = text;
     } catch (error) {
       try {
-        model?.dispose();
+        if (text) text.dispose();
+        else model?.dispose();
       } catch {
         // the backend is broken; its tensors go with it
       }
@@ -317,10 +383,12 @@ async function start(): Promise<void> {
       updateRowNote(li as HTMLLIElement);
     }
     describeFaceMenu(model);
-    const roles = model.config.modalities.map((m) => `${m.name} (${modalityRole(m)})`).join(', ');
+    const roles = text
+      ? `${model.config.modalities.map((m) => `${m.name} (USE-lite sentence vectors, encoder ${state.encoderFromCache ? `read from the browser's cache` : 'downloaded'})`).join(', ')}`
+      : model.config.modalities.map((m) => `${m.name} (${modalityRole(m)})`).join(', ');
     const fellBack = state.fallbacks.length ? ` (${state.fallbacks.map((f) => BACKEND_NAMES[f.split(':')[0]] ?? f.split(':')[0]).join(', ')} could not run the model)` : '';
     status.show(
-      `Ready: ${selection.backend} backend${fellBack}${skipped.length ? ` (${skipped.join('; ')})` : ''}; model with ${roles} and classes ${model.config.classes.join(', ')}, loaded from ${state.modelSource === 'http' ? 'the server' : 'IndexedDB'} in ${(performance.now() - started).toFixed(0)} ms.`,
+      `Ready: ${selection.backend} backend${fellBack}${skipped.length ? ` (${skipped.join('; ')})` : ''}; ${text ? 'MELD model' : 'model'} with ${roles} and classes ${model.config.classes.join(', ')}, loaded from ${state.modelSource === 'http' ? 'the server' : 'IndexedDB'} in ${(performance.now() - started).toFixed(0)} ms.`,
     );
     $<HTMLElement>('#status').title = describeBackend(selection);
     busy = false;
@@ -333,6 +401,10 @@ async function start(): Promise<void> {
 /** One sentence under the conversation title on what the face menu offers for this model. */
 function describeFaceMenu(model: EmojeModel): void {
   const help = $<HTMLSpanElement>('#face-help');
+  if (state.choice === 'meld') {
+    help.textContent = describeModel('meld', __MELD_BENCHMARK__).inputs;
+    return;
+  }
   if (!model.config.modalities.some((m) => modalityRole(m) === 'face')) {
     help.textContent = 'This model has no face modality, so there is no face menu.';
     return;
@@ -344,6 +416,24 @@ function describeFaceMenu(model: EmojeModel): void {
     (menu.unmatched.length ? ` The others (${menu.unmatched.join(', ')}) are listed apart: the model never learnt them and reads them as a mix of its classes.` : '');
 }
 
+/** The model menu, the paragraph on the chosen model, and (for MELD) no privacy switch: it reads only text. */
+function showModelChoice(): void {
+  const about = describeModel(state.choice, __MELD_BENCHMARK__);
+  modelSelect.value = state.choice;
+  document.documentElement.dataset.model = state.choice;
+  modelAbout.replaceChildren(
+    ...about.about.map((sentence, i) => {
+      const p = document.createElement('p');
+      if (state.choice === 'demo' && i === 0) p.className = 'warning';
+      p.textContent = sentence;
+      return p;
+    }),
+  );
+  privacyControl.hidden = state.choice === 'meld';
+  privacy.disabled = state.choice === 'meld';
+}
+
+showModelChoice();
 addRow('Ann', '');
 addRow('Ben', '');
 $<HTMLButtonElement>('#add-row').addEventListener('click', () => {
@@ -355,7 +445,7 @@ $<HTMLButtonElement>('#add-row').addEventListener('click', () => {
 });
 form.addEventListener('input', (event) => {
   const target = event.target as HTMLElement;
-  if (target === backendSelect) return;
+  if (target === backendSelect || target === modelSelect) return;
   if (target === privacy) markStale(`the privacy switch was turned ${privacy.checked ? 'on' : 'off'}`);
   else {
     const li = target.closest('li.row');
@@ -365,6 +455,12 @@ form.addEventListener('input', (event) => {
 form.addEventListener('submit', (event) => {
   event.preventDefault();
   void predict();
+});
+modelSelect.addEventListener('change', () => {
+  const url = new URL(location.href);
+  if (modelSelect.value === 'meld') url.searchParams.delete('model');
+  else url.searchParams.set('model', modelSelect.value);
+  location.assign(url);
 });
 backendSelect.addEventListener('change', () => {
   const url = new URL(location.href);

@@ -58,7 +58,8 @@ export function chipText(p: UtterancePrediction): string {
 
 /**
  * Fills `list` with one card per prediction: the line's number, speaker and words, the emotion, class
- * probabilities, modality weights with `imputed` / `missing` tags, and the notes of that line.
+ * probabilities, modality weights with `imputed` / `missing` tags (for a model with more than one modality), and the
+ * notes of that line.
  */
 export function renderCards(
   list: HTMLOListElement,
@@ -97,7 +98,8 @@ export function renderCards(
       'How much each modality counted (query-adaptive fusion weights)',
       model.config.modalities.map((m) => [m.name, p.modalityWeights[m.name], p.imputed.includes(m.name) ? ['imputed'] : p.missing.includes(m.name) ? ['missing'] : []]),
     );
-    li.append(title, emotion, probabilities, weights);
+    // with one modality (MELD reads only text) the weights say nothing: that one modality always counts 100%
+    li.append(title, emotion, probabilities, ...(model.config.modalities.length > 1 ? [weights] : []));
     for (const note of notes[i]) {
       const n = document.createElement('p');
       n.className = 'note';

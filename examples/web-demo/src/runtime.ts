@@ -44,3 +44,17 @@ export const DEMO_MODEL_URL = new URL(`${import.meta.env.BASE_URL}${__DEMO_MODEL
 
 /** The IndexedDB key the page keeps the model under: the model's path and a hash of its files. */
 export const DEMO_MODEL_KEY = `emoje-web-demo/${__DEMO_MODEL_PATH__}/${__DEMO_MODEL_HASH__}`;
+
+declare const __MELD_URLS__: { pretrained: string; encoder: string };
+declare const __MELD_MODEL_HASH__: string;
+
+/** Where the MELD model (`@emoje/pretrained`'s assets folder) and USE-lite's files are served, as absolute URLs. */
+export const MELD_URLS = {
+  pretrained: new URL(`${import.meta.env.BASE_URL}${__MELD_URLS__.pretrained}`, location.href).href,
+  encoder: new URL(`${import.meta.env.BASE_URL}${__MELD_URLS__.encoder}`, location.href).href,
+  /** The MELD model's `model.json`. */
+  model: new URL(`${import.meta.env.BASE_URL}${__MELD_URLS__.pretrained}meld/model.json`, location.href).href,
+};
+
+/** The IndexedDB key of the MELD model: its path and a hash of its files (USE-lite is kept in the Cache API instead). */
+export const MELD_MODEL_KEY = `emoje-web-demo/${__MELD_URLS__.pretrained}meld/${__MELD_MODEL_HASH__}`;

@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, hasChromium, type Browser } from '../e2e/browser';
 import { DEMO_ROOT, buildDemo } from '../e2e/build';
 import { LONG_UTTERANCE, horizontalOverflow, overlaps, watchAttribute, watchText, type Box } from '../e2e/page-checks';
-import { PRETRAINED_ASSETS, maxDifference, mosiDialogue, nodePredictions } from '../e2e/reference';
+import { PRETRAINED_ASSETS, maxDifference, mosiDialogue, nodeMeldPredictions, nodePredictions } from '../e2e/reference';
+import { PRETRAINED } from '@emoje/pretrained';
 import { serveStatic, type StaticServer } from '../e2e/server';
 import { extractAudioFeatures } from '@emoje/encoders';
 import { buildDialogue, type UtteranceRow } from '../src/dialogue';
@@ -134,17 +135,21 @@ describe.skipIf(!available)('web demo in headless Chromium, production build', (
     }
   });
 
-  /** Opens the page (best available backend) and waits until it is ready; `failed` collects page errors and 4xx/5xx responses. */
-  async function demoPage(): Promise<{ page: Page; failed: string[] }> {
+  /**
+   * Opens the page (best available backend) with `model` (the synthetic demo model unless `'meld'`, the page's
+   * default) and waits until it is ready; `failed` collects page errors and 4xx/5xx responses.
+   */
+  async function demoPage(model: 'demo' | 'meld' = 'demo'): Promise<{ page: Page; failed: string[] }> {
     const page = await browser.context.newPage();
     const failed: string[] = [];
     page.on('pageerror', (e) => failed.push(e.message));
     page.on('response', (r) => {
       if (r.status() >= 400) failed.push(`${r.status()} ${r.url()}`);
     });
-    await page.goto(`${server.url}/`);
-    await page.waitForFunction(() => (window as unknown as { emojeDemo?: DemoState }).emojeDemo?.model !== undefined, undefined, { timeout: 60_000 });
+    await page.goto(`${server.url}/${model === 'meld' ? '' : `?model=${model}`}`);
+    await page.waitForFunction(() => (window as unknown as { emojeDemo?: DemoState }).emojeDemo?.model !== undefined, undefined, { timeout: 120_000 });
     await expect.poll(() => page.locator('#status').textContent()).toMatch(/^Ready: (webgpu|webgl|wasm|cpu) backend/);
+    expect(await page.locator('#model').inputValue()).toBe(model);
     return { page, failed };
   }
 
@@ -157,7 +162,7 @@ describe.skipIf(!available)('web demo in headless Chromium, production build', (
     throw new Error(`Tab never reached ${selector}`);
   }
 
-  it('best available: WebGPU on a software fallback adapter and WebGL on a software renderer (SwiftShader) are skipped for wasm, and the status says so; load progress is shown', async () => {
+  it('best available, on the default model (MELD): WebGPU on a software fallback adapter and WebGL on a software renderer (SwiftShader) are skipped for wasm, and the status says so; load progress covers the encoder download', async () => {
     const page = await browser.context.newPage();
     const failed: string[] = [];
     page.on('pageerror', (e) => failed.push(e.message));
@@ -175,7 +180,7 @@ describe.skipIf(!available)('web demo in headless Chromium, production build', (
     });
     const started = Date.now();
     await page.goto(`${server.url}/`);
-    await page.waitForFunction(() => (window as unknown as { emojeDemo?: DemoState }).emojeDemo?.model !== undefined, undefined, { timeout: 60_000 });
+    await page.waitForFunction(() => (window as unknown as { emojeDemo?: DemoState }).emojeDemo?.model !== undefined, undefined, { timeout: 120_000 });
     const readyMs = Date.now() - started;
     const adapter = await page.evaluate(async () => {
       const gpu = (navigator as unknown as { gpu?: { requestAdapter(o: unknown): Promise<{ isFallbackAdapter?: boolean; info?: { isFallbackAdapter?: boolean; vendor?: string; architecture?: string } } | null> } }).gpu;
@@ -200,9 +205,11 @@ describe.skipIf(!available)('web demo in headless Chromium, production build', (
     ]);
     expect(selection.attempts[0].reason).toContain('software fallback (google swiftshader)');
     expect(selection.attempts[1].reason).toContain('WebGL renders in software (SwiftShader)');
-    expect(await page.locator('#status').textContent()).toMatch(/^Ready: wasm backend \(WebGPU and WebGL skipped: they run in software here, slower than WebAssembly\); model with /);
+    // the first visit in this browser profile: the encoder came from the server, and the status said so file by file
+    expect(await page.locator('#status').textContent()).toMatch(/^Ready: wasm backend \(WebGPU and WebGL skipped: they run in software here, slower than WebAssembly\); MELD model with text \(USE-lite sentence vectors, encoder downloaded\)/);
     const seen = await page.evaluate(() => (window as unknown as { __statusSeen: string[] }).__statusSeen);
     expect(seen.some((t) => /step 2 of 3.*\[progress shown\]/.test(t))).toBe(true);
+    expect(seen.filter((t) => /sentence encoder \(USE-lite, 26 MB, kept in the browser's cache after the first visit\) on .*: file \d of 9 \(step 2 of 3\) \[progress shown\]/.test(t))).toHaveLength(9);
     expect(seen.some((t) => /step 3 of 3.*\[progress shown\]/.test(t))).toBe(true);
     expect(seen.at(-1)).toMatch(/^Ready: .*\[progress hidden\]$/);
     expect(await page.locator('#predict').getAttribute('aria-disabled')).toBe('false');
@@ -212,7 +219,70 @@ describe.skipIf(!available)('web demo in headless Chromium, production build', (
     await page.close();
   });
 
-  it('the page: a dialogue typed with the keyboard only gets predictions equal to Node; privacy drops the face; microphone audio is used', async () => {
+  it('MELD (the default model): a typed 3-line dialogue gets 7-class labels and probabilities equal to Node (loadPretrained meld, wasm) within 1e-4; only the words are asked for; its figures, data and licence are stated', async () => {
+    const { page, failed } = await demoPage('meld');
+    // the encoder came from the browser's Cache API and the network from IndexedDB this time (the best-available test
+    // loaded both in this profile): a second visit downloads nothing
+    expect(await page.locator('#status').textContent()).toMatch(/; MELD model with text \(USE-lite sentence vectors, encoder read from the browser's cache\) and classes neutral, surprise, fear, sadness, joy, disgust, anger, loaded from IndexedDB in \d+ ms\.$/);
+    expect(await page.locator('#model option').evaluateAll((options) => options.map((o) => (o as HTMLOptionElement).textContent))).toEqual([
+      'MELD (real, text)',
+      'Synthetic demo (text, audio, face): trained on synthetic data',
+    ]);
+    // what the page says about the model: figures from PRETRAINED.meld and benchmarks/results/meld.json
+    const meld = PRETRAINED.meld;
+    const about = (await page.locator('#model-about').textContent()) ?? '';
+    expect(about).toContain(`Test weighted F1 ${(100 * meld.testResults!.weightedF1).toFixed(2)} `);
+    expect(about).toMatch(/mean over 3 seeds is 59\.7 ±/);
+    expect(about).toContain(`7 emotions (${meld.classes.join(', ')})`);
+    expect(about).toContain(meld.trainingData!);
+    expect(about).toMatch(/GPL-3\.0.*Apache-2\.0/s);
+    // only the words: no face menu, no record button, no privacy switch, and a sentence saying why
+    for (const hidden of ['#rows > li:nth-child(1) label.face', '#rows > li:nth-child(1) button[name=record]', '#privacy-control']) expect(await page.locator(hidden).isVisible(), hidden).toBe(false);
+    expect(await page.locator('#face-help').textContent()).toMatch(/^MELD reads only the words .*no recording, face menu or privacy switch with it\. Choose the synthetic demo model/);
+
+    const lines: [string, string][] = [
+      ['Ross', 'We were on a break!'],
+      ['Rachel', 'I cannot believe you would say that to me.'],
+      ['Ross', 'Oh my God, you are pregnant? That is amazing!'],
+    ];
+    await page.locator('#rows > li:nth-child(1) input[name=speaker]').fill(lines[0][0]);
+    await page.locator('#rows > li:nth-child(1) input[name=text]').fill(lines[0][1]);
+    await page.locator('#rows > li:nth-child(2) input[name=speaker]').fill(lines[1][0]);
+    await page.locator('#rows > li:nth-child(2) input[name=text]').fill(lines[1][1]);
+    await page.locator('#add-row').click();
+    await page.locator('#rows > li:nth-child(3) input[name=speaker]').fill(lines[2][0]);
+    await page.locator('#rows > li:nth-child(3) input[name=text]').fill(lines[2][1]);
+    await page.locator('#predict').click();
+    await expect.poll(() => page.locator('#status').textContent(), { timeout: 60_000 }).toMatch(/^Predicted 3 utterances in \d+ ms on (webgpu|webgl|wasm|cpu)\.$/);
+    const shown = await page.evaluate(() => (window as unknown as { emojeDemo: DemoState }).emojeDemo.lastPredictions!);
+    const node = await nodeMeldPredictions({ utterances: lines.map(([speaker, text]) => ({ speaker, text })) });
+    const diff = maxDifference(shown, node);
+    record.backends.meld = { ran: (await page.evaluate(() => document.documentElement.dataset.backend)) ?? '', reason: 'MELD page, best available', maxProbDiffVsNode: diff.probabilities };
+    expect(diff.probabilities).toBeLessThan(1e-4);
+    expect(shown.map((p) => p.label)).toEqual(node.map((p) => p.label));
+    for (let i = 1; i <= 3; i++) {
+      const p = shown[i - 1];
+      if (p.status !== 'predicted') throw new Error(`line ${i}: expected a prediction, got ${p.status}`);
+      expect(Object.keys(p.probabilities).sort()).toEqual([...meld.classes].sort());
+      expect(meld.classes).toContain(p.label);
+      // the card shows the label and the 7 class bars; the chip beside the line the label
+      expect(await page.locator(`#result-${i} .emotion`).textContent()).toBe(p.label);
+      expect(await page.locator(`#result-${i} .bars.probabilities .name`).allTextContents()).toEqual([...meld.classes]);
+      expect(await page.locator(`#result-${i} .bars.weights`).count()).toBe(0); // one modality: no fusion weights to show
+      expect(await page.locator(`#rows > li:nth-child(${i}) output.row-result`).textContent()).toBe(`${p.label} ${(100 * p.probabilities[p.label]).toFixed(0)}%`);
+    }
+    mkdirSync(screenshots, { recursive: true });
+    for (const [width, height] of [[1280, 800], [390, 844], [320, 640]] as const) {
+      await page.setViewportSize({ width, height });
+      await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(resolve)));
+      await page.screenshot({ path: join(screenshots, `meld-page-${width}x${height}.png`), fullPage: true });
+      expect(await horizontalOverflow(page), `horizontal scroll at ${width} px`).toBeLessThanOrEqual(0);
+    }
+    expect(failed).toEqual([]);
+    await page.close();
+  });
+
+  it('the synthetic demo model (?model=demo): a dialogue typed with the keyboard only gets predictions equal to Node; privacy drops the face; microphone audio is used', async () => {
     const { page, failed: errors } = await demoPage();
     const ran = await page.evaluate(() => ({ backend: document.documentElement.dataset.backend ?? '', fallbacks: (window as unknown as { emojeDemo: DemoState }).emojeDemo.fallbacks }));
     record.backends.page = { ran: ran.backend, reason: `best available that runs the model${ran.fallbacks.length ? `; fell back from ${ran.fallbacks.join(' | ')}` : ''}` };
@@ -260,7 +330,7 @@ describe.skipIf(!available)('web demo in headless Chromium, production build', (
     // the same dialogue (audio vector read back from the page) through Node gives the same numbers
     const audio = await page.evaluate(() => {
       const demo = (window as unknown as { emojeDemo: DemoState }).emojeDemo;
-      return demo.lastDialogue!.utterances[1].features.audio as unknown as number[];
+      return (demo.lastDialogue!.utterances[1] as { features: Record<string, unknown> }).features.audio as unknown as number[];
     });
     const rows: UtteranceRow[] = [
       { speaker: 'Ann', text: 'Oh this is wonderful, I love it', audio: null, expression: 'happy' },
@@ -320,7 +390,7 @@ describe.skipIf(!available)('web demo in headless Chromium, production build', (
     await page.close();
   });
 
-  it('the page at 1280x800, 390x844 and 320 px: no horizontal scrolling, rows that do not run into each other, labels beside their lines, a long utterance said to be cut', async () => {
+  it('the synthetic demo model at 1280x800, 390x844 and 320 px: no horizontal scrolling, rows that do not run into each other, labels beside their lines, a long utterance said to be cut', async () => {
     const { page, failed } = await demoPage();
     await page.locator('#rows > li:nth-child(1) input[name=text]').fill(LONG_UTTERANCE);
     await page.locator('#rows > li:nth-child(1) select[name=expression]').selectOption('happy');
