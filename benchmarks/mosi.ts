@@ -7,6 +7,8 @@
  *                                      # ensemble of 5 members (seeds s, s+1000, ...): the published numbers
  *   npm run bench:mosi -- --ensemble 1 --variants full,naive,full-tokens,full-tokens-pooled,compensation-substitute,ace-instance \
  *     --out benchmarks/results/mosi-options.json --section mosi-options   # the paper's options, one model per seed
+ *   npm run bench:mosi -- --ensemble 1 --variants full-use,no-joint-embedding-use \
+ *     --out benchmarks/results/mosi-use.json --section mosi-use   # text as USE-lite sentence vectors, one model per seed
  *   npm run bench:mosi -- --quick      # the README's main job: 1 seed, one model, full vs no-joint-embedding
  *   npm run bench:mosi -- --ensemble 1 # one model per seed
  *   npm run bench:mosi -- --ensemble 15 --curve 1,3,5,10 # also score the ensembles of the first 1, 3, 5, 10 members
@@ -15,8 +17,9 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadMosi } from '@emoje/datasets/node';
 import { loadMosiWordVectors } from '@emoje/datasets/node';
+import type { DialogueDataset } from '@emoje/datasets';
 import { allScenarios, createModel, evaluateProtocols, meanStd, trainEnsemble, type ClassificationMetrics, type ModelConfig, type ProtocolResults } from '@emoje/model';
-import { createEnsembleProgress, createModelForDataset, initBackend, MOSI_PRESET, presetTrainOptions, writeFileAtomic } from '@emoje/runtime-node';
+import { createEnsembleProgress, createModelForDataset, initBackend, loadMosiSentences, MOSI_PRESET, presetTrainOptions, writeFileAtomic } from '@emoje/runtime-node';
 import { ALL_VARIANTS, MOSI_DEV_NOTE, VARIANTS, VARIANT_SPECS, mergeMosiReports, renderMosiMarkdown, updateBenchmarksSection, type VariantName } from './report';
 
 const { values } = parseArgs({
@@ -76,6 +79,16 @@ const dataset = await loadMosi();
 // The variants that read the transcripts as words (VARIANT_SPECS[v].text 'tokens') use MOSI loaded that way (same split).
 const tokenDataset = variantNames.some((v) => VARIANT_SPECS[v].text === 'tokens') ? await loadMosi({ text: 'tokens' }) : null;
 const wordVectors = tokenDataset ? await loadMosiWordVectors() : null;
+// The `-use` variants (VARIANT_SPECS[v].text 'sentences') read the transcripts as USE-lite sentence vectors (same split,
+// audio and visual), embedded once through the embedding cache.
+let sentenceEmbedding: unknown = null;
+const sentenceDataset = variantNames.some((v) => VARIANT_SPECS[v].text === 'sentences')
+  ? await loadMosiSentences().then(({ dataset: d, stats }) => {
+      sentenceEmbedding = stats;
+      console.log(`USE-lite: ${stats.texts} transcripts, ${stats.hits} from the cache, ${stats.misses} embedded in ${stats.embedSeconds.toFixed(1)} s (${stats.cacheDir})`);
+      return d;
+    })
+  : null;
 let wordVectorCoverage: unknown = null;
 const missingRates = [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7];
 
@@ -116,6 +129,7 @@ function buildReport() {
   backend: backend.backend,
   quick,
   config: { ...MOSI_PRESET.model, ...modelOverrides },
+  ...(sentenceDataset ? { sentenceText: { encoder: (sentenceEmbedding as { encoder: string }).encoder, source: 'MOSI transcripts (bundled index) embedded with USE-lite (loadMosiSentences)', missingText: countMissingText(sentenceDataset), embedding: sentenceEmbedding } } : {}),
   ...(tokenDataset ? { tokens: MOSI_PRESET.tokens, wordVectors: { source: 'GloVe 6B 100d of MOSI\'s words (bundled, float16; loadMosiWordVectors)', coverage: wordVectorCoverage } } : {}),
   train: { ...MOSI_PRESET.train, ...trainOverrides, epochs },
   minutes: (Date.now() - started) / 60000,
@@ -144,6 +158,12 @@ function buildReport() {
 };
 }
 
+/** Utterances per split whose text is missing (an empty transcript). */
+function countMissingText(d: typeof dataset | DialogueDataset) {
+  const count = (ds: DialogueDataset['train']) => ds.reduce((n, x) => n + x.utterances.filter((u) => u.features.text == null).length, 0);
+  return { train: count(d.train), dev: count(d.dev), test: count(d.test) };
+}
+
 const started = Date.now();
 for (const variant of variantNames) {
   const r = (runs[variant] = emptyRuns());
@@ -153,13 +173,13 @@ for (const variant of variantNames) {
         // --train-on-dev: the dev videos join the training set (no dev scores; the preset's weight averaging picks the weights).
     const progress = createEnsembleProgress(`${variant} seed ${seed}`, epochs, members);
     const spec = VARIANT_SPECS[variant];
-    const data = spec.text === 'tokens' ? tokenDataset! : dataset;
+    const data = spec.text === 'tokens' ? tokenDataset! : spec.text === 'sentences' ? sentenceDataset! : dataset;
     const splits = values['train-on-dev'] ? { train: [...data.train, ...data.dev] } : { train: data.train, dev: data.dev };
     const blocks = { ...MOSI_PRESET.model.blocks, ...modelOverrides.blocks, ...spec.blocks };
     const { ensemble, results } = await trainEnsemble(
       async (memberSeed) => {
         if (spec.text !== 'tokens') {
-          return createModel({ ...MOSI_PRESET.model, ...modelOverrides, ...spec.model, modalities: dataset.modalities, classes: dataset.classes, blocks, seed: memberSeed });
+          return createModel({ ...MOSI_PRESET.model, ...modelOverrides, ...spec.model, modalities: data.modalities, classes: data.classes, blocks, seed: memberSeed });
         }
         const preset = { ...MOSI_PRESET, tokens: { ...MOSI_PRESET.tokens, ...spec.tokens } };
         const created = await createModelForDataset(data, { preset, seed: memberSeed, overrides: { ...modelOverrides, ...spec.model }, blocks, wordVectors });

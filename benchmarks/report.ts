@@ -4,8 +4,11 @@ import { writeFileAtomic } from '@emoje/runtime-node';
 
 /** The variants of the published run (`npm run bench:mosi` without `--variants`). */
 export const VARIANTS = ['full', 'no-joint-embedding', 'no-qaf', 'no-context', 'naive'] as const;
-/** Further variants, run with `--variants`: the paper's options (token-sequence text, other compensation and NCE). */
-export const OPTION_VARIANTS = ['full-tokens', 'full-tokens-pooled', 'naive-tokens', 'compensation-substitute', 'ace-instance'] as const;
+/**
+ * Further variants, run with `--variants`: the paper's options (token-sequence text, other compensation and NCE), and
+ * the text as USE-lite sentence vectors (`-use`).
+ */
+export const OPTION_VARIANTS = ['full-tokens', 'full-tokens-pooled', 'naive-tokens', 'compensation-substitute', 'ace-instance', 'full-use', 'no-joint-embedding-use'] as const;
 export const ALL_VARIANTS: readonly VariantName[] = [...VARIANTS, ...OPTION_VARIANTS];
 export type VariantName = (typeof VARIANTS)[number] | (typeof OPTION_VARIANTS)[number];
 
@@ -14,8 +17,11 @@ export interface VariantSpec {
   blocks?: Partial<BlockSwitches>;
   model?: Partial<ModelConfig>;
   train?: Partial<TrainOptions>;
-  /** `'tokens'`: MOSI's transcripts as words (`loadMosi({ text: 'tokens' })`) instead of bc-LSTM's text vector. */
-  text?: 'tokens';
+  /**
+   * `'tokens'`: MOSI's transcripts as words (`loadMosi({ text: 'tokens' })`) instead of bc-LSTM's text vector;
+   * `'sentences'`: the transcripts as USE-lite's 512-d sentence vectors (`loadMosiSentences()` of runtime-node).
+   */
+  text?: 'tokens' | 'sentences';
   /** With `text: 'tokens'`: settings of the token modality over `MOSI_PRESET.tokens`. */
   tokens?: Partial<Omit<TokenModalityConfig, 'name' | 'kind' | 'vocabulary'>>;
 }
@@ -36,6 +42,9 @@ export const VARIANT_SPECS: Record<VariantName, VariantSpec> = {
   'naive-tokens': { ...NAIVE, text: 'tokens' },
   'compensation-substitute': { model: { compensation: 'substitute' } },
   'ace-instance': { model: { aceMode: 'instance' } },
+  // The preset with the text modality as USE-lite sentence vectors (512-d) instead of bc-LSTM's 100-d vectors.
+  'full-use': { text: 'sentences' },
+  'no-joint-embedding-use': { text: 'sentences', blocks: { jointEmbedding: false } },
 };
 
 /** Published accuracy (%) of bc-LSTM (Poria et al., ACL 2017) on this split, one model per modality subset. */
