@@ -69,7 +69,7 @@ interface MosiVariant {
   /** The fixed scenarios on the dev split. */
   dev?: { scenarios: Record<string, Summary> };
 }
-interface MosiReport {
+export interface MosiReport {
   seeds: number[];
   /** Members per seed's model (absent or 1: one model). */
   ensemble?: number;
@@ -214,6 +214,58 @@ function renderDevTable(report: MosiReport): string[] {
     lines.push(`| ${v}${seeds ? ` (seed${seeds.length > 1 ? 's' : ''} ${seeds.join(', ')})` : ''} | ${scenarios.map((s) => (100 * dev[s].weightedF1).toFixed(1)).join(' | ')} | ${(100 * mean).toFixed(1)} |`);
   }
   return lines;
+}
+
+/**
+ * The `--variants` flag of bench:mosi as variant names: the published five by default, full and no-joint-embedding
+ * with `--quick`.
+ * @throws Error naming the unknown variant and listing the known ones.
+ */
+export function parseVariants(flag: string | undefined, quick = false): VariantName[] {
+  const names = (flag ?? (quick ? 'full,no-joint-embedding' : VARIANTS.join(','))).split(',').map((v) => v.trim());
+  for (const v of names) if (!(ALL_VARIANTS as readonly string[]).includes(v)) throw new Error(`--variants: unknown variant '${v}' (known: ${ALL_VARIANTS.join(', ')})`);
+  return names as VariantName[];
+}
+
+/** The text features bench:mosi compares, each with its full and no-joint-embedding variants. */
+export const TEXT_FEATURES = [
+  { label: "bc-LSTM's 100-d text vectors", full: 'full', noJe: 'no-joint-embedding' },
+  { label: 'USE-lite 512-d sentence vectors', full: 'full-use', noJe: 'no-joint-embedding-use' },
+] as const;
+
+/**
+ * The joint embedding with each text feature, one model per seed: T and TAV accuracy / weighted F1 of full and
+ * no-joint-embedding, then full − no-joint-embedding (weighted F1) on every scenario and missing rate. Each variant is
+ * looked up in the reports in order (e.g. the `-use` run, then the bc-LSTM one-model run); a variant found in an
+ * ensemble report contributes its first members (`singleModel`). Empty when a text feature lacks either variant.
+ */
+export function renderTextFeatureComparison(reports: readonly MosiReport[]): string {
+  const find = (name: string): Pick<MosiVariant, 'scenarios' | 'missingRate'> | undefined => {
+    for (const r of reports) {
+      const v = r.variants[name];
+      if (!v) continue;
+      if ((v.ensemble ?? r.ensemble ?? 1) > 1) return v.singleModel;
+      return v;
+    }
+    return undefined;
+  };
+  const rows = TEXT_FEATURES.map((t) => ({ ...t, f: find(t.full), j: find(t.noJe) }));
+  if (rows.some((r) => !r.f || !r.j)) return '';
+  const lines: string[] = [];
+  lines.push('Text feature by text feature, one model per seed (accuracy / weighted F1 in %, mean ± std over the seeds):');
+  lines.push('');
+  lines.push(`| scenario | ${rows.map((r) => `${r.label}: full | no-JE`).join(' | ')} |`);
+  lines.push(`|---|${rows.map(() => '---|---').join('|')}|`);
+  const cell = (s: Summary | undefined) => (s ? `${pct(s, 'accuracy')} / ${pct(s, 'weightedF1')}` : 'n/a');
+  for (const s of ['T', 'TAV']) lines.push(`| ${s} | ${rows.map((r) => `${cell(r.f!.scenarios[s])} | ${cell(r.j!.scenarios[s])}`).join(' | ')} |`);
+  lines.push('');
+  lines.push('What the joint embedding adds with each text feature, Δ weighted F1 (full − no-joint-embedding, points):');
+  lines.push('');
+  lines.push(`| scenario or η | ${rows.map((r) => r.label).join(' | ')} |`);
+  lines.push(`|---|${rows.map(() => '---').join('|')}|`);
+  for (const s of Object.keys(rows[0].f!.scenarios)) lines.push(`| ${s} | ${rows.map((r) => delta(r.f!.scenarios[s], r.j!.scenarios[s])).join(' | ')} |`);
+  for (const k of Object.keys(rows[0].f!.missingRate)) lines.push(`| η = ${k} | ${rows.map((r) => delta(r.f!.missingRate[k], r.j!.missingRate[k])).join(' | ')} |`);
+  return lines.join('\n');
 }
 
 /** Replaces the `<!-- name:start -->` ... `<!-- name:end -->` section of BENCHMARKS.md (appends it if absent). */

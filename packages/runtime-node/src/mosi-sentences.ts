@@ -20,8 +20,8 @@ export interface LoadMosiSentencesOptions extends Omit<LoadMosiOptions, 'text'>,
  * encoder.id }` (512-d for USE-lite). The vectors go through the on-disk embedding cache: the first call embeds MOSI's
  * 2,199 transcripts, later calls read them back.
  *
- * The few utterances whose transcript is empty in the bundled index have their text missing (as with `text:
- * 'tokens'`), where bc-LSTM's 100-d vectors give every utterance a text vector.
+ * An utterance whose transcript is empty would have its text missing (as with `text: 'tokens'`); the bundled index
+ * has a transcript for all 2,199 utterances, so every utterance has a text vector, as with bc-LSTM's 100-d vectors.
  *
  * @example
  * // after `await initBackend()`:
