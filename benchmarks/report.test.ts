@@ -158,7 +158,12 @@ describe('benchmark reports', () => {
     expect(md).toContain('| T | 76.0 ± 0.5 / 76.1 ± 0.4 | 75.5 ± 0.5 / 75.6 ± 0.4 | 79.0 ± 0.5 / 79.1 ± 0.4 | 77.0 ± 0.5 / 77.1 ± 0.4 |');
     expect(md).toContain('| TAV | +0.5 | +2.0 |');
     expect(md).toContain('| η = 0.0 | +0.5 | +2.0 |');
-    // Without either variant of a text feature there is nothing to compare.
+    // A difference that rounds to zero is +0.0, never -0.0.
+    const tiny = { ...base, variants: { 'full-use': mosiVariant(0.8), 'no-joint-embedding-use': mosiVariant(0.8002) } };
+    expect(renderTextFeatureComparison([tiny, vectors])).toContain('| TAV | +0.5 | +0.0 |');
+    // A run of the -use variants alone fills the main table's Δ column from them.
+    expect(renderMosiMarkdown(use)).toContain('| TAV | 80.3 | 80.0 ± 0.5 | 80.1 ± 0.4 | 78.0 ± 0.5 | 78.1 ± 0.4 | +2.0 |');
+        // Without either variant of a text feature there is nothing to compare.
     expect(renderTextFeatureComparison([use])).toBe('');
   });
 });

@@ -81,7 +81,12 @@ export interface MosiReport {
 
 const pct = (s: Summary | undefined, key: 'accuracy' | 'weightedF1') =>
   s ? `${(100 * s[key]).toFixed(1)} ± ${(100 * s.std[key]).toFixed(1)}` : 'n/a';
-const delta = (a: Summary | undefined, b: Summary | undefined) => (a && b ? `${((a.weightedF1 - b.weightedF1) * 100 >= 0 ? '+' : '')}${(100 * (a.weightedF1 - b.weightedF1)).toFixed(1)}` : 'n/a');
+/** Weighted F1 of a minus b in points, signed; a difference that rounds to zero prints as +0.0 (never -0.0). */
+const delta = (a: Summary | undefined, b: Summary | undefined) => {
+  if (!a || !b) return 'n/a';
+  const d = Number((100 * (a.weightedF1 - b.weightedF1)).toFixed(1));
+  return `${d >= 0 ? '+' : ''}${(d === 0 ? 0 : d).toFixed(1)}`;
+};
 
 /**
  * With one seed there is no spread to report: the tables' ` ± 0.0` suffixes go, and the header names the seed
@@ -114,8 +119,9 @@ function renderMosiTables(report: MosiReport): string {
     ];
     return notes.length > 0 ? `${v} (${notes.join('; ')})` : v;
   };
-  const full = report.variants.full;
-  const noJe = report.variants['no-joint-embedding'];
+  // The Δ column compares full with no-joint-embedding, or their sentence-vector twins in a run of the -use variants only.
+  const full = report.variants.full ?? report.variants['full-use'];
+  const noJe = report.variants.full ? report.variants['no-joint-embedding'] : report.variants['no-joint-embedding-use'];
   const dropoutNote = Object.keys(report.variants).some((v) => v.startsWith('naive')) ? ' (the naive variants without it)' : '';
   const scenarios = Object.keys(full?.scenarios ?? report.variants[variants[0]].scenarios);
   const lines: string[] = [];
