@@ -7,17 +7,20 @@
  *                                      # ensemble of 5 members (seeds s, s+1000, ...): the published numbers
  *   npm run bench:mosi -- --ensemble 1 --variants full,naive,full-tokens,full-tokens-pooled,compensation-substitute,ace-instance \
  *     --out benchmarks/results/mosi-options.json --section mosi-options   # the paper's options, one model per seed
+ *   npm run bench:mosi -- --ensemble 1 --variants full-use,no-joint-embedding-use \
+ *     --out benchmarks/results/mosi-use.json --section mosi-use   # text as USE-lite sentence vectors, one model per seed
  *   npm run bench:mosi -- --quick      # the README's main job: 1 seed, one model, full vs no-joint-embedding
  *   npm run bench:mosi -- --ensemble 1 # one model per seed
  *   npm run bench:mosi -- --ensemble 15 --curve 1,3,5,10 # also score the ensembles of the first 1, 3, 5, 10 members
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadMosi } from '@emoje/datasets/node';
 import { loadMosiWordVectors } from '@emoje/datasets/node';
-import { allScenarios, createModel, evaluateProtocols, meanStd, trainEnsemble, type ClassificationMetrics, type ModelConfig, type ProtocolResults } from '@emoje/model';
-import { createEnsembleProgress, createModelForDataset, initBackend, MOSI_PRESET, presetTrainOptions, writeFileAtomic } from '@emoje/runtime-node';
-import { ALL_VARIANTS, MOSI_DEV_NOTE, VARIANTS, VARIANT_SPECS, mergeMosiReports, renderMosiMarkdown, updateBenchmarksSection, type VariantName } from './report';
+import type { DialogueDataset } from '@emoje/datasets';
+import { allScenarios, createModel, evaluateProtocols, meanStd, trainEnsemble, type ClassificationMetrics, type ModalityConfig, type ModelConfig, type ProtocolResults } from '@emoje/model';
+import { createEnsembleProgress, createModelForDataset, initBackend, loadMosiSentences, MOSI_PRESET, presetTrainOptions, writeFileAtomic } from '@emoje/runtime-node';
+import { ALL_VARIANTS, MOSI_DEV_NOTE, VARIANT_SPECS, parseVariants, renderTextFeatureComparison, mergeMosiReports, renderMosiMarkdown, updateBenchmarksSection, type MosiReport, type VariantName } from './report';
 
 const { values } = parseArgs({
   options: {
@@ -37,13 +40,15 @@ const { values } = parseArgs({
     section: { type: 'string', default: 'mosi' },
     // With --ensemble n: also score the ensembles of the first k members, for each k listed (on the fixed scenarios).
     curve: { type: 'string' },
+    // Reports (comma-separated) whose full and no-joint-embedding the text-feature comparison table reads beside this
+    // run's -use variants; default with a -use variant: the one-model bc-LSTM run, benchmarks/results/mosi-options.json.
+    compare: { type: 'string' },
   },
 });
 
 const quick = values.quick;
 const seeds = (values.seeds ?? (quick ? '1' : '1,2,3')).split(',').map(Number);
-const variantNames = (values.variants ?? (quick ? 'full,no-joint-embedding' : VARIANTS.join(','))).split(',') as VariantName[];
-for (const v of variantNames) if (!ALL_VARIANTS.includes(v)) throw new Error(`--variants: unknown variant '${v}' (known: ${ALL_VARIANTS.join(', ')})`);
+const variantNames = parseVariants(values.variants, quick);
 const modelOverrides = values.config ? (JSON.parse(values.config) as Partial<ModelConfig>) : {};
 const trainOverrides = values.train ? JSON.parse(values.train) : {};
 // --epochs wins, then epochs given in --train, then the preset's (the progress bar and the report use this count).
@@ -57,13 +62,22 @@ for (const k of curveSizes) if (!Number.isInteger(k) || k < 1 || k >= members) t
 // --quick (`npm run main`) writes under benchmarks/results/local/, which git ignores: a run of your own, not a published result.
 const out = values.out ?? (quick ? 'benchmarks/results/local/mosi-quick.json' : 'benchmarks/results/mosi.json');
 
+/** The markdown with the text-feature comparison appended (when the report has -use variants and the compared reports exist). */
+function withComparison(markdown: string, report: MosiReport): string {
+  const useVariants = Object.keys(report.variants).some((v) => VARIANT_SPECS[v as VariantName]?.text === 'sentences');
+  const files = values.compare ? values.compare.split(',') : useVariants ? ['benchmarks/results/mosi-options.json'] : [];
+  const others = files.filter((f) => existsSync(f)).map((f) => JSON.parse(readFileSync(f, 'utf8')) as MosiReport);
+  const table = renderTextFeatureComparison([report, ...others]);
+  return table ? `${markdown}\n\n${table}\n\nbc-LSTM columns from ${files.join(', ')}.` : markdown;
+}
+
 if (values.merge) {
   // Combine reports of runs that trained different variants, or other seeds of a variant, in parallel processes.
   const parts = values.merge.split(',').map((f) => JSON.parse(readFileSync(f, 'utf8')));
   const merged = { ...mergeMosiReports(parts), mergedFrom: values.merge.split(',') };
   const ordered = { ...merged, variants: Object.fromEntries(ALL_VARIANTS.filter((v) => v in merged.variants).map((v) => [v, merged.variants[v]])) };
   await writeFileAtomic(out, JSON.stringify(ordered, null, 2) + '\n');
-  const markdown = renderMosiMarkdown(ordered);
+  const markdown = withComparison(renderMosiMarkdown(ordered), ordered);
   console.log(markdown);
   if (!values['no-markdown']) await updateBenchmarksSection(values.section, markdown);
   process.exit(0);
@@ -76,6 +90,16 @@ const dataset = await loadMosi();
 // The variants that read the transcripts as words (VARIANT_SPECS[v].text 'tokens') use MOSI loaded that way (same split).
 const tokenDataset = variantNames.some((v) => VARIANT_SPECS[v].text === 'tokens') ? await loadMosi({ text: 'tokens' }) : null;
 const wordVectors = tokenDataset ? await loadMosiWordVectors() : null;
+// The `-use` variants (VARIANT_SPECS[v].text 'sentences') read the transcripts as USE-lite sentence vectors (same split,
+// audio and visual), embedded once through the embedding cache.
+let sentenceEmbedding: unknown = null;
+const sentenceDataset = variantNames.some((v) => VARIANT_SPECS[v].text === 'sentences')
+  ? await loadMosiSentences().then(({ dataset: d, stats }) => {
+      sentenceEmbedding = stats;
+      console.log(`USE-lite: ${stats.texts} transcripts, ${stats.hits} from the cache, ${stats.misses} embedded in ${stats.embedSeconds.toFixed(1)} s (${stats.cacheDir})`);
+      return d;
+    })
+  : null;
 let wordVectorCoverage: unknown = null;
 const missingRates = [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7];
 
@@ -116,6 +140,7 @@ function buildReport() {
   backend: backend.backend,
   quick,
   config: { ...MOSI_PRESET.model, ...modelOverrides },
+  ...(sentenceDataset ? { sentenceText: { encoder: (sentenceEmbedding as { encoder: string }).encoder, source: 'MOSI transcripts (bundled index) embedded with USE-lite (loadMosiSentences)', missingText: countMissingText(sentenceDataset), embedding: sentenceEmbedding } } : {}),
   ...(tokenDataset ? { tokens: MOSI_PRESET.tokens, wordVectors: { source: 'GloVe 6B 100d of MOSI\'s words (bundled, float16; loadMosiWordVectors)', coverage: wordVectorCoverage } } : {}),
   train: { ...MOSI_PRESET.train, ...trainOverrides, epochs },
   minutes: (Date.now() - started) / 60000,
@@ -144,6 +169,12 @@ function buildReport() {
 };
 }
 
+/** Utterances per split whose text is missing (an empty transcript). */
+function countMissingText(d: typeof dataset | DialogueDataset) {
+  const count = (ds: DialogueDataset['train']) => ds.reduce((n, x) => n + x.utterances.filter((u) => u.features.text == null).length, 0);
+  return { train: count(d.train), dev: count(d.dev), test: count(d.test) };
+}
+
 const started = Date.now();
 for (const variant of variantNames) {
   const r = (runs[variant] = emptyRuns());
@@ -153,13 +184,14 @@ for (const variant of variantNames) {
         // --train-on-dev: the dev videos join the training set (no dev scores; the preset's weight averaging picks the weights).
     const progress = createEnsembleProgress(`${variant} seed ${seed}`, epochs, members);
     const spec = VARIANT_SPECS[variant];
-    const data = spec.text === 'tokens' ? tokenDataset! : dataset;
+    const data = spec.text === 'tokens' ? tokenDataset! : spec.text === 'sentences' ? sentenceDataset! : dataset;
     const splits = values['train-on-dev'] ? { train: [...data.train, ...data.dev] } : { train: data.train, dev: data.dev };
     const blocks = { ...MOSI_PRESET.model.blocks, ...modelOverrides.blocks, ...spec.blocks };
     const { ensemble, results } = await trainEnsemble(
       async (memberSeed) => {
         if (spec.text !== 'tokens') {
-          return createModel({ ...MOSI_PRESET.model, ...modelOverrides, ...spec.model, modalities: dataset.modalities, classes: dataset.classes, blocks, seed: memberSeed });
+          // bc-LSTM's vectors or the USE-lite sentence vectors: every modality is a vector modality here.
+          return createModel({ ...MOSI_PRESET.model, ...modelOverrides, ...spec.model, modalities: data.modalities as ModalityConfig[], classes: data.classes, blocks, seed: memberSeed });
         }
         const preset = { ...MOSI_PRESET, tokens: { ...MOSI_PRESET.tokens, ...spec.tokens } };
         const created = await createModelForDataset(data, { preset, seed: memberSeed, overrides: { ...modelOverrides, ...spec.model }, blocks, wordVectors });
@@ -206,7 +238,7 @@ for (const variant of variantNames) {
 
 const report = buildReport();
 await writeFileAtomic(out, JSON.stringify(report, null, 2) + '\n');
-const markdown = renderMosiMarkdown(report);
+const markdown = withComparison(renderMosiMarkdown(report), report);
 console.log('\n' + markdown);
 if (!values['no-markdown'] && !quick) await updateBenchmarksSection(values.section, markdown);
 console.log(`wrote ${out}${!values['no-markdown'] && !quick ? ' and BENCHMARKS.md' : ''}${values.out === undefined && quick ? ' (git ignores benchmarks/results/local/)' : ''}`);

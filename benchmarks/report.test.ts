@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mergeMosiReports, renderMeldMarkdown, renderMosiMarkdown, type MeldReport } from './report';
+import { mergeMosiReports, parseVariants, renderMeldMarkdown, renderMosiMarkdown, renderTextFeatureComparison, VARIANT_SPECS, type MeldReport } from './report';
 
 const summary = (accuracy: number) => ({ accuracy, weightedF1: accuracy + 0.001, std: { accuracy: 0.005, weightedF1: 0.004 } });
 const mosiVariant = (accuracy: number, single?: number) => ({
@@ -137,5 +137,33 @@ describe('benchmark reports', () => {
     const markdown = renderMosiMarkdown(report);
     expect(markdown).toContain('| variant | A | TAV | mean |');
     expect(markdown).toContain('| naive | 60.0 | 100.0 | 80.0 |');
+  });
+
+  it('--variants parses the sentence-vector variants and names the unknown ones', () => {
+    expect(parseVariants('full-use,no-joint-embedding-use')).toEqual(['full-use', 'no-joint-embedding-use']);
+    expect(VARIANT_SPECS['full-use']).toEqual({ text: 'sentences' });
+    expect(VARIANT_SPECS['no-joint-embedding-use']).toEqual({ text: 'sentences', blocks: { jointEmbedding: false } });
+    expect(parseVariants(undefined)).toEqual(['full', 'no-joint-embedding', 'no-qaf', 'no-context', 'naive']);
+    expect(parseVariants(undefined, true)).toEqual(['full', 'no-joint-embedding']);
+    expect(() => parseVariants('full,full-usee')).toThrow("--variants: unknown variant 'full-usee' (known: ");
+  });
+
+  it('the text-feature comparison reads -use variants from one report and bc-LSTM ones from another, single members from an ensemble', () => {
+    const base = { seeds: [1, 2, 3], split: { testUtterances: 752 }, backend: 'wasm', minutes: 3 };
+    const use = { ...base, variants: { 'full-use': mosiVariant(0.8), 'no-joint-embedding-use': mosiVariant(0.78) } };
+    const vectors = { ...base, ensemble: 5, variants: { full: mosiVariant(0.778, 0.77), 'no-joint-embedding': mosiVariant(0.776, 0.765) } };
+    const md = renderTextFeatureComparison([use, vectors]);
+    // T and TAV: the bc-LSTM columns are the first members (77.0, 76.5), not the ensembles (77.8, 77.6).
+    expect(md).toContain('| TAV | 77.0 ± 0.5 / 77.1 ± 0.4 | 76.5 ± 0.5 / 76.6 ± 0.4 | 80.0 ± 0.5 / 80.1 ± 0.4 | 78.0 ± 0.5 / 78.1 ± 0.4 |');
+    expect(md).toContain('| T | 76.0 ± 0.5 / 76.1 ± 0.4 | 75.5 ± 0.5 / 75.6 ± 0.4 | 79.0 ± 0.5 / 79.1 ± 0.4 | 77.0 ± 0.5 / 77.1 ± 0.4 |');
+    expect(md).toContain('| TAV | +0.5 | +2.0 |');
+    expect(md).toContain('| η = 0.0 | +0.5 | +2.0 |');
+    // A difference that rounds to zero is +0.0, never -0.0.
+    const tiny = { ...base, variants: { 'full-use': mosiVariant(0.8), 'no-joint-embedding-use': mosiVariant(0.8002) } };
+    expect(renderTextFeatureComparison([tiny, vectors])).toContain('| TAV | +0.5 | +0.0 |');
+    // A run of the -use variants alone fills the main table's Δ column from them.
+    expect(renderMosiMarkdown(use)).toContain('| TAV | 80.3 | 80.0 ± 0.5 | 80.1 ± 0.4 | 78.0 ± 0.5 | 78.1 ± 0.4 | +2.0 |');
+        // Without either variant of a text feature there is nothing to compare.
+    expect(renderTextFeatureComparison([use])).toBe('');
   });
 });

@@ -4,8 +4,11 @@ import { writeFileAtomic } from '@emoje/runtime-node';
 
 /** The variants of the published run (`npm run bench:mosi` without `--variants`). */
 export const VARIANTS = ['full', 'no-joint-embedding', 'no-qaf', 'no-context', 'naive'] as const;
-/** Further variants, run with `--variants`: the paper's options (token-sequence text, other compensation and NCE). */
-export const OPTION_VARIANTS = ['full-tokens', 'full-tokens-pooled', 'naive-tokens', 'compensation-substitute', 'ace-instance'] as const;
+/**
+ * Further variants, run with `--variants`: the paper's options (token-sequence text, other compensation and NCE), and
+ * the text as USE-lite sentence vectors (`-use`).
+ */
+export const OPTION_VARIANTS = ['full-tokens', 'full-tokens-pooled', 'naive-tokens', 'compensation-substitute', 'ace-instance', 'full-use', 'no-joint-embedding-use'] as const;
 export const ALL_VARIANTS: readonly VariantName[] = [...VARIANTS, ...OPTION_VARIANTS];
 export type VariantName = (typeof VARIANTS)[number] | (typeof OPTION_VARIANTS)[number];
 
@@ -14,8 +17,11 @@ export interface VariantSpec {
   blocks?: Partial<BlockSwitches>;
   model?: Partial<ModelConfig>;
   train?: Partial<TrainOptions>;
-  /** `'tokens'`: MOSI's transcripts as words (`loadMosi({ text: 'tokens' })`) instead of bc-LSTM's text vector. */
-  text?: 'tokens';
+  /**
+   * `'tokens'`: MOSI's transcripts as words (`loadMosi({ text: 'tokens' })`) instead of bc-LSTM's text vector;
+   * `'sentences'`: the transcripts as USE-lite's 512-d sentence vectors (`loadMosiSentences()` of runtime-node).
+   */
+  text?: 'tokens' | 'sentences';
   /** With `text: 'tokens'`: settings of the token modality over `MOSI_PRESET.tokens`. */
   tokens?: Partial<Omit<TokenModalityConfig, 'name' | 'kind' | 'vocabulary'>>;
 }
@@ -36,6 +42,9 @@ export const VARIANT_SPECS: Record<VariantName, VariantSpec> = {
   'naive-tokens': { ...NAIVE, text: 'tokens' },
   'compensation-substitute': { model: { compensation: 'substitute' } },
   'ace-instance': { model: { aceMode: 'instance' } },
+  // The preset with the text modality as USE-lite sentence vectors (512-d) instead of bc-LSTM's 100-d vectors.
+  'full-use': { text: 'sentences' },
+  'no-joint-embedding-use': { text: 'sentences', blocks: { jointEmbedding: false } },
 };
 
 /** Published accuracy (%) of bc-LSTM (Poria et al., ACL 2017) on this split, one model per modality subset. */
@@ -60,7 +69,7 @@ interface MosiVariant {
   /** The fixed scenarios on the dev split. */
   dev?: { scenarios: Record<string, Summary> };
 }
-interface MosiReport {
+export interface MosiReport {
   seeds: number[];
   /** Members per seed's model (absent or 1: one model). */
   ensemble?: number;
@@ -72,7 +81,12 @@ interface MosiReport {
 
 const pct = (s: Summary | undefined, key: 'accuracy' | 'weightedF1') =>
   s ? `${(100 * s[key]).toFixed(1)} ± ${(100 * s.std[key]).toFixed(1)}` : 'n/a';
-const delta = (a: Summary | undefined, b: Summary | undefined) => (a && b ? `${((a.weightedF1 - b.weightedF1) * 100 >= 0 ? '+' : '')}${(100 * (a.weightedF1 - b.weightedF1)).toFixed(1)}` : 'n/a');
+/** Weighted F1 of a minus b in points, signed; a difference that rounds to zero prints as +0.0 (never -0.0). */
+const delta = (a: Summary | undefined, b: Summary | undefined) => {
+  if (!a || !b) return 'n/a';
+  const d = Number((100 * (a.weightedF1 - b.weightedF1)).toFixed(1));
+  return `${d >= 0 ? '+' : ''}${(d === 0 ? 0 : d).toFixed(1)}`;
+};
 
 /**
  * With one seed there is no spread to report: the tables' ` ± 0.0` suffixes go, and the header names the seed
@@ -105,8 +119,9 @@ function renderMosiTables(report: MosiReport): string {
     ];
     return notes.length > 0 ? `${v} (${notes.join('; ')})` : v;
   };
-  const full = report.variants.full;
-  const noJe = report.variants['no-joint-embedding'];
+  // The Δ column compares full with no-joint-embedding, or their sentence-vector twins in a run of the -use variants only.
+  const full = report.variants.full ?? report.variants['full-use'];
+  const noJe = report.variants.full ? report.variants['no-joint-embedding'] : report.variants['no-joint-embedding-use'];
   const dropoutNote = Object.keys(report.variants).some((v) => v.startsWith('naive')) ? ' (the naive variants without it)' : '';
   const scenarios = Object.keys(full?.scenarios ?? report.variants[variants[0]].scenarios);
   const lines: string[] = [];
@@ -205,6 +220,58 @@ function renderDevTable(report: MosiReport): string[] {
     lines.push(`| ${v}${seeds ? ` (seed${seeds.length > 1 ? 's' : ''} ${seeds.join(', ')})` : ''} | ${scenarios.map((s) => (100 * dev[s].weightedF1).toFixed(1)).join(' | ')} | ${(100 * mean).toFixed(1)} |`);
   }
   return lines;
+}
+
+/**
+ * The `--variants` flag of bench:mosi as variant names: the published five by default, full and no-joint-embedding
+ * with `--quick`.
+ * @throws Error naming the unknown variant and listing the known ones.
+ */
+export function parseVariants(flag: string | undefined, quick = false): VariantName[] {
+  const names = (flag ?? (quick ? 'full,no-joint-embedding' : VARIANTS.join(','))).split(',').map((v) => v.trim());
+  for (const v of names) if (!(ALL_VARIANTS as readonly string[]).includes(v)) throw new Error(`--variants: unknown variant '${v}' (known: ${ALL_VARIANTS.join(', ')})`);
+  return names as VariantName[];
+}
+
+/** The text features bench:mosi compares, each with its full and no-joint-embedding variants. */
+export const TEXT_FEATURES = [
+  { label: "bc-LSTM's 100-d text vectors", full: 'full', noJe: 'no-joint-embedding' },
+  { label: 'USE-lite 512-d sentence vectors', full: 'full-use', noJe: 'no-joint-embedding-use' },
+] as const;
+
+/**
+ * The joint embedding with each text feature, one model per seed: T and TAV accuracy / weighted F1 of full and
+ * no-joint-embedding, then full − no-joint-embedding (weighted F1) on every scenario and missing rate. Each variant is
+ * looked up in the reports in order (e.g. the `-use` run, then the bc-LSTM one-model run); a variant found in an
+ * ensemble report contributes its first members (`singleModel`). Empty when a text feature lacks either variant.
+ */
+export function renderTextFeatureComparison(reports: readonly MosiReport[]): string {
+  const find = (name: string): Pick<MosiVariant, 'scenarios' | 'missingRate'> | undefined => {
+    for (const r of reports) {
+      const v = r.variants[name];
+      if (!v) continue;
+      if ((v.ensemble ?? r.ensemble ?? 1) > 1) return v.singleModel;
+      return v;
+    }
+    return undefined;
+  };
+  const rows = TEXT_FEATURES.map((t) => ({ ...t, f: find(t.full), j: find(t.noJe) }));
+  if (rows.some((r) => !r.f || !r.j)) return '';
+  const lines: string[] = [];
+  lines.push('Text feature by text feature, one model per seed (accuracy / weighted F1 in %, mean ± std over the seeds):');
+  lines.push('');
+  lines.push(`| scenario | ${rows.map((r) => `${r.label}: full | no-JE`).join(' | ')} |`);
+  lines.push(`|---|${rows.map(() => '---|---').join('|')}|`);
+  const cell = (s: Summary | undefined) => (s ? `${pct(s, 'accuracy')} / ${pct(s, 'weightedF1')}` : 'n/a');
+  for (const s of ['T', 'TAV']) lines.push(`| ${s} | ${rows.map((r) => `${cell(r.f!.scenarios[s])} | ${cell(r.j!.scenarios[s])}`).join(' | ')} |`);
+  lines.push('');
+  lines.push('What the joint embedding adds with each text feature, Δ weighted F1 (full − no-joint-embedding, points):');
+  lines.push('');
+  lines.push(`| scenario or η | ${rows.map((r) => r.label).join(' | ')} |`);
+  lines.push(`|---|${rows.map(() => '---').join('|')}|`);
+  for (const s of Object.keys(rows[0].f!.scenarios)) lines.push(`| ${s} | ${rows.map((r) => delta(r.f!.scenarios[s], r.j!.scenarios[s])).join(' | ')} |`);
+  for (const k of Object.keys(rows[0].f!.missingRate)) lines.push(`| η = ${k} | ${rows.map((r) => delta(r.f!.missingRate[k], r.j!.missingRate[k])).join(' | ')} |`);
+  return lines.join('\n');
 }
 
 /** Replaces the `<!-- name:start -->` ... `<!-- name:end -->` section of BENCHMARKS.md (appends it if absent). */

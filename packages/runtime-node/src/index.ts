@@ -93,3 +93,4 @@ export {
   KNOWN_SENTENCE_ENCODERS,
   type TextEmbeddingStats,
 } from './sentence-features';
+export { loadMosiSentences, type LoadMosiSentencesOptions } from './mosi-sentences';
