@@ -6,6 +6,7 @@
  */
 import { EmojeInputError } from '@emoje/core';
 import fc from 'fast-check';
+import { FUZZ_SEED, jsonPaths, nestedArrays, replaceAtPath } from '@emoje/test-utils';
 import { describe, expect, it } from 'vitest';
 import { parseDialogueJsonl } from '../src/index';
 
@@ -26,30 +27,13 @@ function outcome(text: string, { schemaMayHoldSecret = false } = {}): 'ok' | 'in
   }
 }
 
-/** Every path of a JSON value, as key lists. */
-function paths(value: unknown, prefix: (string | number)[] = []): (string | number)[][] {
-  const out = [prefix];
-  if (Array.isArray(value)) value.forEach((v, i) => out.push(...paths(v, [...prefix, i])));
-  else if (value && typeof value === 'object') for (const [k, v] of Object.entries(value)) out.push(...paths(v, [...prefix, k]));
-  return out;
-}
-
-function replaceAt(value: unknown, path: (string | number)[], by: unknown): unknown {
-  if (path.length === 0) return by;
-  const copy: any = Array.isArray(value) ? [...value] : { ...(value as object) };
-  copy[path[0]] = replaceAt(copy[path[0]], path.slice(1), by);
-  return copy;
-}
-
-const nested = (depth: number) => JSON.parse('['.repeat(depth) + ']'.repeat(depth)) as unknown;
 /** Replacement values: type swaps, huge and odd numbers, long and secret strings, deep nesting. */
 const swaps = fc.oneof(
   fc.jsonValue({ maxDepth: 3 }),
   fc.constantFrom(1e308, -1e308, 1e8, -1, 0, 0.5, 2 ** 53, '', SECRET, `${SECRET}\n${SECRET}`, null, true, [], {}),
-  fc.integer({ min: 100, max: 3000 }).map(nested),
+  fc.integer({ min: 100, max: 3000 }).map(nestedArrays),
 );
-// A fixed seed keeps CI repeatable; EMOJE_FUZZ_SEED=<n> explores other inputs (a crash found that way becomes a named case).
-const config = { numRuns: 300, interruptAfterTimeLimit: 4000, seed: Number(process.env.EMOJE_FUZZ_SEED ?? 20261206) };
+const config = { numRuns: 300, interruptAfterTimeLimit: 4000, seed: FUZZ_SEED };
 
 describe('parseDialogueJsonl under fuzzing', () => {
   it('random text: a dataset or an EmojeInputError', () => {
@@ -64,12 +48,12 @@ describe('parseDialogueJsonl under fuzzing', () => {
   });
 
   it('type swaps, huge numbers, secret strings and deep nesting at any place of the header or a line (a line\'s values are never quoted)', () => {
-    const headerPaths = paths(header);
-    const linePaths = paths(dialogue);
+    const headerPaths = jsonPaths(header);
+    const linePaths = jsonPaths(dialogue);
     fc.assert(
       fc.property(fc.boolean(), fc.nat(), swaps, (inHeader, k, by) => {
-        const h = inHeader ? replaceAt(header, headerPaths[k % headerPaths.length], by) : header;
-        const d = inHeader ? dialogue : replaceAt(dialogue, linePaths[k % linePaths.length], by);
+        const h = inHeader ? replaceAtPath(header, headerPaths[k % headerPaths.length], by) : header;
+        const d = inHeader ? dialogue : replaceAtPath(dialogue, linePaths[k % linePaths.length], by);
         outcome(`${JSON.stringify(h)}\n${JSON.stringify(d)}`, { schemaMayHoldSecret: inHeader });
       }),
       config,

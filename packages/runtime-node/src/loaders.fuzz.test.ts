@@ -12,6 +12,7 @@ import { EmojeInputError } from '@emoje/core';
 import { AUDIO_UTTERANCE_VECTOR_WIDTH, POSE_UTTERANCE_VECTOR_WIDTH } from '@emoje/encoders';
 import { createModel } from '@emoje/model';
 import fc from 'fast-check';
+import { FUZZ_SEED, jsonPaths, nestedArrays, replaceAtPath } from '@emoje/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { featurizeManifest, featurizeManifestFile, initBackend, loadModelOrEnsemble, saveModel } from './index';
 
@@ -21,29 +22,15 @@ const MODALITIES = [
   { name: 'body', kind: 'vector' as const, dim: POSE_UTTERANCE_VECTOR_WIDTH },
   { name: 'face', kind: 'vector' as const, dim: 15 },
 ];
-// A fixed seed keeps CI repeatable; EMOJE_FUZZ_SEED=<n> explores other inputs (a crash found that way becomes a named case).
-const config = { numRuns: 60, interruptAfterTimeLimit: 3000, seed: Number(process.env.EMOJE_FUZZ_SEED ?? 20261206) };
+const config = { numRuns: 60, interruptAfterTimeLimit: 3000, seed: FUZZ_SEED };
 
 const keypoints = { layout: 'coco17', frames: [Array.from({ length: 17 }, (_, j) => ({ x: 10 + j, y: 5 * j, score: 0.9 })), null] };
 const face = { frames: [{ expressions: { neutral: 0.1, happy: 0.6, sad: 0.05, angry: 0.05, fearful: 0.05, disgusted: 0.05, surprised: 0.1 } }, null] };
 
-function paths(value: unknown, prefix: (string | number)[] = []): (string | number)[][] {
-  const out = [prefix];
-  if (Array.isArray(value)) value.forEach((v, i) => out.push(...paths(v, [...prefix, i])));
-  else if (value && typeof value === 'object') for (const [k, v] of Object.entries(value)) out.push(...paths(v, [...prefix, k]));
-  return out;
-}
-function replaceAt(value: unknown, path: (string | number)[], by: unknown): unknown {
-  if (path.length === 0) return by;
-  const copy: any = Array.isArray(value) ? [...value] : { ...(value as object) };
-  copy[path[0]] = replaceAt(copy[path[0]], path.slice(1), by);
-  return copy;
-}
-const nested = (depth: number) => JSON.parse('['.repeat(depth) + ']'.repeat(depth)) as unknown;
 const swaps = fc.oneof(
   fc.jsonValue({ maxDepth: 3 }),
   fc.constantFrom(1e308, -1e308, 1e8, -1, 0, 2 ** 53, '', SECRET, null, true, [], {}, { constructor: { name: SECRET } }),
-  fc.integer({ min: 100, max: 3000 }).map(nested),
+  fc.integer({ min: 100, max: 3000 }).map(nestedArrays),
 );
 
 /** Runs `fn`; an EmojeInputError is fine, anything else (or a message or warning quoting SECRET) fails the property. */
@@ -95,12 +82,12 @@ describe('loaders under fuzzing', () => {
       }),
       config,
     );
-    const kPaths = paths(keypoints);
-    const fPaths = paths(face);
+    const kPaths = jsonPaths(keypoints);
+    const fPaths = jsonPaths(face);
     await fc.assert(
       fc.asyncProperty(fc.nat(), fc.nat(), swaps, async (a, b, by) => {
-        await writeFile(join(dir, 'k.json'), JSON.stringify(replaceAt(keypoints, kPaths[a % kPaths.length], by)));
-        await writeFile(join(dir, 'f.json'), JSON.stringify(replaceAt(face, fPaths[b % fPaths.length], by)));
+        await writeFile(join(dir, 'k.json'), JSON.stringify(replaceAtPath(keypoints, kPaths[a % kPaths.length], by)));
+        await writeFile(join(dir, 'f.json'), JSON.stringify(replaceAtPath(face, fPaths[b % fPaths.length], by)));
         await run();
       }),
       config,
@@ -129,11 +116,11 @@ describe('loaders under fuzzing', () => {
       }),
       config,
     );
-    const validPaths = paths(valid);
+    const validPaths = jsonPaths(valid);
     await fc.assert(
       fc.asyncProperty(fc.nat(), swaps, async (k, by) => {
         const path = validPaths[k % validPaths.length];
-        await writeFile(file, JSON.stringify(replaceAt(valid, path, by)));
+        await writeFile(file, JSON.stringify(replaceAtPath(valid, path, by)));
         await settles(() => featurizeManifestFile(file, MODALITIES), { secretIsAFileName: ['wav', 'keypoints', 'face'].includes(String(path.at(-1))) });
       }),
       config,
@@ -153,9 +140,9 @@ describe('loaders under fuzzing', () => {
     await fc.assert(fc.asyncProperty(fc.nat({ max: modelJson.length - 1 }), (n) => load(modelJson.slice(0, n))), { ...config, numRuns: 30 });
     const parsed = JSON.parse(modelJson) as Record<string, unknown>;
     const meta = { userDefinedMetadata: parsed.userDefinedMetadata, format: parsed.format, weightsManifest: parsed.weightsManifest };
-    const metaPaths = paths(meta).filter((p) => p.length > 0);
+    const metaPaths = jsonPaths(meta).filter((p) => p.length > 0);
     await fc.assert(
-      fc.asyncProperty(fc.nat(), swaps, (k, by) => load(JSON.stringify({ ...parsed, ...(replaceAt(meta, metaPaths[k % metaPaths.length], by) as object) }))),
+      fc.asyncProperty(fc.nat(), swaps, (k, by) => load(JSON.stringify({ ...parsed, ...(replaceAtPath(meta, metaPaths[k % metaPaths.length], by) as object) }))),
       { ...config, numRuns: 40 },
     );
   });

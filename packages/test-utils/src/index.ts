@@ -155,3 +155,4 @@ export function numericWeightGradient(
   tf.tidy(() => variable.assign(tf.tensor(original, variable.shape)));
   return { analytic: indices.map((i) => analyticAll[i]), numeric };
 }
+export { FUZZ_SEED, jsonPaths, nestedArrays, replaceAtPath, type JsonPath } from './fuzz';

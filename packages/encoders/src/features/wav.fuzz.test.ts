@@ -6,6 +6,7 @@
  */
 import { EmojeInputError } from '@emoje/core';
 import fc from 'fast-check';
+import { FUZZ_SEED } from '@emoje/test-utils';
 import { describe, expect, it } from 'vitest';
 import { extractAudioFeatures } from './audio';
 import { decodeWav } from './wav';
@@ -49,8 +50,7 @@ function check(bytes: Uint8Array): 'ok' | 'input-error' {
   }
 }
 
-// A fixed seed keeps CI repeatable; EMOJE_FUZZ_SEED=<n> explores other inputs (a crash found that way becomes a named case).
-const config = { numRuns: 300, interruptAfterTimeLimit: 4000, seed: Number(process.env.EMOJE_FUZZ_SEED ?? 20261206) };
+const config = { numRuns: 300, interruptAfterTimeLimit: 4000, seed: FUZZ_SEED };
 const valid = [wavBytes(400), wavBytes(300, { channels: 2, bits: 24 }), wavBytes(200, { bits: 32, format: 3 }), wavBytes(100, { bits: 8 }), wavBytes(0)];
 
 describe('decodeWav under fuzzing', () => {
