@@ -5,32 +5,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import { EmojeInputError } from '@emoje/core';
 import { loadEmodb } from '@emoje/datasets/node';
 import { resample } from '@emoje/encoders';
-import { useBackend } from '@emoje/test-utils';
+import { useBackend, pcm16WavBytes } from '@emoje/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PRETRAINED, assetsDir, loadPretrained, predictSpeechEmotion, predictSpeechEmotionFromWav } from './node';
 import type { EmojeModel } from '@emoje/model';
-
-/** A 16-bit PCM mono WAV of `samples` (which must be multiples of 1/32768 to round-trip exactly). */
-function wavBytes(samples: Float32Array, rate: number): Uint8Array {
-  const bytes = new Uint8Array(44 + 2 * samples.length);
-  const v = new DataView(bytes.buffer);
-  const text = (o: number, s: string) => [...s].forEach((c, i) => v.setUint8(o + i, c.charCodeAt(0)));
-  text(0, 'RIFF');
-  v.setUint32(4, 36 + 2 * samples.length, true);
-  text(8, 'WAVE');
-  text(12, 'fmt ');
-  v.setUint32(16, 16, true);
-  v.setUint16(20, 1, true);
-  v.setUint16(22, 1, true);
-  v.setUint32(24, rate, true);
-  v.setUint32(28, 2 * rate, true);
-  v.setUint16(32, 2, true);
-  v.setUint16(34, 16, true);
-  text(36, 'data');
-  v.setUint32(40, 2 * samples.length, true);
-  samples.forEach((x, i) => v.setInt16(44 + 2 * i, Math.round(x * 32768), true));
-  return bytes;
-}
 
 const metrics = JSON.parse(readFileSync(join(assetsDir(), 'emodb', 'metrics.json'), 'utf8')) as { devSpeaker: string; devPredictions: number[]; devUar: number };
 const corpus = await loadEmodb();
@@ -64,7 +42,7 @@ describe('the bundled speech-emotion model (emodb, wasm)', () => {
   it('gives the same answer from a WAV file as from its samples, and takes microphone-rate samples', async () => {
     const clip = devClips[0];
     const path = join(dir, 'clip.wav');
-    writeFileSync(path, wavBytes(clip.samples, corpus.sampleRate));
+    writeFileSync(path, pcm16WavBytes(clip.samples, corpus.sampleRate));
     const fromSamples = await predictSpeechEmotion(model, clip.samples, corpus.sampleRate);
     const fromWav = await predictSpeechEmotionFromWav(model, path);
     expect(fromWav.label).toBe(fromSamples.label);

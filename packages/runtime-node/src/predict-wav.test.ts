@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { EMODB_CLASSES } from '@emoje/datasets';
 import { loadEmodb } from '@emoje/datasets/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pcm16WavBytes } from '@emoje/test-utils';
 import { pretrainedModelDir } from './pretrained-dir';
 import { runCli, type CliIO } from './index';
 
@@ -11,28 +12,6 @@ function capture(): CliIO & { stdout: string[]; stderr: string[] } {
   const stdout: string[] = [];
   const stderr: string[] = [];
   return { stdout, stderr, out: (t) => void stdout.push(t), err: (t) => void stderr.push(t) };
-}
-
-/** A 16-bit PCM mono WAV of `samples`. */
-function wavBytes(samples: Float32Array, rate: number): Uint8Array {
-  const bytes = new Uint8Array(44 + 2 * samples.length);
-  const v = new DataView(bytes.buffer);
-  const text = (o: number, s: string) => [...s].forEach((c, i) => v.setUint8(o + i, c.charCodeAt(0)));
-  text(0, 'RIFF');
-  v.setUint32(4, 36 + 2 * samples.length, true);
-  text(8, 'WAVE');
-  text(12, 'fmt ');
-  v.setUint32(16, 16, true);
-  v.setUint16(20, 1, true);
-  v.setUint16(22, 1, true);
-  v.setUint32(24, rate, true);
-  v.setUint32(28, 2 * rate, true);
-  v.setUint16(32, 2, true);
-  v.setUint16(34, 16, true);
-  text(36, 'data');
-  v.setUint32(40, 2 * samples.length, true);
-  samples.forEach((x, i) => v.setInt16(44 + 2 * i, Math.round(x * 32768), true));
-  return bytes;
 }
 
 describe('emoje predict --pretrained emodb --wav', () => {
@@ -49,7 +28,7 @@ describe('emoje predict --pretrained emodb --wav', () => {
     const clips = corpus.utterances.filter((u) => u.speaker === metrics.devSpeaker);
     const k = 3;
     const wav = join(dir, 'clip.wav');
-    await writeFile(wav, wavBytes(clips[k].samples, corpus.sampleRate));
+    await writeFile(wav, pcm16WavBytes(clips[k].samples, corpus.sampleRate));
     const io = capture();
     expect(await runCli(['node', 'emoje', 'predict', '--pretrained', 'emodb', '--wav', wav, '--json'], { io }), io.stderr.join('')).toBe(0);
     const [[row]] = JSON.parse(io.stdout.join('')) as { label: string; probabilities: Record<string, number> }[][];
@@ -74,7 +53,7 @@ describe('emoje predict --pretrained emodb --wav', () => {
     expect(await runCli(['node', 'emoje', 'predict', '--pretrained', 'emodb', '--wav', wav], { io: missing })).toBe(1);
     expect(missing.stderr.join('')).toMatch(/--wav: expected a WAV file the model can read.*nowhere\.wav/);
     const noAudio = capture();
-    await writeFile(join(dir, 'x.wav'), wavBytes(new Float32Array(1600), 16000));
+    await writeFile(join(dir, 'x.wav'), pcm16WavBytes(new Float32Array(1600), 16000));
     expect(await runCli(['node', 'emoje', 'predict', '--pretrained', 'mosi', '--wav', join(dir, 'x.wav')], { io: noAudio })).toBe(1);
     expect(noAudio.stderr.join('')).toContain("model modality 'audio'");
     const both = capture();

@@ -156,3 +156,4 @@ export function numericWeightGradient(
   return { analytic: indices.map((i) => analyticAll[i]), numeric };
 }
 export { FUZZ_SEED, jsonPaths, nestedArrays, replaceAtPath, type JsonPath } from './fuzz';
+export { pcm16WavBytes } from './wav';
