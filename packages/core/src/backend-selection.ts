@@ -15,6 +15,8 @@ export interface BackendDetails {
   simd?: boolean;
   /** Number of threads the backend uses. Only set by wasm candidates. */
   threads?: number;
+  /** Number of fused kernels (`@emoje/wasm-kernels`) registered for it, 0 when none could be. Only set by wasm candidates. */
+  fusedKernels?: number;
 }
 
 /** One backend a runtime may use, in priority order. */
@@ -262,6 +264,7 @@ export function formatBackendSelection(selection: BackendSelection): string {
   const extras = [selection.source];
   if (selection.simd !== undefined) extras.push(selection.simd ? 'SIMD' : 'no SIMD');
   if (selection.threads !== undefined) extras.push(`${selection.threads} thread${selection.threads === 1 ? '' : 's'}`);
+  if (selection.fusedKernels) extras.push(`${selection.fusedKernels} fused kernels`);
   return `${selection.backend} (${extras.join(', ')}): ${selection.reason}`;
 }
 

@@ -41,4 +41,5 @@ export {
   type AttentionWeights,
 } from './ops';
 export { BLOCK_CLASS_PREFIX } from './constants';
+export { ACTIVATION_CODES, FusedKernel, fusedKernelsEnabled, hasFusedKernel, runFused, setFusedKernelsEnabled, streamInputs, type FusedKernelName } from './fused';
 export { BackendAbsentError, BackendSkippedError, BackendUnavailableError, createBackendInitializer, defaultBackendLogger, errorCause, formatBackendSelection, isBackendAbsentError, isBackendSkippedError, isBackendUnavailableError, orderCandidates, selectBackend, type BackendAttempt, type BackendCandidate, type BackendInitializer, type CachedInitOptions, type BackendDetails, type BackendLogger, type BackendSelection, type SelectBackendOptions } from './backend-selection';

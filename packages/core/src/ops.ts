@@ -3,6 +3,7 @@ import type { LayerVariable } from '@tensorflow/tfjs-layers';
 import { matMul, recordingGradients } from './matmul';
 import { EmojeInputError } from './errors';
 import { maskedSoftmax } from './masks';
+import { ACTIVATION_CODES, FusedKernel, hasFusedKernel, runFused, streamInputs } from './fused';
 import type { InitializerSource, WeightFactory } from './weights';
 
 /** Activations the blocks accept by name. */
@@ -114,16 +115,56 @@ export function createLinear(
   };
 }
 
-/** `x W + b` over the last axis of a tensor of any rank >= 2. */
-export function applyLinear(x: tf.Tensor, w: LinearWeights): tf.Tensor {
+/**
+ * `act(x W + b)` over the last axis of a tensor of any rank >= 2 (`activation` defaults to linear). Where the backend
+ * registers the fused `EmojeLinear` kernel it is one kernel each way; elsewhere the product, bias and activation run
+ * op by op, with the same values.
+ */
+export function applyLinear(x: tf.Tensor, w: LinearWeights, activation: ActivationName = 'linear'): tf.Tensor {
   return tf.tidy(() => {
     const kernel = w.kernel.read();
     const [inputDim, outputDim] = kernel.shape;
     const lead = x.shape.slice(0, -1);
+    if (hasFusedKernel(FusedKernel.Linear)) {
+      const y = fusedLinear(tf.reshape(x, [1, -1, inputDim]), [kernel], w.bias ? [w.bias.read()] : null, activation);
+      return tf.reshape(y, [...lead, outputDim]);
+    }
     let y = matMul(tf.reshape(x, [-1, inputDim]), kernel);
     if (w.bias) y = recordingGradients() ? addBias(y, w.bias.read()) : tf.add(y, w.bias.read());
-    return tf.reshape(y, [...lead, outputDim]);
+    return activate(tf.reshape(y, [...lead, outputDim]), activation);
   });
+}
+
+/**
+ * The fused `EmojeLinear` kernel on `x [M, N, in]` with one kernel (and bias) per stream; while a gradient is
+ * recorded, its gradient is the fused `EmojeLinearGrad` kernel (dx, every dW and db in one call).
+ */
+function fusedLinear(x: tf.Tensor, kernels: readonly tf.Tensor[], biases: readonly tf.Tensor[] | null, activation: ActivationName): tf.Tensor {
+  const m = kernels.length;
+  const code = ACTIVATION_CODES[activation];
+  const hasBias = biases != null;
+  const inputsOf = (xs: tf.Tensor, ws: readonly tf.Tensor[], bs: readonly tf.Tensor[]) => ({
+    x: xs,
+    ...streamInputs('w', ws),
+    ...(hasBias ? streamInputs('b', bs) : {}),
+  });
+  if (!recordingGradients()) {
+    return runFused(FusedKernel.Linear, inputsOf(x, kernels, biases ?? []), { streams: m, activation: code, hasBias, keepPreactivation: false })[0];
+  }
+  const keep = code !== ACTIVATION_CODES.linear;
+  const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const save = args[args.length - 1] as tf.GradSaveFunc;
+    const [xs, ...rest] = args.slice(0, -1) as tf.Tensor[];
+    const ws = rest.slice(0, m);
+    const [y, z] = runFused(FusedKernel.Linear, inputsOf(xs, ws, rest.slice(m)), { streams: m, activation: code, hasBias, keepPreactivation: keep });
+    save(keep ? [xs, ...ws, z] : [xs, ...ws]);
+    return {
+      value: y,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
+        runFused(FusedKernel.LinearGrad, { dy, x: saved[0], z: keep ? saved[m + 1] : dy, ...streamInputs('w', saved.slice(1, m + 1)) }, { streams: m, activation: code, hasBias }),
+    };
+  });
+  return op(x, ...kernels, ...(biases ?? [])) as tf.Tensor;
 }
 
 /**
@@ -164,12 +205,22 @@ const addBias = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
  * wasm kernel copies the entire input once per stream (3-12x slower); while a gradient is recorded
  * the whole map is one custom-gradient op with the closed-form gradients of the products.
  */
-export function applyStreamLinear(x: tf.Tensor, weights: readonly LinearWeights[]): tf.Tensor {
+export function applyStreamLinear(x: tf.Tensor, weights: readonly LinearWeights[], activation: ActivationName = 'linear'): tf.Tensor {
   return tf.tidy(() => {
     if (x.rank !== 3 || x.shape[0] !== weights.length) {
       throw new Error(`applyStreamLinear: expected x of shape [${weights.length}, N, in], got [${x.shape.join(', ')}]`);
     }
     const kernels = weights.map((w) => w.kernel.read());
+    if (hasFusedKernel(FusedKernel.Linear)) {
+      return fusedLinear(x, kernels, weights[0].bias ? weights.map((w) => (w.bias as LayerVariable).read()) : null, activation);
+    }
+    return activate(streamLinearOps(x, weights, kernels), activation);
+  });
+}
+
+/** {@link applyStreamLinear} op by op (no activation). */
+function streamLinearOps(x: tf.Tensor, weights: readonly LinearWeights[], kernels: readonly tf.Tensor[]): tf.Tensor {
+  return tf.tidy(() => {
     let y: tf.Tensor;
     if (weights.length === 1) y = tf.expandDims(matMul(tf.squeeze(x, [0]), kernels[0]), 0);
     else if (recordingGradients()) y = streamProducts(x, ...kernels);
@@ -224,7 +275,37 @@ export function createLayerNorm(add: WeightFactory, init: InitializerSource, nam
 }
 
 export function applyLayerNorm(x: tf.Tensor, w: LayerNormWeights, epsilon = 1e-5): tf.Tensor {
-  return tf.tidy(() => layerNorm(epsilon)(x, w.gamma.read(), w.beta.read()));
+  return tf.tidy(() => {
+    if (hasFusedKernel(FusedKernel.LayerNorm)) {
+      const d = x.shape[x.rank - 1];
+      return tf.reshape(fusedLayerNorm(tf.reshape(x, [1, -1, d]), [w.gamma.read()], [w.beta.read()], epsilon), x.shape);
+    }
+    return layerNorm(epsilon)(x, w.gamma.read(), w.beta.read());
+  });
+}
+
+/**
+ * The fused `EmojeLayerNorm` kernel on `x [M, N, D]`, stream `m` with `gammas[m]` and `betas[m]`; while a gradient
+ * is recorded, its gradient is the fused `EmojeLayerNormGrad` kernel.
+ */
+function fusedLayerNorm(x: tf.Tensor, gammas: readonly tf.Tensor[], betas: readonly tf.Tensor[], epsilon: number): tf.Tensor {
+  const m = gammas.length;
+  if (!recordingGradients()) {
+    return runFused(FusedKernel.LayerNorm, { x, ...streamInputs('gamma', gammas), ...streamInputs('beta', betas) }, { streams: m, epsilon, keepStatistics: false })[0];
+  }
+  const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const save = args[args.length - 1] as tf.GradSaveFunc;
+    const [xs, ...rest] = args.slice(0, -1) as tf.Tensor[];
+    const gs = rest.slice(0, m);
+    const [y, xhat, rstd] = runFused(FusedKernel.LayerNorm, { x: xs, ...streamInputs('gamma', gs), ...streamInputs('beta', rest.slice(m)) }, { streams: m, epsilon, keepStatistics: true });
+    save([xhat, rstd, ...gs]);
+    return {
+      value: y,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
+        runFused(FusedKernel.LayerNormGrad, { dy, xhat: saved[0], rstd: saved[1], ...streamInputs('gamma', saved.slice(2)) }, { streams: m }),
+    };
+  });
+  return op(x, ...gammas, ...betas) as tf.Tensor;
 }
 
 /** Per epsilon, layer normalisation over the last axis with its analytic gradient (see {@link layerNorm}). */
@@ -267,6 +348,9 @@ export function layerNorm(epsilon: number): (x: tf.Tensor, gamma: tf.Tensor, bet
 export function applyStreamLayerNorm(x: tf.Tensor, weights: readonly LayerNormWeights[], epsilon = 1e-5): tf.Tensor {
   return tf.tidy(() => {
     const m = weights.length;
+    if (hasFusedKernel(FusedKernel.LayerNorm)) {
+      return fusedLayerNorm(x, weights.map((w) => w.gamma.read()), weights.map((w) => w.beta.read()), epsilon);
+    }
     const stacked = (pick: (w: LayerNormWeights) => LayerVariable) =>
       tf.reshape(m === 1 ? pick(weights[0]).read() : tf.stack(weights.map((w) => pick(w).read())), [m, 1, -1]);
     return layerNorm(epsilon)(x, stacked((w) => w.gamma), stacked((w) => w.beta));
@@ -301,7 +385,7 @@ export function applyFeedForward(
   seed?: DropoutSeed,
 ): tf.Tensor {
   return tf.tidy(() => {
-    const hidden = dropout(activate(applyLinear(x, w.inner), activation), dropoutRate, training, seed);
+    const hidden = dropout(applyLinear(x, w.inner, activation), dropoutRate, training, seed);
     return applyLinear(hidden, w.outer);
   });
 }

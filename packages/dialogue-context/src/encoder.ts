@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
-  activate,
   applyAttention,
   applyFeedForward,
   applyLayerNorm,
@@ -131,7 +130,7 @@ export function applyEncoderStack(
       const output = applyStreamLinear(tf.reshape(attended, [k, b * u, d]), layer.map((x) => x.attention.output));
       stream = tf.add(stream, dropout(output, rate, training, seed()));
       const normed2 = applyStreamLayerNorm(stream, layer.map((x) => x.feedForwardNorm));
-      const inner = activate(applyStreamLinear(normed2, layer.map((x) => x.feedForward.inner)), activation);
+      const inner = applyStreamLinear(normed2, layer.map((x) => x.feedForward.inner), activation);
       const fed = applyStreamLinear(dropout(inner, rate, training, seed()), layer.map((x) => x.feedForward.outer));
       stream = tf.mul(tf.add(stream, dropout(fed, rate, training, seed())), keep);
     }

@@ -3,7 +3,6 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import {
   ACTIVATIONS,
   BLOCK_CLASS_PREFIX,
-  activate,
   EmojeInputError,
   InitializerSource,
   SeededRandom,
@@ -419,7 +418,7 @@ export class AdaptiveCrossAttention extends tfl.layers.Layer {
         const update = tf.mul(applyStreamLinear(values, w.attention.map((a) => a.output)), hasSource);
         states = tf.add(states, dropout(update, rate, training, nextSeed()));
       }
-      const inner = activate(applyStreamLinear(applyStreamLayerNorm(states, w.feedForwardNorm), w.feedForward.map((f) => f.inner)), this.activation);
+      const inner = applyStreamLinear(applyStreamLayerNorm(states, w.feedForwardNorm), w.feedForward.map((f) => f.inner), this.activation);
       const hidden = applyStreamLinear(dropout(inner, rate, training, nextSeed()), w.feedForward.map((f) => f.outer));
       states = tf.add(states, dropout(hidden, rate, training, nextSeed()));
     }

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { activate, applyLinear, applyStreamLinear, createLinear, type InitializerSource, type LinearWeights, type WeightFactory } from '@emoje/core';
+import { applyLinear, applyStreamLinear, createLinear, type InitializerSource, type LinearWeights, type WeightFactory } from '@emoje/core';
 
 /** Weights of a two-layer head `Linear(in -> hidden) -> gelu -> Linear(hidden -> out)`. */
 export interface HeadWeights {
@@ -27,13 +27,13 @@ export function createHead(
 
 /** Applies a head made by {@link createHead} over the last axis of `x`. */
 export function applyHead(x: tf.Tensor, w: HeadWeights): tf.Tensor {
-  return tf.tidy(() => applyLinear(activate(applyLinear(x, w.inner), 'gelu'), w.outer));
+  return tf.tidy(() => applyLinear(applyLinear(x, w.inner, 'gelu'), w.outer));
 }
 
 /** Smallest norm {@link l2Normalize} divides by, so a zero vector stays zero and finite. */
 /** {@link applyHead} on stacked streams `x [M, N, in]`, stream `m` through `heads[m]` (one op per step for all streams). */
 export function applyStreamHead(x: tf.Tensor, heads: readonly HeadWeights[]): tf.Tensor {
-  return tf.tidy(() => applyStreamLinear(activate(applyStreamLinear(x, heads.map((h) => h.inner)), 'gelu'), heads.map((h) => h.outer)));
+  return tf.tidy(() => applyStreamLinear(applyStreamLinear(x, heads.map((h) => h.inner), 'gelu'), heads.map((h) => h.outer)));
 }
 
 export const NORM_EPSILON = 1e-6;

@@ -8,6 +8,7 @@ import {
   type BackendSelection,
   type CachedInitOptions,
 } from '@emoje/core';
+import { registerWasmKernels } from '@emoje/wasm-kernels';
 
 /** The tfjs backends runtime-node can pick, best first. */
 export const NODE_BACKENDS = ['tensorflow', 'wasm', 'cpu'] as const;
@@ -100,7 +101,8 @@ export function nodeBackendCandidates(importer: ModuleImporter = defaultImporter
         } catch {
           threads = 1;
         }
-        return { simd, threads };
+        const fused = await registerWasmKernels();
+        return { simd, threads, fusedKernels: fused.kernels.length };
       },
     },
     {

@@ -10,6 +10,7 @@ import {
   type CachedInitOptions,
   type SelectBackendOptions,
 } from '@emoje/core';
+import { registerWasmKernels } from '@emoje/wasm-kernels';
 
 /** The tfjs backends runtime-web can pick, best first. */
 export const WEB_BACKENDS = ['webgpu', 'webgl', 'wasm', 'cpu'] as const;
@@ -220,7 +221,8 @@ export function webBackendCandidates(
         } catch {
           threads = 1;
         }
-        return { simd, threads };
+        const fused = await registerWasmKernels();
+        return { simd, threads, fusedKernels: fused.kernels.length };
       },
     },
     {

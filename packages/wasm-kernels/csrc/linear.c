@@ -1,0 +1,102 @@
+/*
+ * Fused linear map with activation, `y = act(x W + b)`, and its gradient in one pass: the forward pass of one stream
+ * (modality) of applyStreamLinear, and the backward pass giving dx, dW and db from dy at once.
+ *
+ * Activations: 0 linear, 1 GELU (tanh form, computed as x * sigmoid(2u) with u = k (x + c x^3), as @emoje/core
+ * does), 2 ReLU, 3 tanh (2 sigmoid(2x) - 1).
+ */
+#include "common.h"
+
+#define ACT_LINEAR 0
+#define ACT_GELU 1
+#define ACT_RELU 2
+#define ACT_TANH 3
+
+#define GELU_K 0.7978845608028654f
+#define GELU_C 0.044715f
+
+INLINE f4 gelu_gate(f4 z) {
+  f4 z3 = wasm_f32x4_mul(wasm_f32x4_mul(z, z), z);
+  f4 u = wasm_f32x4_add(z, wasm_f32x4_mul(z3, f4_splat(GELU_C)));
+  return f4_sigmoid(wasm_f32x4_mul(u, f4_splat(2 * GELU_K)));
+}
+
+INLINE f4 activate4(f4 z, int act) {
+  switch (act) {
+    case ACT_GELU: return wasm_f32x4_mul(z, gelu_gate(z));
+    case ACT_RELU: return wasm_f32x4_max(z, f4_splat(0));
+    case ACT_TANH:
+      return wasm_f32x4_sub(wasm_f32x4_mul(f4_sigmoid(wasm_f32x4_mul(z, f4_splat(2))), f4_splat(2)), f4_splat(1));
+    default: return z;
+  }
+}
+
+/* d act / d z at z. */
+INLINE f4 slope4(f4 z, int act) {
+  switch (act) {
+    case ACT_GELU: {
+      f4 s = gelu_gate(z);
+      f4 poly = wasm_f32x4_add(wasm_f32x4_mul(wasm_f32x4_mul(z, z), f4_splat(6 * GELU_C * GELU_K)), f4_splat(2 * GELU_K));
+      f4 tail = wasm_f32x4_mul(wasm_f32x4_mul(z, wasm_f32x4_mul(s, wasm_f32x4_sub(f4_splat(1), s))), poly);
+      return wasm_f32x4_add(s, tail);
+    }
+    case ACT_RELU: return wasm_v128_and(wasm_f32x4_gt(z, f4_splat(0)), f4_splat(1));
+    case ACT_TANH: {
+      f4 t = activate4(z, ACT_TANH);
+      return wasm_f32x4_sub(f4_splat(1), wasm_f32x4_mul(t, t));
+    }
+    default: return f4_splat(1);
+  }
+}
+
+/* Applies act to n values (n a multiple of 4 or not): dst may equal src. */
+static void activate_span(const float *src, float *dst, int n, int act) {
+  int n4 = n & ~3;
+  for (int i = 0; i < n4; i += 4) f4_store(dst + i, activate4(f4_load(src + i), act));
+  for (int i = n4; i < n; i++) dst[i] = wasm_f32x4_extract_lane(activate4(f4_splat(src[i]), act), 0);
+}
+
+/*
+ * y [rows, out] = act(x [rows, in] W [in, out] + b [out]). b may be 0 (no bias). With z non-zero the pre-activation
+ * is kept there for the backward pass.
+ */
+void EXPORT(emoje_linear_forward)(const float *x, const float *w, const float *b, float *y, float *z, int rows,
+                                  int in, int out, int act) {
+  float *pre = (act != ACT_LINEAR && z) ? z : y;
+  gemm_nn(x, in, w, out, pre, out, rows, in, out, 0);
+  if (b) {
+    int o4 = out & ~3;
+    for (int r = 0; r < rows; r++) {
+      float *row = pre + r * out;
+      for (int j = 0; j < o4; j += 4) f4_store(row + j, wasm_f32x4_add(f4_load(row + j), f4_load(b + j)));
+      for (int j = o4; j < out; j++) row[j] += b[j];
+    }
+  }
+  if (act != ACT_LINEAR) activate_span(pre, y, rows * out, act);
+}
+
+/*
+ * Gradients of emoje_linear_forward: g = dy * act'(z) (into scratch, rows x out; unused for a linear map),
+ * dx = g W^T, dW = x^T g, db = sum of g over rows. dx, db may be 0 when not needed.
+ */
+void EXPORT(emoje_linear_backward)(const float *dy, const float *x, const float *w, const float *z, float *dx,
+                                   float *dw, float *db, float *scratch, int rows, int in, int out, int act) {
+  const float *g = dy;
+  if (act != ACT_LINEAR) {
+    int n = rows * out, n4 = n & ~3;
+    for (int i = 0; i < n4; i += 4) f4_store(scratch + i, wasm_f32x4_mul(f4_load(dy + i), slope4(f4_load(z + i), act)));
+    for (int i = n4; i < n; i++) scratch[i] = dy[i] * wasm_f32x4_extract_lane(slope4(f4_splat(z[i]), act), 0);
+    g = scratch;
+  }
+  if (dx) gemm_nt(g, out, w, out, dx, in, rows, out, in, 0);
+  gemm_tn(x, in, g, out, dw, out, in, rows, out, 0);
+  if (db) {
+    int o4 = out & ~3;
+    for (int j = 0; j < out; j++) db[j] = 0;
+    for (int r = 0; r < rows; r++) {
+      const float *row = g + r * out;
+      for (int j = 0; j < o4; j += 4) f4_store(db + j, wasm_f32x4_add(f4_load(db + j), f4_load(row + j)));
+      for (int j = o4; j < out; j++) db[j] += row[j];
+    }
+  }
+}

@@ -1,0 +1,49 @@
+/**
+ * Fused wasm kernels for emoje's blocks: linear maps with their activation, layer normalisation, each with a fused
+ * gradient, compiled from C with wasm SIMD (csrc/) and run inside tfjs-backend-wasm's memory.
+ *
+ * The blocks stay backend-agnostic: they use a fused kernel only where the current backend registers it
+ * (`hasFusedKernel` in @emoje/core) and otherwise run the same computation op by op. The runtimes call
+ * {@link registerWasmKernels} after the wasm backend starts.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { layerNormKernels } from './kernels/layer-norm';
+import { linearKernels } from './kernels/linear';
+import { instantiateFor, unsupportedReason, type WasmBackendLike } from './module';
+
+export { FusedKernel, setFusedKernelsEnabled, fusedKernelsEnabled } from '@emoje/core';
+
+/** Every kernel this package registers for the wasm backend. */
+export const WASM_KERNEL_CONFIGS: readonly tf.KernelConfig[] = [...linearKernels, ...layerNormKernels];
+
+/** What {@link registerWasmKernels} did. */
+export interface WasmKernelRegistration {
+  registered: boolean;
+  /** Kernel names now registered for wasm. */
+  kernels: string[];
+  /** Why nothing was registered (no wasm backend, or its threaded build). */
+  reason?: string;
+}
+
+/**
+ * Instantiates the fused kernels inside the wasm backend's memory and registers them for that backend. Call it after
+ * `tf.setBackend('wasm')` has resolved (the emoje runtimes do). Safe to call again, e.g. after the backend was
+ * re-created. Does nothing, and says why, when the wasm backend is missing or runs its threaded build.
+ */
+export async function registerWasmKernels(): Promise<WasmKernelRegistration> {
+  const backend = tf.engine().registryFactory.wasm ? tf.findBackend('wasm') : null;
+  const reason = backend ? unsupportedReason(backend) : 'no wasm backend is registered and initialised';
+  if (reason) return { registered: false, kernels: [], reason };
+  await instantiateFor(backend as unknown as WasmBackendLike);
+  for (const config of WASM_KERNEL_CONFIGS) {
+    if (!tf.getKernel(config.kernelName, 'wasm')) tf.registerKernel(config);
+  }
+  return { registered: true, kernels: WASM_KERNEL_CONFIGS.map((c) => c.kernelName) };
+}
+
+/** Removes the fused kernels from the wasm backend's registry (the blocks then run op by op). */
+export function unregisterWasmKernels(): void {
+  for (const config of WASM_KERNEL_CONFIGS) {
+    if (tf.getKernel(config.kernelName, 'wasm')) tf.unregisterKernel(config.kernelName, 'wasm');
+  }
+}

@@ -1,0 +1,74 @@
+import type * as tf from '@tensorflow/tfjs-core';
+import { KERNELS_WASM_BASE64 } from './generated/kernels-wasm';
+
+/** The functions csrc/*.c exports; every pointer is a byte offset into the wasm backend's memory. */
+export interface KernelExports {
+  emoje_linear_forward(x: number, w: number, b: number, y: number, z: number, rows: number, inDim: number, outDim: number, act: number): void;
+  emoje_linear_backward(dy: number, x: number, w: number, z: number, dx: number, dw: number, db: number, scratch: number, rows: number, inDim: number, outDim: number, act: number): void;
+  emoje_layer_norm_forward(x: number, gamma: number, beta: number, y: number, xhat: number, rstd: number, rows: number, d: number, eps: number): void;
+  emoje_layer_norm_backward(dy: number, xhat: number, rstd: number, gamma: number, dx: number, dgamma: number, dbeta: number, rows: number, d: number): void;
+}
+
+/** The parts of tfjs-backend-wasm's `BackendWasm` the kernels use (typed here so no backend is imported). */
+export interface WasmBackendLike {
+  wasm: { asm: { memory: WebAssembly.Memory }; _malloc(bytes: number): number; _free(offset: number): void };
+  dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
+  makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
+}
+
+const instances = new WeakMap<object, KernelExports>();
+let compiled: Promise<WebAssembly.Module> | null = null;
+
+function moduleBytes(): Uint8Array {
+  const text = atob(KERNELS_WASM_BASE64);
+  const bytes = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
+  return bytes;
+}
+
+/** Why the kernels cannot run on this backend, or null when they can. */
+export function unsupportedReason(backend: unknown): string | null {
+  const b = backend as Partial<WasmBackendLike> | null;
+  const memory = b?.wasm?.asm?.memory;
+  if (!(memory instanceof WebAssembly.Memory) || typeof b?.makeOutput !== 'function' || !b?.dataIdMap) {
+    return 'the backend is not tfjs-backend-wasm 4.x (no wasm memory to share)';
+  }
+  if (typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer) {
+    return 'the wasm backend runs its threaded build (shared memory), which these single-threaded kernels do not support';
+  }
+  return null;
+}
+
+/** Compiles the kernels once and instantiates them inside `backend`'s memory. */
+export async function instantiateFor(backend: WasmBackendLike): Promise<KernelExports> {
+  const existing = instances.get(backend);
+  if (existing) return existing;
+  compiled ??= WebAssembly.compile(moduleBytes() as BufferSource);
+  const instance = await WebAssembly.instantiate(await compiled, { env: { memory: backend.wasm.asm.memory } });
+  const exports = instance.exports as unknown as KernelExports;
+  instances.set(backend, exports);
+  return exports;
+}
+
+/** The kernels instantiated for `backend` (by registerWasmKernels). */
+export function exportsFor(backend: WasmBackendLike): KernelExports {
+  const found = instances.get(backend);
+  if (!found) {
+    throw new Error('@emoje/wasm-kernels: this wasm backend was created after registerWasmKernels(); call registerWasmKernels() again');
+  }
+  return found;
+}
+
+/** Byte offset of a float32 tensor's data in the backend's memory. */
+export function offsetOf(backend: WasmBackendLike, t: tf.TensorInfo, field: string): number {
+  if (t.dtype !== 'float32') throw new Error(`@emoje/wasm-kernels: ${field} must be float32, got ${t.dtype}`);
+  const data = backend.dataIdMap.get(t.dataId);
+  if (!data) throw new Error(`@emoje/wasm-kernels: ${field} is not a tensor of this wasm backend`);
+  return data.memoryOffset;
+}
+
+/** A float32 output of `shape` and its byte offset. */
+export function output(backend: WasmBackendLike, shape: number[]): { info: tf.TensorInfo; offset: number } {
+  const info = backend.makeOutput(shape, 'float32');
+  return { info, offset: offsetOf(backend, info, 'output') };
+}
