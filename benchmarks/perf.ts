@@ -16,6 +16,7 @@ import { createModel, train, type DialogueInput, type EmojeModel } from '@emoje/
 import { createInferencePool, createModelForDataset, initBackend, MOSI_PRESET, saveModel, TEXT_PRESET, writeFileAtomic, type NodeBackendName } from '@emoje/runtime-node';
 import { flopConfig, trainingFlopsPerEpoch } from './flops';
 import { updateBenchmarksSection } from './report';
+import { encoderThroughput, kernelCounts, withAndWithoutFused, type EncoderThroughput } from './perf-fused';
 import { inLockstep, machineInfo } from './threads';
 
 const { values } = parseArgs({ options: { out: { type: 'string' }, 'no-markdown': { type: 'boolean', default: false } } });
@@ -251,6 +252,37 @@ for (const name of backends) {
     wasmModelDir = await mkdtemp(join(tmpdir(), 'emoje-perf-'));
     await saveModel(model, wasmModelDir);
   }
+  let fused: Record<string, unknown> | undefined;
+  if (name === 'wasm') {
+    // The op-by-op path (what every other backend runs) against the fused kernels, on fresh models, back to back.
+    console.log('[wasm] fused kernels off, then on: kernels per step, training speed, latency');
+    const fresh = () => createModel({ ...MOSI_PRESET.model, modalities: data.modalities, classes: data.classes, seed: 1 });
+    const counts = await withAndWithoutFused(async () => {
+      const m = fresh();
+      try {
+        return await kernelCounts(m, data.train, inferDialogue);
+      } finally {
+        m.dispose();
+      }
+    });
+    const speeds = await withAndWithoutFused(async () => {
+      const m = fresh();
+      try {
+        const t = await trainMosi(m, data.train, 4);
+        return { trainUtterancesPerSec: t.utterancesPerSec, inferP50Ms: (await inferLatency(m, inferDialogue, plan.inferIterations)).p50 };
+      } finally {
+        m.dispose();
+      }
+    });
+    console.log('[wasm] sentence encoder');
+    fused = {
+      kernelsPerTrainingStep: { unfused: counts.unfused.trainingStep, fused: counts.fused.trainingStep },
+      kernelsPerPrediction: { unfused: counts.unfused.prediction, fused: counts.fused.prediction },
+      trainUtterancesPerSec: { unfused: speeds.unfused.trainUtterancesPerSec, fused: speeds.fused.trainUtterancesPerSec },
+      inferP50Ms: { unfused: speeds.unfused.inferP50Ms, fused: speeds.fused.inferP50Ms },
+      sentenceEncoder: await encoderThroughput(),
+    };
+  }
   model.dispose();
   // Measured again after the model runs: on a host whose speed drifts, the higher of the two is the
   // backend's peak, and the conservative denominator of the efficiency.
@@ -275,6 +307,7 @@ for (const name of backends) {
     peakRssMiB: peakRss / 2 ** 20,
     mosiRun: { dialogues: mosi.dialogues, utterances: mosi.utterances, batchSize: MOSI_PRESET.train.batchSize, timedEpochSeconds: mosi.epochSeconds },
     meldRun: { dialogues: plan.meldDialogues, utterances: meld.utterances, batchSize: meld.batchSize, timedEpochSeconds: meld.epochSeconds },
+    ...(fused ? { fusedKernels: fused } : {}),
     seconds: (now() - t0) / 1000,
   };
   console.log(`[${name}]`, JSON.stringify(results[name]));
@@ -390,6 +423,7 @@ clearInterval(rssTimer);
 type Speeds = { trainUtterancesPerSec: { mosiFirst8Dialogues: number }; inferDialoguesPerSec: number };
 const wasm = results.wasm as Speeds;
 const cpu = results.cpu as Speeds;
+const reference = await readReference();
 const report = {
   machine: machineInfo(),
   generatedAt: new Date().toISOString(),
@@ -420,6 +454,7 @@ const report = {
     inferenceDialoguesPerSecOneThreadPerRound: bareOne,
     inferenceDialoguesPerSecPerThreadConcurrentPerRound: bareMany,
   },
+  ...(reference ? { reference: { pytorch: reference } } : {}),
   notes: {
     mosi: `createModel(MOSI_PRESET.model), text/audio/visual 100/73/100 on the bundled CMU-MOSI training split, train() with MOSI_PRESET.train (batch ${MOSI_PRESET.train.batchSize}, modality dropout), no dev evaluation; median of the timed epochs after one warm-up epoch.`,
     meld: 'The MELD text model of bench:meld (createModelForDataset with TEXT_PRESET: vocabulary from the training texts, GloVe 100-d table fine-tuned, token convolution with max pooling, speaker-aware context, 7 classes, batch 8 dialogues) trained with train() on the first 64 real MELD training dialogues (8 on cpu); median epoch time after a warm-up epoch.',
@@ -432,6 +467,13 @@ const markdown = renderPerfMarkdown(report);
 console.log('\n' + markdown);
 if (!values['no-markdown']) await ensureHeadingThenUpdate(markdown);
 console.log(`wrote ${out}${values['no-markdown'] ? '' : ' and BENCHMARKS.md'}`);
+
+/** The last PyTorch comparison imported by benchmarks/perf-reference.ts, carried into perf.json. */
+async function readReference(): Promise<unknown> {
+  const { existsSync, readFileSync } = await import('node:fs');
+  const file = 'benchmarks/results/perf-reference.json';
+  return existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : null;
+}
 
 async function ensureHeadingThenUpdate(md: string): Promise<void> {
   const { existsSync, readFileSync } = await import('node:fs');
@@ -471,6 +513,7 @@ function renderPerfMarkdown(r: typeof report): string {
     row('tensor count drift over training steps', (n) => `${get(n).numTensorsDrift} over ${get(n).numTensorsDriftSteps} steps`),
     row('peak RSS so far (MiB)', (n) => f(get(n).peakRssMiB, 0)),
     '',
+    ...fusedLines(w as unknown as { fusedKernels?: FusedFigures }),
     `wasm over cpu: training ×${f(r.ratios.wasmOverCpuTrain, 1)}, batched inference ×${f(r.ratios.wasmOverCpuInfer, 1)}. ` +
       `Worker pool (\`createInferencePool\`, wasm, ${r.workerPool.dialogues} dialogues of 10 utterances): 1 worker ${f(r.workerPool.oneWorkerDialoguesPerSec, 0)} dialogues/s, ` +
       `${r.workerPool.workers} workers ${f(r.workerPool.poolDialoguesPerSec, 0)} dialogues/s, speed-up ×${f(r.workerPool.speedup, 2)} ` +
@@ -489,4 +532,32 @@ function renderPerfMarkdown(r: typeof report): string {
       `inference p50 ≤ 10 ms on wasm: ${meet(w.inferP50Ms <= 10)} (${f(w.inferP50Ms, 2)} ms); ` +
       `tensor drift 0: ${meet(w.numTensorsDrift === 0)}; worker pool ≥ 1.6× one worker: ${meet(poolSpeedupLow >= 1.6)} (×${f(r.workerPool.speedup, 2)} from the medians, ×${f(median(r.workerPool.speedupPerRound), 2)} as the median of the rounds' ratios; the lower one is judged).`,
   ].join('\n');
+}
+
+interface FusedFigures {
+  kernelsPerTrainingStep: { unfused: number; fused: number };
+  kernelsPerPrediction: { unfused: number; fused: number };
+  trainUtterancesPerSec: { unfused: number; fused: number };
+  inferP50Ms: { unfused: number; fused: number };
+  sentenceEncoder: EncoderThroughput;
+}
+
+/** The wasm backend with the fused kernels of @emoje/wasm-kernels against the op-by-op path, and the sentence encoder. */
+function fusedLines(w: { fusedKernels?: FusedFigures }): string[] {
+  const x = w.fusedKernels;
+  if (!x) return [];
+  const f = (v: number, d = 0) => v.toFixed(d);
+  return [
+    '| wasm: op by op → fused kernels (`@emoje/wasm-kernels`) | op by op | fused | change |',
+    '|---|---|---|---|',
+    `| kernels per training step (4 dialogues, optimiser included) | ${x.kernelsPerTrainingStep.unfused} | ${x.kernelsPerTrainingStep.fused} | ×${f(x.kernelsPerTrainingStep.unfused / x.kernelsPerTrainingStep.fused, 2)} fewer |`,
+    `| kernels per prediction (one 10-utterance dialogue) | ${x.kernelsPerPrediction.unfused} | ${x.kernelsPerPrediction.fused} | ×${f(x.kernelsPerPrediction.unfused / x.kernelsPerPrediction.fused, 2)} fewer |`,
+    `| MOSI training, utterances/s (all 54 dialogues, 4 epochs) | ${f(x.trainUtterancesPerSec.unfused)} | ${f(x.trainUtterancesPerSec.fused)} | ×${f(x.trainUtterancesPerSec.fused / x.trainUtterancesPerSec.unfused, 2)} |`,
+    `| inference p50, one 10-utterance dialogue (ms) | ${f(x.inferP50Ms.unfused, 2)} | ${f(x.inferP50Ms.fused, 2)} | ×${f(x.inferP50Ms.unfused / x.inferP50Ms.fused, 2)} faster |`,
+    '',
+    `Sentence encoder on wasm (USE-lite, the MELD model's text path): ${f(x.sentenceEncoder.embedUtterancesPerSec)} utterances/s embedded (batches of 64, ${x.sentenceEncoder.utterances} MELD test utterances); ` +
+      `a 10-utterance text dialogue embedded and predicted by \`loadPretrained('meld')\`: p50 ${f(x.sentenceEncoder.dialogueP50Ms, 1)} ms, p95 ${f(x.sentenceEncoder.dialogueP95Ms, 1)} ms. ` +
+      'The encoder is a tfjs-converter graph of stock kernels: the fused kernels do not touch it.',
+    '',
+  ];
 }
