@@ -8,7 +8,7 @@ import {
   type BackendSelection,
   type CachedInitOptions,
 } from '@emoje/core';
-import { registerWasmKernels } from '@emoje/wasm-kernels';
+import { registerWasmKernels, unregisterWasmKernels } from '@emoje/wasm-kernels';
 
 /** The tfjs backends runtime-node can pick, best first. */
 export const NODE_BACKENDS = ['tensorflow', 'wasm', 'cpu'] as const;
@@ -100,6 +100,11 @@ export function nodeBackendCandidates(importer: ModuleImporter = defaultImporter
           threads = wasm?.getThreadsCount?.() ?? 1;
         } catch {
           threads = 1;
+        }
+        // EMOJE_FUSED_KERNELS=off keeps the op-by-op path (to compare, or to rule the kernels out when debugging).
+        if (process.env.EMOJE_FUSED_KERNELS === 'off') {
+          unregisterWasmKernels();
+          return { simd, threads, fusedKernels: 0 };
         }
         const fused = await registerWasmKernels();
         return { simd, threads, fusedKernels: fused.kernels.length };

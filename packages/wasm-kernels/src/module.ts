@@ -72,3 +72,10 @@ export function output(backend: WasmBackendLike, shape: number[]): { info: tf.Te
   const info = backend.makeOutput(shape, 'float32');
   return { info, offset: offsetOf(backend, info, 'output') };
 }
+
+/** The kernel input `name`, which the op wrappers in @emoje/core always pass. */
+export function inputOf(inputs: tf.NamedTensorInfoMap, name: string): tf.TensorInfo {
+  const t = inputs[name];
+  if (!t) throw new Error(`@emoje/wasm-kernels: the kernel input '${name}' is missing`);
+  return t;
+}

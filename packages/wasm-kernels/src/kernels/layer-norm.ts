@@ -1,6 +1,6 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import { FusedKernel } from '@emoje/core';
-import { exportsFor, offsetOf, output, type WasmBackendLike } from '../module';
+import { exportsFor, inputOf, offsetOf, output, type WasmBackendLike } from '../module';
 
 type KernelArgs = { inputs: tf.NamedTensorInfoMap; attrs?: tf.NamedAttrMap; backend: unknown };
 
@@ -8,17 +8,17 @@ function layerNormForward({ inputs, attrs, backend }: KernelArgs): tf.TensorInfo
   const b = backend as WasmBackendLike;
   const k = exportsFor(b);
   const { streams, epsilon, keepStatistics } = attrs as unknown as { streams: number; epsilon: number; keepStatistics: boolean };
-  const [, rows, d] = inputs.x.shape;
+  const [, rows, d] = inputOf(inputs, 'x').shape;
   const y = output(b, [streams, rows, d]);
   const xhat = keepStatistics ? output(b, [streams, rows, d]) : null;
   const rstd = keepStatistics ? output(b, [streams, rows]) : null;
-  const xOffset = offsetOf(b, inputs.x, 'x');
+  const xOffset = offsetOf(b, inputOf(inputs, 'x'), 'x');
   for (let m = 0; m < streams && rows > 0; m++) {
     const step = m * rows * d * 4;
     k.emoje_layer_norm_forward(
       xOffset + step,
-      offsetOf(b, inputs[`gamma${m}`], `gamma${m}`),
-      offsetOf(b, inputs[`beta${m}`], `beta${m}`),
+      offsetOf(b, inputOf(inputs, `gamma${m}`), `gamma${m}`),
+      offsetOf(b, inputOf(inputs, `beta${m}`), `beta${m}`),
       y.offset + step,
       xhat ? xhat.offset + step : 0,
       rstd ? rstd.offset + m * rows * 4 : 0,
@@ -34,20 +34,20 @@ function layerNormGrad({ inputs, attrs, backend }: KernelArgs): tf.TensorInfo[] 
   const b = backend as WasmBackendLike;
   const k = exportsFor(b);
   const { streams } = attrs as unknown as { streams: number };
-  const [, rows, d] = inputs.xhat.shape;
+  const [, rows, d] = inputOf(inputs, 'xhat').shape;
   const dx = output(b, [streams, rows, d]);
   const dgamma = Array.from({ length: streams }, () => output(b, [d]));
   const dbeta = Array.from({ length: streams }, () => output(b, [d]));
-  const dyOffset = offsetOf(b, inputs.dy, 'dy');
-  const xhatOffset = offsetOf(b, inputs.xhat, 'xhat');
-  const rstdOffset = offsetOf(b, inputs.rstd, 'rstd');
+  const dyOffset = offsetOf(b, inputOf(inputs, 'dy'), 'dy');
+  const xhatOffset = offsetOf(b, inputOf(inputs, 'xhat'), 'xhat');
+  const rstdOffset = offsetOf(b, inputOf(inputs, 'rstd'), 'rstd');
   for (let m = 0; m < streams; m++) {
     const step = m * rows * d * 4;
     k.emoje_layer_norm_backward(
       dyOffset + step,
       xhatOffset + step,
       rstdOffset + m * rows * 4,
-      offsetOf(b, inputs[`gamma${m}`], `gamma${m}`),
+      offsetOf(b, inputOf(inputs, `gamma${m}`), `gamma${m}`),
       dx.offset + step,
       dgamma[m].offset,
       dbeta[m].offset,
