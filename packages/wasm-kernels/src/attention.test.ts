@@ -1,5 +1,18 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { FusedKernel, attentionCore, fusedAttentionProbabilities, hasFusedKernel, maskedSoftmax, matMul, setFusedKernelsEnabled } from '@emoje/core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import {
+  FusedKernel,
+  InitializerSource,
+  applyAttention,
+  attentionCore,
+  createAttention,
+  fusedAttentionProbabilities,
+  hasFusedKernel,
+  maskedSoftmax,
+  matMul,
+  setFusedKernelsEnabled,
+  type WeightFactory,
+} from '@emoje/core';
 import { expectClose, expectGradientsMatch, leakedTensors, numericGradient, randomTensor, useBackend } from '@emoje/test-utils';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { registerWasmKernels, unregisterWasmKernels } from './index';
@@ -134,6 +147,35 @@ describe('fused attention (wasm)', () => {
       for (const g of c.tk > 1 ? [got.dq, got.dk, got.dv] : [got.dv]) expect(tf.max(tf.abs(g)).dataSync()[0]).toBeGreaterThan(1e-3);
     } finally {
       tf.dispose([ref, got] as unknown as tf.TensorContainer);
+    }
+  });
+
+  it('keeps applyAttention (projections and attention fused) equal to op by op, gradients of every weight included', () => {
+    const variables: tf.Variable[] = [];
+    const add: WeightFactory = (name, shape, init) => {
+      const w = new tfl.LayerVariable(init.apply(shape), 'float32', name, true);
+      variables.push(w.read() as tf.Variable);
+      return w;
+    };
+    const w = createAttention(add, new InitializerSource(17), 'mha', 12, 4);
+    const c: Case = { name: 'mha', n: 3, tq: 5, tk: 6, d: 12, heads: 4, mask: (n, tq, tk) => keyMask(n, tq, tk, [1]) };
+    const { q: query, k: keyValue, mask } = inputs(c, 21);
+    const r = randomTensor([c.n, c.tq, c.d], 22);
+    const run = (fused: boolean) => {
+      setFusedKernelsEnabled(fused);
+      return tf.tidy(() => {
+        const { value, grads } = tf.variableGrads(() => tf.sum(tf.mul(applyAttention(query, keyValue, mask, w), r)) as tf.Scalar, variables);
+        return [value, ...variables.map((v) => grads[v.name])];
+      });
+    };
+    const ref = run(false);
+    const got = run(true);
+    try {
+      expect(variables).toHaveLength(8);
+      got.forEach((g, i) => expectClose(g, ref[i], 1e-5));
+      expect(tf.max(tf.abs(got[1])).dataSync()[0]).toBeGreaterThan(1e-3);
+    } finally {
+      tf.dispose([...ref, ...got, query, keyValue, mask, r, ...variables]);
     }
   });
 
