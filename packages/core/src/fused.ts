@@ -14,12 +14,22 @@ import * as tf from '@tensorflow/tfjs-core';
  *   Outputs `y`, and with `keepStatistics` also `xhat [M, N, D]` and `rstd [M, N]`.
  * - `EmojeLayerNormGrad`: inputs `dy`, `xhat`, `rstd`, `gamma0..`; attrs `streams`. Outputs `dx`, `dgamma0..`,
  *   `dbeta0..`.
+ * - `EmojeAttention`: masked multi-head scaled dot-product attention. Inputs `q [N, Tq, D]`, `k`, `v [N, Tk, D]`,
+ *   `mask` float32 `[N, Tk]` (which keys exist) or `[N, Tq, Tk]` (which query may see which key), 0 or 1; attrs
+ *   `numHeads` (H, divides D) and `keepProbabilities`. With `dh = D / H` and head `h` reading columns
+ *   `h dh .. h dh + dh - 1`: `p = softmax(q_h k_hᵀ / sqrt(dh) + (1 - mask) * -1e9) * mask` over the keys (a masked
+ *   key gets 0, a query with no allowed key a row of zeros, as `maskedSoftmax`), `context_h = p v_h`. Outputs the
+ *   merged `context [N, Tq, D]`, and with `keepProbabilities` also `p [N, H, Tq, Tk]`.
+ * - `EmojeAttentionGrad`: inputs `dy [N, Tq, D]`, `q`, `k`, `v`, `probabilities` (the kept `p`); attrs `numHeads`.
+ *   Outputs `dq`, `dk`, `dv`: the gradient of the composition above for a 0/1 mask (the mask gets none).
  */
 export const FusedKernel = {
   Linear: 'EmojeLinear',
   LinearGrad: 'EmojeLinearGrad',
   LayerNorm: 'EmojeLayerNorm',
   LayerNormGrad: 'EmojeLayerNormGrad',
+  Attention: 'EmojeAttention',
+  AttentionGrad: 'EmojeAttentionGrad',
 } as const;
 
 export type FusedKernelName = (typeof FusedKernel)[keyof typeof FusedKernel];

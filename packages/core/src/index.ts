@@ -33,6 +33,7 @@ export {
   createAttention,
   applyAttention,
   attentionCore,
+  fusedAttentionProbabilities,
   positionalEncoding,
   type ActivationName,
   type LinearWeights,

@@ -447,11 +447,19 @@ export function applyAttention(
 
 /**
  * The scaled dot-product part of multi-head attention on projected queries `q [N, Tq, D]`, keys and
- * values `k, v [N, Tk, D]`, with `mask` as in {@link applyAttention}. Returns the merged heads
- * `[N, Tq, D]`, before the output projection.
+ * values `k, v [N, Tk, D]`, with `mask` as in {@link applyAttention} (0/1; it gets no gradient where
+ * the fused kernel runs). Returns the merged heads `[N, Tq, D]`, before the output projection.
+ *
+ * Where the backend registers the fused `EmojeAttention` kernel, this is one kernel each way (heads
+ * read in place, the probabilities kept for the backward pass); elsewhere the head split, the two
+ * batched products and the masked softmax run op by op, with the same values.
+ *
+ * @throws Error when the shapes do not fit (`k`, `v` `[N, Tk, D]`, `D` divisible by `numHeads`, `mask`
+ * `[N, Tk]` or `[N, Tq, Tk]`).
  */
 export function attentionCore(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, mask: tf.Tensor, numHeads: number): tf.Tensor {
   return tf.tidy(() => {
+    if (hasFusedKernel(FusedKernel.Attention)) return fusedAttention(q, k, v, mask, numHeads);
     const [n, tq, d] = q.shape as number[];
     const tk = k.shape[1] as number;
     const h = numHeads;
@@ -461,6 +469,61 @@ export function attentionCore(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, mask: tf
     const probs = tf.reshape(maskedSoftmax(logits, fullMask), [n * h, tq, tk]);
     const context = tf.reshape(matMul(probs, splitHeads(v, h)), [n, h, tq, headDim]);
     return tf.reshape(tf.transpose(context, [0, 2, 1, 3]), [n, tq, d]);
+  });
+}
+
+/** Throws unless `q [N, Tq, D]`, `k, v [N, Tk, D]` and `mask [N, Tk]` or `[N, Tq, Tk]` fit `numHeads` heads. */
+function checkAttentionShapes(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, mask: tf.Tensor, numHeads: number): void {
+  const [n, tq, d] = q.shape as number[];
+  const tk = k.shape[1] as number;
+  const same = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((x, i) => x === b[i]);
+  const maskFits = same(mask.shape, [n, tk]) || same(mask.shape, [n, tq, tk]);
+  if (q.rank !== 3 || k.rank !== 3 || !same(k.shape, [n, tk, d]) || !same(v.shape, k.shape) || !maskFits || !Number.isInteger(numHeads) || numHeads < 1 || d % numHeads !== 0) {
+    throw new Error(
+      `attentionCore: expected q [N, Tq, D], k and v [N, Tk, D], mask [N, Tk] or [N, Tq, Tk] and D divisible by numHeads; ` +
+        `got q [${q.shape.join(', ')}], k [${k.shape.join(', ')}], v [${v.shape.join(', ')}], mask [${mask.shape.join(', ')}], numHeads ${numHeads}`,
+    );
+  }
+}
+
+/**
+ * The fused `EmojeAttention` kernel; while a gradient is recorded, its gradient is the fused
+ * `EmojeAttentionGrad` kernel (dq, dk and dv in one call, from the kept probabilities).
+ */
+function fusedAttention(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, mask: tf.Tensor, numHeads: number): tf.Tensor {
+  checkAttentionShapes(q, k, v, mask, numHeads);
+  const m = mask.dtype === 'float32' ? mask : tf.cast(mask, 'float32');
+  if (!recordingGradients()) {
+    return runFused(FusedKernel.Attention, { q, k, v, mask: m }, { numHeads, keepProbabilities: false })[0];
+  }
+  // The mask is closed over, not an input: it gets no gradient.
+  const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const [qs, ks, vs, save] = args as [tf.Tensor, tf.Tensor, tf.Tensor, tf.GradSaveFunc];
+    const [context, probabilities] = runFused(FusedKernel.Attention, { q: qs, k: ks, v: vs, mask: m }, { numHeads, keepProbabilities: true });
+    save([qs, ks, vs, probabilities]);
+    return {
+      value: context,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
+        runFused(FusedKernel.AttentionGrad, { dy, q: saved[0], k: saved[1], v: saved[2], probabilities: saved[3] }, { numHeads }),
+    };
+  });
+  return op(q, k, v) as tf.Tensor;
+}
+
+/**
+ * The attention probabilities `[N, H, Tq, Tk]` of projected `q [N, Tq, D]` over `k [N, Tk, D]` with
+ * `mask` as in {@link attentionCore}, from the fused `EmojeAttention` kernel, or null where the backend
+ * does not register it or a gradient is being recorded (the caller then computes them op by op). The
+ * same values as `maskedSoftmax` of the scaled logits.
+ */
+export function fusedAttentionProbabilities(q: tf.Tensor, k: tf.Tensor, mask: tf.Tensor, numHeads: number): tf.Tensor | null {
+  if (!hasFusedKernel(FusedKernel.Attention) || recordingGradients()) return null;
+  return tf.tidy(() => {
+    checkAttentionShapes(q, k, k, mask, numHeads);
+    const m = mask.dtype === 'float32' ? mask : tf.cast(mask, 'float32');
+    const [context, probabilities] = runFused(FusedKernel.Attention, { q, k, v: k, mask: m }, { numHeads, keepProbabilities: true });
+    context.dispose();
+    return probabilities;
   });
 }
 

@@ -7,6 +7,8 @@ export interface KernelExports {
   emoje_linear_backward(dy: number, x: number, w: number, z: number, dx: number, dw: number, db: number, scratch: number, rows: number, inDim: number, outDim: number, act: number): void;
   emoje_layer_norm_forward(x: number, gamma: number, beta: number, y: number, xhat: number, rstd: number, rows: number, d: number, eps: number): void;
   emoje_layer_norm_backward(dy: number, xhat: number, rstd: number, gamma: number, dx: number, dgamma: number, dbeta: number, rows: number, d: number): void;
+  emoje_attention_forward(q: number, k: number, v: number, mask: number, context: number, probabilities: number, keep: number, n: number, tq: number, tk: number, d: number, heads: number, maskStride: number, scale: number): void;
+  emoje_attention_backward(dy: number, q: number, k: number, v: number, probabilities: number, dq: number, dk: number, dv: number, scratch: number, n: number, tq: number, tk: number, d: number, heads: number, scale: number): void;
 }
 
 /** The parts of tfjs-backend-wasm's `BackendWasm` the kernels use (typed here so no backend is imported). */
