@@ -1,3 +1,3 @@
 import { packageTestConfig } from '../../vitest.shared';
 
-export default packageTestConfig('@emoje/core');
+export default packageTestConfig('@emoje/wasm-kernels');
