@@ -192,7 +192,8 @@ describe('initBackend (browser order, injected loaders)', () => {
       'emoje: @tensorflow/tfjs-backend-webgpu is installed but could not be used (requestAdapter() returned null); using wasm (@tensorflow/tfjs-backend-wasm) instead.',
       'emoje: @tensorflow/tfjs-backend-webgl is installed but could not be used (WebGL is not supported on this device); using wasm (@tensorflow/tfjs-backend-wasm) instead.',
     ]);
-    expect(describeBackend()).toMatch(/^wasm \(@tensorflow\/tfjs-backend-wasm, SIMD, 1 thread\): fallback/);
+    expect(result.fusedKernels).toBe(4);
+    expect(describeBackend()).toMatch(/^wasm \(@tensorflow\/tfjs-backend-wasm, SIMD, 1 thread, 4 fused kernels\): fallback/);
   });
 
   it("with the real packages in Node: tf cannot start webgl, wasm is chosen", async () => {
