@@ -23,9 +23,14 @@ afterAll(() => {
   tf.disposeVariables();
 });
 
-/** [rows, in, out]: ragged (7 x 73 -> 9), and three products of the MOSI model (features 300 -> 64, 64 -> 128, 128 -> 64). */
+/**
+ * [rows, in, out]: ragged (7 x 73 -> 9; 11 x 30 -> 13, whose widths leave 4-7 columns past the 8-wide register tiles
+ * of the GEMMs, so their 4-wide paths run too), and three products of the MOSI model (features 300 -> 64, 64 -> 128,
+ * 128 -> 64).
+ */
 const LINEAR_SHAPES = [
   [7, 73, 9],
+  [11, 30, 13],
   [97, 300, 64],
   [40, 64, 128],
   [203, 128, 64],

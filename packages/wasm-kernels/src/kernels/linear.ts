@@ -41,7 +41,8 @@ function linearGrad({ inputs, attrs, backend }: KernelArgs): tf.TensorInfo[] {
   const dx = output(b, [streams, rows, inDim]);
   const dw = Array.from({ length: streams }, () => output(b, [inDim, outDim]));
   const db = hasBias ? Array.from({ length: streams }, () => output(b, [outDim])) : [];
-  const scratch = activation !== 0 && rows > 0 ? b.wasm._malloc(rows * outDim * 4) : 0;
+  // g = dy * act'(z) (rows x out, for a non-linear activation), then W^T (out x in), packed for dx's product.
+  const scratch = b.wasm._malloc(((activation !== 0 ? rows * outDim : 0) + inDim * outDim) * 4 || 4);
   try {
     const dyOffset = offsetOf(b, inputs.dy, 'dy');
     const xOffset = offsetOf(b, inputs.x, 'x');
@@ -64,7 +65,7 @@ function linearGrad({ inputs, attrs, backend }: KernelArgs): tf.TensorInfo[] {
       );
     }
   } finally {
-    if (scratch) b.wasm._free(scratch);
+    b.wasm._free(scratch);
   }
   return [dx.info, ...dw.map((o) => o.info), ...db.map((o) => o.info)];
 }
