@@ -60,7 +60,8 @@ describe('the MOSI preset model on wasm, fused kernels against op by op', () => 
     const reference = opByOp(() => lossAndGradients(batch));
     expectCloseToScale(fused.loss, reference.loss, 1e-5, 'loss');
     expectCloseToScale(fused.logits, reference.logits, 1e-5, 'logits');
-    // Variables no gradient reaches (blocks the MOSI preset leaves unused) are missing from both runs alike.
+    // Variables no gradient reaches are missing from both runs alike: the ACN's query and key (24 variables here; the
+    // attention over a single vector descriptor per modality does not depend on them).
     const variables = trainable().filter((v) => v.name in reference.grads);
     expect(variables.map((v) => v.name in fused.grads)).toEqual(variables.map(() => true));
     expect(Object.keys(fused.grads).sort()).toEqual(Object.keys(reference.grads).sort());
@@ -68,9 +69,9 @@ describe('the MOSI preset model on wasm, fused kernels against op by op', () => 
     const largest = Math.max(...scales);
     let compared = 0;
     variables.forEach((v, i) => {
-      // A variable whose exact gradient is 0 (the ACN's query and key: each descriptor attends over keys whose
-      // softmax weights do not move the output in exact arithmetic) has only rounding noise in either run: that
-      // noise must stay tiny next to the other gradients, and is not compared relative to itself.
+      // A variable whose exact gradient is 0 has only rounding noise in either run (here the dialogue context's
+      // attention key biases: a softmax does not change when one term shifts all its logits alike). That noise must
+      // stay tiny next to the other gradients, and is not compared relative to itself.
       if (scales[i] < 1e-6 * largest) {
         expectCloseToScale(fused.grads[v.name], tf.zerosLike(reference.grads[v.name]), 1e-5 * largest, `d ${v.name} (exactly 0 in exact arithmetic)`);
         return;
