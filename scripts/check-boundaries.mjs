@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // Enforces the package boundaries of docs/architecture.md: the blocks import only
 // tfjs-core, tfjs-layers and @emoje/core (never a backend, never Node built-ins),
-// runtime-web never imports Node built-ins, and the sentence encoder names no backend (Node built-ins in its
-// Node entry only).
+// runtime-web never imports Node built-ins, the sentence encoder names no backend (Node built-ins in its
+// Node entry only), and the wasm kernels import only tfjs-core and @emoje/core.
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -17,6 +17,9 @@ const rules = {
   'runtime-web': ['@tensorflow/', '@emoje/'],
   // A block-like package: no backend; its Node entry (node.ts) alone may read files.
   'sentence-encoder': ['@tensorflow/tfjs-core', '@tensorflow/tfjs-converter', '@tensorflow-models/universal-sentence-encoder', '@emoje/core'],
+  // Registers kernels for the backend named 'wasm' by name and reaches its memory through the backend object it is
+  // handed: it imports no backend package itself.
+  'wasm-kernels': ['@tensorflow/tfjs-core', '@emoje/core'],
 };
 // Files that may also import Node built-ins, per package.
 const nodeEntries = { 'sentence-encoder': ['node.ts'] };

@@ -4,6 +4,7 @@ import { EmojeInputError } from '@emoje/core';
 import { expectClose } from '@emoje/test-utils';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { BackendUnavailableError, defaultImporter, describeBackend, initBackend, isModuleNotFound, resetBackendCache, type ModuleImporter } from './index';
+import { WASM_KERNEL_CONFIGS } from '@emoje/wasm-kernels';
 
 function spyLogger() {
   return { debug: vi.fn<(m: string) => void>(), warn: vi.fn<(m: string) => void>() };
@@ -31,6 +32,7 @@ describe('initBackend', () => {
     expect(tf.getBackend()).toBe('wasm');
     expect(result.simd).toBe(true);
     expect(result.threads).toBe(1);
+    expect(result.fusedKernels).toBe(WASM_KERNEL_CONFIGS.length);
     expect(result.attempts).toEqual([
       { candidate: 'tensorflow', source: '@tensorflow/tfjs-node-gpu', ok: false, absent: true, reason: '@tensorflow/tfjs-node-gpu is not installed' },
       { candidate: 'tensorflow', source: '@tensorflow/tfjs-node', ok: false, absent: true, reason: '@tensorflow/tfjs-node is not installed' },
@@ -40,7 +42,7 @@ describe('initBackend', () => {
     expect(logger.warn).not.toHaveBeenCalled();
     const debugLines = logger.debug.mock.calls.map((c) => c[0]);
     expect(debugLines.filter((l) => l.includes('not installed'))).toHaveLength(2);
-    expect(describeBackend()).toBe(`wasm (@tensorflow/tfjs-backend-wasm, SIMD, 1 thread): ${result.reason}; tfjs-core ${tf.version_core}`);
+    expect(describeBackend()).toBe(`wasm (@tensorflow/tfjs-backend-wasm, SIMD, 1 thread, ${WASM_KERNEL_CONFIGS.length} fused kernels): ${result.reason}; tfjs-core ${tf.version_core}`);
   });
 
   it('shares one promise between concurrent and repeated calls', async () => {

@@ -3,6 +3,7 @@ import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { EmojeInputError } from '@emoje/core';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { BackendUnavailableError, DEFAULT_LOADERS, describeBackend, initBackend, isFallbackAdapter, resetBackendCache, softwareRenderer, webBackendCandidates, webglRendererName, type BackendModuleLoader, type WebGpuAdapterLike } from './index';
+import { WASM_KERNEL_CONFIGS } from '@emoje/wasm-kernels';
 
 function spyLogger() {
   return { debug: vi.fn<(m: string) => void>(), warn: vi.fn<(m: string) => void>() };
@@ -192,7 +193,8 @@ describe('initBackend (browser order, injected loaders)', () => {
       'emoje: @tensorflow/tfjs-backend-webgpu is installed but could not be used (requestAdapter() returned null); using wasm (@tensorflow/tfjs-backend-wasm) instead.',
       'emoje: @tensorflow/tfjs-backend-webgl is installed but could not be used (WebGL is not supported on this device); using wasm (@tensorflow/tfjs-backend-wasm) instead.',
     ]);
-    expect(describeBackend()).toMatch(/^wasm \(@tensorflow\/tfjs-backend-wasm, SIMD, 1 thread\): fallback/);
+    expect(result.fusedKernels).toBe(WASM_KERNEL_CONFIGS.length);
+    expect(describeBackend()).toMatch(new RegExp(`^wasm \\(@tensorflow/tfjs-backend-wasm, SIMD, 1 thread, ${WASM_KERNEL_CONFIGS.length} fused kernels\\): fallback`));
   });
 
   it("with the real packages in Node: tf cannot start webgl, wasm is chosen", async () => {

@@ -54,5 +54,7 @@ void gemm_nn(const float *a, int lda, const float *b, int ldb, float *c, int ldc
 void gemm_nt(const float *a, int lda, const float *b, int ldb, float *c, int ldc, int m, int k, int n, int accumulate);
 /* C[m, n] (+)= A[k, m]^T B[k, n]. */
 void gemm_tn(const float *a, int lda, const float *b, int ldb, float *c, int ldc, int m, int k, int n, int accumulate);
+/* T[cols, rows] = A[rows, cols]^T: with gemm_nn, a faster A B^T than gemm_nt when there is room to pack B^T. */
+void transpose_into(const float *a, int lda, float *t, int ldt, int rows, int cols);
 
 #endif

@@ -1,11 +1,16 @@
 /*
  * Row-major float32 matrix products for the small shapes of emoje's models (tens to a few thousand rows, 16 to 1024
- * columns): register tiles of 4 rows x 8 columns with wasm SIMD, scalar code for the ragged edges. The transposed
- * forms read their operands in place, so no kernel copies a transpose first.
+ * columns): register tiles of 4 rows x 8 columns with wasm SIMD, scalar code for the ragged
+ * edges. The transposed forms read their operands in place; transpose_into packs B^T for callers that have scratch
+ * room, so that A B^T runs as gemm_nn (emoje_linear_backward does, for dx).
  */
 #include "common.h"
 
-/* One 4 x 8 tile of C = A B (rows r..r+3 of A, columns j..j+7 of B), k terms. */
+/*
+ * One 4 x 8 tile of C = A B (rows r..r+3 of A, columns j..j+7 of B), k terms. Measured under V8 (x86-64) against
+ * 6 x 8 tiles and against loading four A values per row as one vector spread by shuffles: both ran 10-40% slower,
+ * spilling SIMD registers, so this stays the tile.
+ */
 INLINE void tile_nn_4x8(const float *a, int lda, const float *b, int ldb, float *c, int ldc, int k, int accumulate) {
   f4 c00 = f4_splat(0), c01 = f4_splat(0), c10 = f4_splat(0), c11 = f4_splat(0);
   f4 c20 = f4_splat(0), c21 = f4_splat(0), c30 = f4_splat(0), c31 = f4_splat(0);
@@ -44,17 +49,22 @@ INLINE void tile_nn_1x4(const float *a, const float *b, int ldb, float *c, int k
 }
 
 void gemm_nn(const float *a, int lda, const float *b, int ldb, float *c, int ldc, int m, int k, int n, int accumulate) {
-  int n8 = n & ~7, n4 = n & ~3, m4 = m & ~3;
-  for (int i = 0; i < m4; i += 4) {
+  int n8 = n & ~7, n4 = n & ~3;
+  /*
+   * Rows in blocks of 4, then one by one. (6-row tiles measured ~30% slower under V8: 12 accumulators, two B vectors,
+   * a splat and a product exceed the SIMD registers V8 leaves free, and it spills.)
+   */
+  int i = 0;
+  for (; i + 3 < m; i += 4) {
     for (int j = 0; j < n8; j += 8) tile_nn_4x8(a + i * lda, lda, b + j, ldb, c + i * ldc + j, ldc, k, accumulate);
     for (int j = n8; j < n4; j += 4) {
-      for (int r = 0; r < 4; r++) tile_nn_1x4(a + (i + r) * lda, b + j, ldb, c + (i + r) * ldc + j, k, accumulate);
+      for (int r = i; r < i + 4; r++) tile_nn_1x4(a + r * lda, b + j, ldb, c + r * ldc + j, k, accumulate);
     }
   }
-  for (int i = m4; i < m; i++) {
+  for (; i < m; i++) {
     for (int j = 0; j < n4; j += 4) tile_nn_1x4(a + i * lda, b + j, ldb, c + i * ldc + j, k, accumulate);
   }
-  for (int i = 0; i < m; i++) {
+  for (i = 0; i < m; i++) {
     for (int j = n4; j < n; j++) {
       float s = 0;
       for (int p = 0; p < k; p++) s += a[i * lda + p] * b[p * ldb + j];
@@ -129,21 +139,52 @@ void gemm_nt(const float *a, int lda, const float *b, int ldb, float *c, int ldc
 }
 
 /*
- * C = A^T B with A [k, m], B [k, n]: C's row i gathers a[p, i] * b[p, :] over p. Four rows of C at a time, so each
- * row of B is loaded once per four output rows.
+ * One 4 x 8 tile of C = A^T B: rows i..i+3 of C (columns i..i+3 of A, read as one vector per p and spread over lanes
+ * with shuffles), columns j..j+7 (two vectors of B per p). Sums run over p in order from 0, then add to C when
+ * accumulating: the same order as one sum per entry.
+ */
+INLINE void tile_tn_4x8(const float *a, int lda, const float *b, int ldb, float *c, int ldc, int k, int accumulate) {
+  f4 c00 = f4_splat(0), c01 = f4_splat(0), c10 = f4_splat(0), c11 = f4_splat(0);
+  f4 c20 = f4_splat(0), c21 = f4_splat(0), c30 = f4_splat(0), c31 = f4_splat(0);
+  for (int p = 0; p < k; p++) {
+    f4 av = f4_load(a + p * lda);
+    f4 b0 = f4_load(b + p * ldb), b1 = f4_load(b + p * ldb + 4);
+    f4 x0 = wasm_i32x4_shuffle(av, av, 0, 0, 0, 0), x1 = wasm_i32x4_shuffle(av, av, 1, 1, 1, 1);
+    f4 x2 = wasm_i32x4_shuffle(av, av, 2, 2, 2, 2), x3 = wasm_i32x4_shuffle(av, av, 3, 3, 3, 3);
+    c00 = wasm_f32x4_add(c00, wasm_f32x4_mul(x0, b0));
+    c01 = wasm_f32x4_add(c01, wasm_f32x4_mul(x0, b1));
+    c10 = wasm_f32x4_add(c10, wasm_f32x4_mul(x1, b0));
+    c11 = wasm_f32x4_add(c11, wasm_f32x4_mul(x1, b1));
+    c20 = wasm_f32x4_add(c20, wasm_f32x4_mul(x2, b0));
+    c21 = wasm_f32x4_add(c21, wasm_f32x4_mul(x2, b1));
+    c30 = wasm_f32x4_add(c30, wasm_f32x4_mul(x3, b0));
+    c31 = wasm_f32x4_add(c31, wasm_f32x4_mul(x3, b1));
+  }
+  float *r0 = c, *r1 = c + ldc, *r2 = c + 2 * ldc, *r3 = c + 3 * ldc;
+  if (accumulate) {
+    c00 = wasm_f32x4_add(f4_load(r0), c00); c01 = wasm_f32x4_add(f4_load(r0 + 4), c01);
+    c10 = wasm_f32x4_add(f4_load(r1), c10); c11 = wasm_f32x4_add(f4_load(r1 + 4), c11);
+    c20 = wasm_f32x4_add(f4_load(r2), c20); c21 = wasm_f32x4_add(f4_load(r2 + 4), c21);
+    c30 = wasm_f32x4_add(f4_load(r3), c30); c31 = wasm_f32x4_add(f4_load(r3 + 4), c31);
+  }
+  f4_store(r0, c00); f4_store(r0 + 4, c01);
+  f4_store(r1, c10); f4_store(r1 + 4, c11);
+  f4_store(r2, c20); f4_store(r2 + 4, c21);
+  f4_store(r3, c30); f4_store(r3 + 4, c31);
+}
+
+/*
+ * C = A^T B with A [k, m], B [k, n]: C's row i gathers a[p, i] * b[p, :] over p. 4 x 8 tiles of C (each row of B
+ * loaded once per four output rows, two vectors at a time), then 4 x 4 blocks, then scalar edges.
  */
 void gemm_tn(const float *a, int lda, const float *b, int ldb, float *c, int ldc, int m, int k, int n, int accumulate) {
-  int n4 = n & ~3;
-  if (!accumulate) {
-    for (int i = 0; i < m; i++) {
-      for (int j = 0; j < n; j++) c[i * ldc + j] = 0;
-    }
-  }
+  int n8 = n & ~7, n4 = n & ~3;
   int i = 0;
   for (; i + 3 < m; i += 4) {
+    for (int j = 0; j < n8; j += 8) tile_tn_4x8(a + i, lda, b + j, ldb, c + i * ldc + j, ldc, k, accumulate);
     float *c0 = c + i * ldc, *c1 = c0 + ldc, *c2 = c1 + ldc, *c3 = c2 + ldc;
-    for (int j = 0; j < n4; j += 4) {
-      f4 s0 = f4_load(c0 + j), s1 = f4_load(c1 + j), s2 = f4_load(c2 + j), s3 = f4_load(c3 + j);
+    for (int j = n8; j < n4; j += 4) {
+      f4 s0 = f4_splat(0), s1 = f4_splat(0), s2 = f4_splat(0), s3 = f4_splat(0);
       for (int p = 0; p < k; p++) {
         const float *ap = a + p * lda + i;
         f4 y = f4_load(b + p * ldb + j);
@@ -151,6 +192,10 @@ void gemm_tn(const float *a, int lda, const float *b, int ldb, float *c, int ldc
         s1 = wasm_f32x4_add(s1, wasm_f32x4_mul(f4_splat(ap[1]), y));
         s2 = wasm_f32x4_add(s2, wasm_f32x4_mul(f4_splat(ap[2]), y));
         s3 = wasm_f32x4_add(s3, wasm_f32x4_mul(f4_splat(ap[3]), y));
+      }
+      if (accumulate) {
+        s0 = wasm_f32x4_add(f4_load(c0 + j), s0); s1 = wasm_f32x4_add(f4_load(c1 + j), s1);
+        s2 = wasm_f32x4_add(f4_load(c2 + j), s2); s3 = wasm_f32x4_add(f4_load(c3 + j), s3);
       }
       f4_store(c0 + j, s0); f4_store(c1 + j, s1); f4_store(c2 + j, s2); f4_store(c3 + j, s3);
     }
@@ -161,20 +206,44 @@ void gemm_tn(const float *a, int lda, const float *b, int ldb, float *c, int ldc
         float y = b[p * ldb + j];
         t0 += ap[0] * y; t1 += ap[1] * y; t2 += ap[2] * y; t3 += ap[3] * y;
       }
-      c0[j] += t0; c1[j] += t1; c2[j] += t2; c3[j] += t3;
+      c0[j] = accumulate ? c0[j] + t0 : t0; c1[j] = accumulate ? c1[j] + t1 : t1;
+      c2[j] = accumulate ? c2[j] + t2 : t2; c3[j] = accumulate ? c3[j] + t3 : t3;
     }
   }
   for (; i < m; i++) {
     float *c0 = c + i * ldc;
     for (int j = 0; j < n4; j += 4) {
-      f4 s = f4_load(c0 + j);
+      f4 s = f4_splat(0);
       for (int p = 0; p < k; p++) s = wasm_f32x4_add(s, wasm_f32x4_mul(f4_splat(a[p * lda + i]), f4_load(b + p * ldb + j)));
-      f4_store(c0 + j, s);
+      f4_store(c0 + j, accumulate ? wasm_f32x4_add(f4_load(c0 + j), s) : s);
     }
     for (int j = n4; j < n; j++) {
       float t = 0;
       for (int p = 0; p < k; p++) t += a[p * lda + i] * b[p * ldb + j];
-      c0[j] += t;
+      c0[j] = accumulate ? c0[j] + t : t;
     }
+  }
+}
+
+/* T [cols, rows] = A [rows, cols]^T (row strides lda, ldt): 4 x 4 blocks through registers, scalar edges. */
+void transpose_into(const float *a, int lda, float *t, int ldt, int rows, int cols) {
+  int r4 = rows & ~3, c4 = cols & ~3;
+  for (int i = 0; i < r4; i += 4) {
+    for (int j = 0; j < c4; j += 4) {
+      f4 x0 = f4_load(a + i * lda + j), x1 = f4_load(a + (i + 1) * lda + j);
+      f4 x2 = f4_load(a + (i + 2) * lda + j), x3 = f4_load(a + (i + 3) * lda + j);
+      f4 l01 = wasm_i32x4_shuffle(x0, x1, 0, 4, 1, 5), h01 = wasm_i32x4_shuffle(x0, x1, 2, 6, 3, 7);
+      f4 l23 = wasm_i32x4_shuffle(x2, x3, 0, 4, 1, 5), h23 = wasm_i32x4_shuffle(x2, x3, 2, 6, 3, 7);
+      f4_store(t + j * ldt + i, wasm_i64x2_shuffle(l01, l23, 0, 2));
+      f4_store(t + (j + 1) * ldt + i, wasm_i64x2_shuffle(l01, l23, 1, 3));
+      f4_store(t + (j + 2) * ldt + i, wasm_i64x2_shuffle(h01, h23, 0, 2));
+      f4_store(t + (j + 3) * ldt + i, wasm_i64x2_shuffle(h01, h23, 1, 3));
+    }
+    for (int j = c4; j < cols; j++) {
+      for (int r = i; r < i + 4; r++) t[j * ldt + r] = a[r * lda + j];
+    }
+  }
+  for (int i = r4; i < rows; i++) {
+    for (int j = 0; j < cols; j++) t[j * ldt + i] = a[i * lda + j];
   }
 }

@@ -76,19 +76,25 @@ void EXPORT(emoje_linear_forward)(const float *x, const float *w, const float *b
 }
 
 /*
- * Gradients of emoje_linear_forward: g = dy * act'(z) (into scratch, rows x out; unused for a linear map),
- * dx = g W^T, dW = x^T g, db = sum of g over rows. dx, db may be 0 when not needed.
+ * Gradients of emoje_linear_forward: g = dy * act'(z), dx = g W^T, dW = x^T g, db = sum of g over rows. dx, db may be
+ * 0 when not needed. scratch holds rows x out floats for g (unused for a linear map), then, when dx is wanted, out x in
+ * floats for W^T: dx is the plain product g W^T (gemm_nn's register tiles), faster than dot products of rows
+ * (gemm_nt) at every size the models use, the packing costing one pass over W.
  */
 void EXPORT(emoje_linear_backward)(const float *dy, const float *x, const float *w, const float *z, float *dx,
                                    float *dw, float *db, float *scratch, int rows, int in, int out, int act) {
   const float *g = dy;
+  float *wt = scratch + (act != ACT_LINEAR ? rows * out : 0);
   if (act != ACT_LINEAR) {
     int n = rows * out, n4 = n & ~3;
     for (int i = 0; i < n4; i += 4) f4_store(scratch + i, wasm_f32x4_mul(f4_load(dy + i), slope4(f4_load(z + i), act)));
     for (int i = n4; i < n; i++) scratch[i] = dy[i] * wasm_f32x4_extract_lane(slope4(f4_splat(z[i]), act), 0);
     g = scratch;
   }
-  if (dx) gemm_nt(g, out, w, out, dx, in, rows, out, in, 0);
+  if (dx) {
+    transpose_into(w, out, wt, in, in, out);
+    gemm_nn(g, out, wt, in, dx, in, rows, out, in, 0);
+  }
   gemm_tn(x, in, g, out, dw, out, in, rows, out, 0);
   if (db) {
     int o4 = out & ~3;

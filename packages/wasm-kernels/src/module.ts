@@ -62,7 +62,8 @@ export function exportsFor(backend: WasmBackendLike): KernelExports {
 }
 
 /** Byte offset of a float32 tensor's data in the backend's memory. */
-export function offsetOf(backend: WasmBackendLike, t: tf.TensorInfo, field: string): number {
+export function offsetOf(backend: WasmBackendLike, t: tf.TensorInfo | undefined, field: string): number {
+  if (!t) throw new Error(`@emoje/wasm-kernels: input ${field} is missing`);
   if (t.dtype !== 'float32') throw new Error(`@emoje/wasm-kernels: ${field} must be float32, got ${t.dtype}`);
   const data = backend.dataIdMap.get(t.dataId);
   if (!data) throw new Error(`@emoje/wasm-kernels: ${field} is not a tensor of this wasm backend`);

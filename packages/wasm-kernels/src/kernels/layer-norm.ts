@@ -2,7 +2,8 @@ import type * as tf from '@tensorflow/tfjs-core';
 import { FusedKernel } from '@emoje/core';
 import { exportsFor, inputOf, offsetOf, output, type WasmBackendLike } from '../module';
 
-type KernelArgs = { inputs: tf.NamedTensorInfoMap; attrs?: tf.NamedAttrMap; backend: unknown };
+/** A kernel's arguments; every input the contract names is present (tfjs types each as possibly undefined). */
+type KernelArgs = { inputs: Record<string, tf.TensorInfo>; attrs?: tf.NamedAttrMap; backend: unknown };
 
 function layerNormForward({ inputs, attrs, backend }: KernelArgs): tf.TensorInfo[] {
   const b = backend as WasmBackendLike;

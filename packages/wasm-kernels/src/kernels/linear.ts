@@ -2,7 +2,8 @@ import type * as tf from '@tensorflow/tfjs-core';
 import { FusedKernel } from '@emoje/core';
 import { exportsFor, inputOf, offsetOf, output, type WasmBackendLike } from '../module';
 
-type KernelArgs = { inputs: tf.NamedTensorInfoMap; attrs?: tf.NamedAttrMap; backend: unknown };
+/** A kernel's arguments; every input the contract names is present (tfjs types each as possibly undefined). */
+type KernelArgs = { inputs: Record<string, tf.TensorInfo>; attrs?: tf.NamedAttrMap; backend: unknown };
 
 function linearForward({ inputs, attrs, backend }: KernelArgs): tf.TensorInfo[] {
   const b = backend as WasmBackendLike;
@@ -40,7 +41,8 @@ function linearGrad({ inputs, attrs, backend }: KernelArgs): tf.TensorInfo[] {
   const dx = output(b, [streams, rows, inDim]);
   const dw = Array.from({ length: streams }, () => output(b, [inDim, outDim]));
   const db = hasBias ? Array.from({ length: streams }, () => output(b, [outDim])) : [];
-  const scratch = activation !== 0 && rows > 0 ? b.wasm._malloc(rows * outDim * 4) : 0;
+  // g = dy * act'(z) (rows x out, for a non-linear activation), then W^T (out x in), packed for dx's product.
+  const scratch = b.wasm._malloc(((activation !== 0 ? rows * outDim : 0) + inDim * outDim) * 4 || 4);
   try {
     const dyOffset = offsetOf(b, inputOf(inputs, 'dy'), 'dy');
     const xOffset = offsetOf(b, inputOf(inputs, 'x'), 'x');
@@ -63,7 +65,7 @@ function linearGrad({ inputs, attrs, backend }: KernelArgs): tf.TensorInfo[] {
       );
     }
   } finally {
-    if (scratch) b.wasm._free(scratch);
+    b.wasm._free(scratch);
   }
   return [dx.info, ...dw.map((o) => o.info), ...db.map((o) => o.info)];
 }
