@@ -14,12 +14,32 @@ import * as tf from '@tensorflow/tfjs-core';
  *   Outputs `y`, and with `keepStatistics` also `xhat [M, N, D]` and `rstd [M, N]`.
  * - `EmojeLayerNormGrad`: inputs `dy`, `xhat`, `rstd`, `gamma0..`; attrs `streams`. Outputs `dx`, `dgamma0..`,
  *   `dbeta0..`.
+ * - `EmojeFocalLoss`: inputs `logits [R, C]`, `labels [R]` int32 (-1 = ignored), `weights [C]` when `hasWeights`;
+ *   attrs `gamma`, `hasWeights`. Output the scalar `sum_i w_i (1 - p_i)^gamma (-log p_i) / max(sum_i w_i, 1e-8)`,
+ *   `p_i` the softmax probability of row i's label, `w_i` its class weight (1 without weights, 0 when ignored).
+ * - `EmojeFocalLossGrad`: inputs `dy []`, `logits`, `labels`, `weights` when `hasWeights`; same attrs. Output
+ *   `dlogits [R, C]` (0 on ignored rows).
+ * - `EmojeGuidedNce`: inputs `x [n, d]`, `candidate [n, n]`, `positive [n, n]`; attr `inverseTemperature`. Output the
+ *   scalar supervised NCE over the rows of `x` made unit (norm floored at 1e-6): logits `<u_i, u_j> / T` plus
+ *   `(1 - candidate) MASKED_LOGIT`, `-mean_p log softmax` over each anchor's positives (those with candidate > 0), then
+ *   the mean over the anchors with a positive (0 when none has one).
+ * - `EmojeGuidedNceGrad`: inputs `dy []`, `x`, `candidate`, `positive`; same attr. Output `dx [n, d]`.
+ * - `EmojeJointNce`: inputs `z [N, M, E]`, `present [N, M]` (0/1), `inverseTemperature []`. Output the scalar
+ *   symmetric InfoNCE averaged over the modality pairs with at least 2 rows where both are present (0 when none).
+ * - `EmojeJointNceGrad`: inputs `dy []`, `z`, `present`, `inverseTemperature`. Outputs `dz [N, M, E]` (0 on absent
+ *   slots) and `dInverseTemperature []`.
  */
 export const FusedKernel = {
   Linear: 'EmojeLinear',
   LinearGrad: 'EmojeLinearGrad',
   LayerNorm: 'EmojeLayerNorm',
   LayerNormGrad: 'EmojeLayerNormGrad',
+  FocalLoss: 'EmojeFocalLoss',
+  FocalLossGrad: 'EmojeFocalLossGrad',
+  GuidedNce: 'EmojeGuidedNce',
+  GuidedNceGrad: 'EmojeGuidedNceGrad',
+  JointNce: 'EmojeJointNce',
+  JointNceGrad: 'EmojeJointNceGrad',
 } as const;
 
 export type FusedKernelName = (typeof FusedKernel)[keyof typeof FusedKernel];

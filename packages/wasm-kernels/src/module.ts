@@ -7,6 +7,12 @@ export interface KernelExports {
   emoje_linear_backward(dy: number, x: number, w: number, z: number, dx: number, dw: number, db: number, scratch: number, rows: number, inDim: number, outDim: number, act: number): void;
   emoje_layer_norm_forward(x: number, gamma: number, beta: number, y: number, xhat: number, rstd: number, rows: number, d: number, eps: number): void;
   emoje_layer_norm_backward(dy: number, xhat: number, rstd: number, gamma: number, dx: number, dgamma: number, dbeta: number, rows: number, d: number): void;
+  emoje_focal_loss_forward(logits: number, labels: number, weights: number, loss: number, rows: number, classes: number, gamma: number): void;
+  emoje_focal_loss_backward(dy: number, logits: number, labels: number, weights: number, dlogits: number, rows: number, classes: number, gamma: number): void;
+  emoje_guided_nce_forward(x: number, candidate: number, positive: number, loss: number, scratch: number, n: number, d: number, inverseTemperature: number): void;
+  emoje_guided_nce_backward(dy: number, x: number, candidate: number, positive: number, dx: number, scratch: number, n: number, d: number, inverseTemperature: number): void;
+  emoje_joint_nce_forward(z: number, present: number, inverseTemperature: number, loss: number, scratch: number, n: number, m: number, e: number): void;
+  emoje_joint_nce_backward(dy: number, z: number, present: number, inverseTemperature: number, dz: number, dInverseTemperature: number, scratch: number, n: number, m: number, e: number): void;
 }
 
 /** The parts of tfjs-backend-wasm's `BackendWasm` the kernels use (typed here so no backend is imported). */

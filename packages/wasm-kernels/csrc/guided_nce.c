@@ -1,0 +1,101 @@
+/*
+ * Guided (supervised, cross-modal) NCE over n rows `x [n, d]` with candidate and positive masks `[n, n]`:
+ *
+ *   u_i  = x_i / sqrt(max(|x_i|², 1e-12)),   s_ij = <u_i, u_j> / T,   m_ij = s_ij + (1 - cand_ij) MASKED_LOGIT
+ *   lp_ij = m_ij - logsumexp_j m_ij,          k_i = sum_j pos_ij,        a_i = [k_i > 0]
+ *   L    = -sum_i a_i (sum_j pos_ij [cand_ij > 0] lp_ij) / max(k_i, 1) / max(sum_i a_i, 1)
+ *
+ * Scratch (floats): forward `n d + n n`, backward `2 n d + n n + n` (laid out by the caller's single block).
+ */
+#include "loss_math.h"
+
+/* u = x / norm per row (norm floored as above); norms[i] = the norm used. */
+INLINE void unit_rows(const float *x, float *u, float *norms, int n, int d) {
+  int d4 = d & ~3;
+  for (int i = 0; i < n; i++) {
+    const float *xi = x + i * d;
+    f4 s = f4_splat(0);
+    for (int j = 0; j < d4; j += 4) s = wasm_f32x4_add(s, wasm_f32x4_mul(f4_load(xi + j), f4_load(xi + j)));
+    float sq = f4_sum(s);
+    for (int j = d4; j < d; j++) sq += xi[j] * xi[j];
+    float norm = __builtin_sqrtf(sq > 1e-12f ? sq : 1e-12f);
+    if (norms) norms[i] = sq >= 1e-12f ? norm : -norm; /* sign: whether the floor was inactive (gradient path). */
+    for (int j = 0; j < d; j++) u[i * d + j] = xi[j] / norm;
+  }
+}
+
+/* sim <- masked logits m (in place, from the raw products <u_i, u_j>); returns the row's log-sum-exp in lse. */
+INLINE void mask_rows(float *sim, const float *cand, float *lse, int n, float inv_t) {
+  for (int i = 0; i < n; i++) {
+    float *row = sim + i * n;
+    for (int j = 0; j < n; j++) row[j] = row[j] * inv_t + (1.0f - cand[i * n + j]) * MASKED_LOGIT;
+    lse[i] = log_sum_exp(row, n, 1);
+  }
+}
+
+INLINE float anchors_with_positive(const float *pos, int n) {
+  float a = 0.0f;
+  for (int i = 0; i < n; i++) {
+    float k = 0.0f;
+    for (int j = 0; j < n; j++) k += pos[i * n + j];
+    if (k > 0.0f) a += 1.0f;
+  }
+  return a > 1.0f ? a : 1.0f;
+}
+
+void EXPORT(emoje_guided_nce_forward)(const float *x, const float *cand, const float *pos, float *loss, float *scratch,
+                                      int n, int d, float inv_t) {
+  float *u = scratch, *sim = scratch + n * d, *lse = sim + n * n;
+  unit_rows(x, u, 0, n, d);
+  gemm_nt(u, d, u, d, sim, n, n, d, n, 0);
+  mask_rows(sim, cand, lse, n, inv_t);
+  float total = 0.0f;
+  for (int i = 0; i < n; i++) {
+    float k = 0.0f, s = 0.0f;
+    for (int j = 0; j < n; j++) {
+      float p = pos[i * n + j];
+      k += p;
+      s += p * (cand[i * n + j] > 0.0f ? sim[i * n + j] - lse[i] : 0.0f);
+    }
+    if (k > 0.0f) total += s / (k > 1.0f ? k : 1.0f);
+  }
+  loss[0] = -total / anchors_with_positive(pos, n);
+}
+
+/*
+ * dm_ij = c_i (pos'_ij - k'_i softmax_ij) with pos' = pos [cand > 0], k'_i = sum_j pos'_ij, c_i = -dy a_i / max(k_i, 1) / A;
+ * du = (dm + dmᵀ) u / T; dx = (du - u <u, du>) / norm (du / norm where the norm floor is active).
+ */
+void EXPORT(emoje_guided_nce_backward)(const float *dy, const float *x, const float *cand, const float *pos, float *dx,
+                                       float *scratch, int n, int d, float inv_t) {
+  float *u = scratch, *du = scratch + n * d, *sim = du + n * d, *lse = sim + n * n, *norms = lse + n;
+  unit_rows(x, u, norms, n, d);
+  gemm_nt(u, d, u, d, sim, n, n, d, n, 0);
+  mask_rows(sim, cand, lse, n, inv_t);
+  float scale = -dy[0] / anchors_with_positive(pos, n);
+  for (int i = 0; i < n; i++) {
+    float *row = sim + i * n;
+    float k = 0.0f, kc = 0.0f;
+    for (int j = 0; j < n; j++) {
+      float p = pos[i * n + j];
+      k += p;
+      kc += cand[i * n + j] > 0.0f ? p : 0.0f;
+    }
+    float c = k > 0.0f ? scale / (k > 1.0f ? k : 1.0f) : 0.0f;
+    for (int j = 0; j < n; j++) {
+      float pp = cand[i * n + j] > 0.0f ? pos[i * n + j] : 0.0f;
+      row[j] = c * (pp - kc * scalar_exp(row[j] - lse[i]));
+    }
+  }
+  gemm_nn(sim, n, u, d, du, d, n, n, d, 0);
+  gemm_tn(sim, n, u, d, du, d, n, n, d, 1);
+  for (int i = 0; i < n; i++) {
+    float *dui = du + i * d, *ui = u + i * d;
+    float norm = norms[i] < 0.0f ? -norms[i] : norms[i];
+    float dot = 0.0f;
+    if (norms[i] >= 0.0f) {
+      for (int j = 0; j < d; j++) dot += ui[j] * dui[j];
+    }
+    for (int j = 0; j < d; j++) dx[i * d + j] = (dui[j] * inv_t - ui[j] * (dot * inv_t)) / norm;
+  }
+}
