@@ -28,6 +28,10 @@ import * as tf from '@tensorflow/tfjs-core';
  *   symmetric InfoNCE averaged over the modality pairs with at least 2 rows where both are present (0 when none).
  * - `EmojeJointNceGrad`: inputs `dy []`, `z`, `present`, `inverseTemperature`. Outputs `dz [N, M, E]` (0 on absent
  *   slots) and `dInverseTemperature []`.
+ * - `EmojeMaskedMse`: inputs `prediction [R, D]`, `target [R, D]`, `mask [R]`. Output the scalar
+ *   `sum_{r : mask_r > 0} |prediction_r - target_r|² / max(D sum_r mask_r, 1)` (unmasked rows are not read).
+ * - `EmojeMaskedMseGrad`: inputs `dy []`, `prediction`, `target`, `mask`; attr `targetGradient`. Outputs
+ *   `dprediction [R, D]`, and with `targetGradient` also `dtarget` (0 on unmasked rows).
  */
 export const FusedKernel = {
   Linear: 'EmojeLinear',
@@ -40,6 +44,8 @@ export const FusedKernel = {
   GuidedNceGrad: 'EmojeGuidedNceGrad',
   JointNce: 'EmojeJointNce',
   JointNceGrad: 'EmojeJointNceGrad',
+  MaskedMse: 'EmojeMaskedMse',
+  MaskedMseGrad: 'EmojeMaskedMseGrad',
 } as const;
 
 export type FusedKernelName = (typeof FusedKernel)[keyof typeof FusedKernel];

@@ -178,11 +178,13 @@ function hostGuidedContrastiveLoss(descriptors: tf.Tensor, host: GuidedContrasti
   }
   return tf.tidy(() => {
     if (n === 0) return tf.scalar(0);
+    if (hasFusedKernel(FusedKernel.GuidedNce) && descriptors.dtype === 'float32') {
+      // Only present slots are gathered, which zeroMasked would pass through unchanged (values and gradients).
+      const rows = gatherRows(tf.reshape(descriptors, [total, d]), slots);
+      return fusedGuidedNce(rows, tf.tensor2d(candidate, [n, n]), tf.tensor2d(positive, [n, n]), 1 / temperature);
+    }
     const valid = tf.tensor1d(Float32Array.from(host.availability));
     const flat = gatherRows(zeroMasked(tf.reshape(descriptors, [total, d]), valid), slots);
-    if (hasFusedKernel(FusedKernel.GuidedNce) && flat.dtype === 'float32') {
-      return fusedGuidedNce(flat, tf.tensor2d(candidate, [n, n]), tf.tensor2d(positive, [n, n]), 1 / temperature);
-    }
     const norm = tf.sqrt(tf.maximum(tf.sum(tf.square(flat), -1, true), 1e-12));
     const unit = tf.div(flat, norm);
     const similarity = tf.mul(matMul(unit, unit, false, true), 1 / temperature);

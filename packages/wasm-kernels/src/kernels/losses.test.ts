@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
 import { setFusedKernelsEnabled } from '@emoje/core';
-import { jointContrastiveLoss } from '@emoje/joint-embedding';
+import { jointContrastiveLoss, reconstructionLoss } from '@emoje/joint-embedding';
 import { crossModalInstanceLoss, focalLoss, guidedContrastiveLoss } from '@emoje/model';
 import { expectClose, expectGradientsMatch, leakedTensors, numericGradient, randomTensor, useBackend } from '@emoje/test-utils';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -55,7 +55,7 @@ const registration = await registerWasmKernels();
 
 it('registers the loss kernels for wasm', () => {
   expect(registration.registered).toBe(true);
-  for (const name of ['FocalLoss', 'FocalLossGrad', 'GuidedNce', 'GuidedNceGrad', 'JointNce', 'JointNceGrad'] as const) {
+  for (const name of ['FocalLoss', 'FocalLossGrad', 'GuidedNce', 'GuidedNceGrad', 'JointNce', 'JointNceGrad', 'MaskedMse', 'MaskedMseGrad'] as const) {
     expect(registration.kernels).toContain(FusedKernel[name]);
   }
 });
@@ -195,5 +195,40 @@ describe('fused joint InfoNCE', () => {
     const t = tf.scalar(0.1);
     expect(await leakedTensors(() => jointContrastiveLoss(z, availability, t))).toBe(0);
     expect(await leakedTensors(() => tf.grads((zz: tf.Tensor, tt: tf.Tensor) => jointContrastiveLoss(zz, availability, tt as tf.Scalar))([z, t]))).toBe(0);
+  });
+});
+
+describe('fused reconstruction loss (masked MSE)', () => {
+  // [B=2, U=3, M=3, D=7]: lone present modalities are not scored with 'others'.
+  const availability = tf.tensor3d([1, 1, 0, 1, 0, 0, 1, 1, 1, 0, 1, 1, 0, 0, 0, 1, 0, 1], [2, 3, 3]);
+  const reconstruction = randomTensor([2, 3, 3, 7], 12);
+  const c = randomTensor([2, 3, 3, 7], 13);
+
+  it.each([
+    ['others, target held fixed', 'others', true],
+    ['others, gradient to the target', 'others', false],
+    ['all, gradient to the target', 'all', false],
+  ] as const)('matches the op-by-op loss and gradients (%s)', async (_, reconstructFrom, stopTargetGradient) => {
+    // With the target held fixed it has no gradient at all (tf.grads refuses it), so only the reconstruction's is compared.
+    const f = (r: tf.Tensor, t?: tf.Tensor) => reconstructionLoss(r, t ?? c, availability, { reconstructFrom, stopTargetGradient });
+    await expectFusedMatches(FusedKernel.MaskedMse, f, stopTargetGradient ? [reconstruction] : [reconstruction, c]);
+  });
+
+  it('ignores unscored slots (NaN included) and gives 0 with a zero gradient when nothing is scored', async () => {
+    const lone = tf.tensor3d([1, 0, 0, 0, 0, 1], [1, 2, 3]);
+    const values = Array.from(randomTensor([1, 2, 3, 4], 1).dataSync());
+    values[0] = NaN;
+    const { fused } = await expectFusedMatches(FusedKernel.MaskedMse, (r) => reconstructionLoss(r, tf.ones([1, 2, 3, 4]), lone), [tf.tensor4d(values, [1, 2, 3, 4])]);
+    expect(fused.value).toBe(0);
+    expect(fused.grads[0].values.every((g) => g === 0)).toBe(true);
+  });
+
+  it('agrees with central finite differences', () => {
+    expectGradientsMatch(numericGradient((r) => reconstructionLoss(r, c, availability), reconstruction, { count: 30 }));
+  });
+
+  it('leaks no tensor, with or without a gradient', async () => {
+    expect(await leakedTensors(() => reconstructionLoss(reconstruction, c, availability))).toBe(0);
+    expect(await leakedTensors(() => tf.grads((r: tf.Tensor, t: tf.Tensor) => reconstructionLoss(r, t, availability, { stopTargetGradient: false }))([reconstruction, c]))).toBe(0);
   });
 });

@@ -115,6 +115,29 @@ function jointNceGrad({ inputs, backend }: KernelArgs): tf.TensorInfo[] {
   return [dz.info, dInverseTemperature.info];
 }
 
+function mseOffsets(b: WasmBackendLike, inputs: Inputs) {
+  const [rows, d] = inputs.prediction.shape;
+  return { rows, d, prediction: offsetOf(b, inputs.prediction, 'prediction'), target: offsetOf(b, inputs.target, 'target'), mask: offsetOf(b, inputs.mask, 'mask') };
+}
+
+function maskedMseForward({ inputs, backend }: KernelArgs): tf.TensorInfo {
+  const b = backend as WasmBackendLike;
+  const o = mseOffsets(b, inputs);
+  const loss = output(b, []);
+  exportsFor(b).emoje_masked_mse_forward(o.prediction, o.target, o.mask, loss.offset, o.rows, o.d);
+  return loss.info;
+}
+
+function maskedMseGrad({ inputs, attrs, backend }: KernelArgs): tf.TensorInfo[] {
+  const b = backend as WasmBackendLike;
+  const { targetGradient } = attrs as unknown as { targetGradient: boolean };
+  const o = mseOffsets(b, inputs);
+  const dprediction = output(b, [o.rows, o.d]);
+  const dtarget = targetGradient ? output(b, [o.rows, o.d]) : null;
+  exportsFor(b).emoje_masked_mse_backward(offsetOf(b, inputs.dy, 'dy'), o.prediction, o.target, o.mask, dprediction.offset, dtarget ? dtarget.offset : 0, o.rows, o.d);
+  return dtarget ? [dprediction.info, dtarget.info] : [dprediction.info];
+}
+
 export const lossKernels: tf.KernelConfig[] = [
   { kernelName: FusedKernel.FocalLoss, backendName: 'wasm', kernelFunc: focalLossForward as unknown as tf.KernelFunc },
   { kernelName: FusedKernel.FocalLossGrad, backendName: 'wasm', kernelFunc: focalLossGrad as unknown as tf.KernelFunc },
@@ -122,4 +145,6 @@ export const lossKernels: tf.KernelConfig[] = [
   { kernelName: FusedKernel.GuidedNceGrad, backendName: 'wasm', kernelFunc: guidedNceGrad as unknown as tf.KernelFunc },
   { kernelName: FusedKernel.JointNce, backendName: 'wasm', kernelFunc: jointNceForward as unknown as tf.KernelFunc },
   { kernelName: FusedKernel.JointNceGrad, backendName: 'wasm', kernelFunc: jointNceGrad as unknown as tf.KernelFunc },
+  { kernelName: FusedKernel.MaskedMse, backendName: 'wasm', kernelFunc: maskedMseForward as unknown as tf.KernelFunc },
+  { kernelName: FusedKernel.MaskedMseGrad, backendName: 'wasm', kernelFunc: maskedMseGrad as unknown as tf.KernelFunc },
 ];
