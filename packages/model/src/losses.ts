@@ -4,14 +4,13 @@ import { EmojeInputError, FusedKernel, MASKED_LOGIT, gatherRows, hasFusedKernel,
 /**
  * Focal loss (Lin et al. 2017) over labeled utterances:
  * `sum_i w_{y_i} * -(1 - p_{i,y_i})^gamma * log p_{i,y_i} / sum_i w_{y_i}`.
+ * Where the backend registers the fused `EmojeFocalLoss` kernel (the wasm kernels) the loss is one kernel each way;
+ * elsewhere it runs op by op, with the same values.
  *
  * @param logits `[..., C]` unnormalised scores.
  * @param labels `[...]` int32 class ids; -1 (unlabeled or padding) is ignored.
  * @param gamma focusing exponent; 0 gives (weighted) cross-entropy.
  * @param classWeights optional per-class weights `w`, in class order.
- * Where the backend registers the fused `EmojeFocalLoss` kernel (the wasm kernels) the loss is one kernel each way;
- * elsewhere it runs op by op, with the same values.
- *
  * @returns a scalar; 0 when no utterance is labeled.
  */
 export function focalLoss(logits: tf.Tensor, labels: tf.Tensor, gamma = 1, classWeights?: number[] | null): tf.Scalar {

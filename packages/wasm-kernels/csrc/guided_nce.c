@@ -5,7 +5,7 @@
  *   lp_ij = m_ij - logsumexp_j m_ij,          k_i = sum_j pos_ij,        a_i = [k_i > 0]
  *   L    = -sum_i a_i (sum_j pos_ij [cand_ij > 0] lp_ij) / max(k_i, 1) / max(sum_i a_i, 1)
  *
- * Scratch (floats): forward `n d + n n`, backward `2 n d + n n + n` (laid out by the caller's single block).
+ * Scratch (floats, one block from the caller): forward `n d + n n + n`, backward `2 n d + n n + 2 n`.
  */
 #include "loss_math.h"
 

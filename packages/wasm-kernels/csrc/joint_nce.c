@@ -5,7 +5,8 @@
  *
  *   L_ab = 1/|V| sum_{i in V} (lse_j S_ij + lse_j S_ji - 2 S_ii) / 2,   L = mean of L_ab over the pairs with |V| >= 2
  *
- * (0 when no pair qualifies). Absent slots are never read. Scratch (floats), per call: `4 N E + N N + 3 N`.
+ * (0 when no pair qualifies). Absent slots are never read. Scratch (floats, one block from the caller): forward
+ * `2 N E + N N + 3 N`, backward `4 N E + N N + 3 N` (the last N hold int row indices).
  */
 #include "loss_math.h"
 
