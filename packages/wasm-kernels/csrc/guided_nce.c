@@ -29,7 +29,7 @@ INLINE void mask_rows(float *sim, const float *cand, float *lse, int n, float in
   for (int i = 0; i < n; i++) {
     float *row = sim + i * n;
     for (int j = 0; j < n; j++) row[j] = row[j] * inv_t + (1.0f - cand[i * n + j]) * MASKED_LOGIT;
-    lse[i] = log_sum_exp(row, n, 1);
+    lse[i] = log_sum_exp_row(row, n);
   }
 }
 
@@ -64,7 +64,7 @@ void EXPORT(emoje_guided_nce_forward)(const float *x, const float *cand, const f
 
 /*
  * dm_ij = c_i (pos'_ij - k'_i softmax_ij) with pos' = pos [cand > 0], k'_i = sum_j pos'_ij, c_i = -dy a_i / max(k_i, 1) / A;
- * du = (dm + dmᵀ) u / T; dx = (du - u <u, du>) / norm (du / norm where the norm floor is active).
+ * du = (dm + dmᵀ) u / T (one product with the symmetrised dm); dx = (du - u <u, du>) / norm (du / norm where the norm floor is active).
  */
 void EXPORT(emoje_guided_nce_backward)(const float *dy, const float *x, const float *cand, const float *pos, float *dx,
                                        float *scratch, int n, int d, float inv_t) {
@@ -82,13 +82,29 @@ void EXPORT(emoje_guided_nce_backward)(const float *dy, const float *x, const fl
       kc += cand[i * n + j] > 0.0f ? p : 0.0f;
     }
     float c = k > 0.0f ? scale / (k > 1.0f ? k : 1.0f) : 0.0f;
-    for (int j = 0; j < n; j++) {
-      float pp = cand[i * n + j] > 0.0f ? pos[i * n + j] : 0.0f;
+    const float *ci = cand + i * n, *pi = pos + i * n;
+    int n4 = n & ~3;
+    f4 cv = f4_splat(c), kv = f4_splat(kc), lv = f4_splat(lse[i]), zero = f4_splat(0);
+    for (int j = 0; j < n4; j += 4) {
+      f4 pp = wasm_v128_and(f4_load(pi + j), wasm_f32x4_gt(f4_load(ci + j), zero));
+      f4 sm = f4_exp(wasm_f32x4_sub(f4_load(row + j), lv));
+      f4_store(row + j, wasm_f32x4_mul(cv, wasm_f32x4_sub(pp, wasm_f32x4_mul(kv, sm))));
+    }
+    for (int j = n4; j < n; j++) {
+      float pp = ci[j] > 0.0f ? pi[j] : 0.0f;
       row[j] = c * (pp - kc * scalar_exp(row[j] - lse[i]));
     }
   }
+  /* du = (dm + dmᵀ) u: symmetrise dm in place, then one product. */
+  for (int i = 0; i < n; i++) {
+    sim[i * n + i] += sim[i * n + i];
+    for (int j = i + 1; j < n; j++) {
+      float t = sim[i * n + j] + sim[j * n + i];
+      sim[i * n + j] = t;
+      sim[j * n + i] = t;
+    }
+  }
   gemm_nn(sim, n, u, d, du, d, n, n, d, 0);
-  gemm_tn(sim, n, u, d, du, d, n, n, d, 1);
   for (int i = 0; i < n; i++) {
     float *dui = du + i * d, *ui = u + i * d;
     float norm = norms[i] < 0.0f ? -norms[i] : norms[i];

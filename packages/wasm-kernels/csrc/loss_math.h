@@ -58,4 +58,25 @@ INLINE float log_sum_exp(const float *x, int n, int step) {
   return mx + scalar_log(s);
 }
 
+/* max and log(sum(exp(x - max))) + max over n contiguous entries, vectorised. */
+INLINE float log_sum_exp_row(const float *x, int n) {
+  int n4 = n & ~3;
+  float mx = -__builtin_inff();
+  if (n4) {
+    f4 m = f4_load(x);
+    for (int j = 4; j < n4; j += 4) m = wasm_f32x4_max(m, f4_load(x + j));
+    float a = wasm_f32x4_extract_lane(m, 0), b = wasm_f32x4_extract_lane(m, 1);
+    float c = wasm_f32x4_extract_lane(m, 2), d = wasm_f32x4_extract_lane(m, 3);
+    a = a > b ? a : b;
+    c = c > d ? c : d;
+    mx = a > c ? a : c;
+  }
+  for (int j = n4; j < n; j++) mx = x[j] > mx ? x[j] : mx;
+  f4 mv = f4_splat(mx), s = f4_splat(0);
+  for (int j = 0; j < n4; j += 4) s = wasm_f32x4_add(s, f4_exp(wasm_f32x4_sub(f4_load(x + j), mv)));
+  float t = f4_sum(s);
+  for (int j = n4; j < n; j++) t += scalar_exp(x[j] - mx);
+  return mx + scalar_log(t);
+}
+
 #endif

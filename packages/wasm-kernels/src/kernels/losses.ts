@@ -97,7 +97,7 @@ function jointNceForward({ inputs, backend }: KernelArgs): tf.TensorInfo {
   const j = jointOffsets(b, inputs);
   const loss = output(b, []);
   const k: KernelExports = exportsFor(b);
-  withScratch(b, 2 * j.n * j.e + j.n * j.n + 3 * j.n, (scratch) =>
+  withScratch(b, 2 * j.n * j.e + 2 * j.n * j.n + 3 * j.n, (scratch) =>
     k.emoje_joint_nce_forward(j.z, j.present, j.inverseTemperature, loss.offset, scratch, j.n, j.m, j.e),
   );
   return loss.info;
@@ -109,7 +109,7 @@ function jointNceGrad({ inputs, backend }: KernelArgs): tf.TensorInfo[] {
   const dz = output(b, [j.n, j.m, j.e]);
   const dInverseTemperature = output(b, []);
   const k = exportsFor(b);
-  withScratch(b, 4 * j.n * j.e + j.n * j.n + 3 * j.n, (scratch) =>
+  withScratch(b, 4 * j.n * j.e + 2 * j.n * j.n + 3 * j.n, (scratch) =>
     k.emoje_joint_nce_backward(offsetOf(b, inputs.dy, 'dy'), j.z, j.present, j.inverseTemperature, dz.offset, dInverseTemperature.offset, scratch, j.n, j.m, j.e),
   );
   return [dz.info, dInverseTemperature.info];
