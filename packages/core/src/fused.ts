@@ -19,11 +19,13 @@ import * as tf from '@tensorflow/tfjs-core';
  *   `p_i` the softmax probability of row i's label, `w_i` its class weight (1 without weights, 0 when ignored).
  * - `EmojeFocalLossGrad`: inputs `dy []`, `logits`, `labels`, `weights` when `hasWeights`; same attrs. Output
  *   `dlogits [R, C]` (0 on ignored rows).
- * - `EmojeGuidedNce`: inputs `x [n, d]`, `candidate [n, n]`, `positive [n, n]`; attr `inverseTemperature`. Output the
- *   scalar supervised NCE over the rows of `x` made unit (norm floored at 1e-6): logits `<u_i, u_j> / T` plus
- *   `(1 - candidate) MASKED_LOGIT`, `-mean_p log softmax` over each anchor's positives (those with candidate > 0), then
- *   the mean over the anchors with a positive (0 when none has one).
- * - `EmojeGuidedNceGrad`: inputs `dy []`, `x`, `candidate`, `positive`; same attr. Output `dx [n, d]`.
+ * - `EmojeGuidedNce`: inputs `x [n, d]`, `candidate [n, n]`, `positive [n, n]`; attrs `inverseTemperature`,
+ *   `keepStatistics`. Output the scalar supervised NCE over the rows of `x` made unit (norm floored at 1e-6): logits
+ *   `<u_i, u_j> / T` plus `(1 - candidate) MASKED_LOGIT`, `-mean_p log softmax` over each anchor's positives (those
+ *   with candidate > 0), then the mean over the anchors with a positive (0 when none has one). With `keepStatistics`
+ *   also the row softmax `[n, n]`, the unit rows `[n, d]` and the norms `[n]` (negative where the floor is active).
+ * - `EmojeGuidedNceGrad`: inputs `dy []`, `softmax`, `unit`, `norm` (kept by the forward kernel), `candidate`,
+ *   `positive`; attr `inverseTemperature`. Output `dx [n, d]`.
  * - `EmojeJointNce`: inputs `z [N, M, E]`, `present [N, M]` (0/1), `inverseTemperature []`. Output the scalar
  *   symmetric InfoNCE averaged over the modality pairs with at least 2 rows where both are present (0 when none).
  * - `EmojeJointNceGrad`: inputs `dy []`, `z`, `present`, `inverseTemperature`. Outputs `dz [N, M, E]` (0 on absent

@@ -200,18 +200,21 @@ function hostGuidedContrastiveLoss(descriptors: tf.Tensor, host: GuidedContrasti
 
 /**
  * The fused `EmojeGuidedNce` kernel on the present rows `x [n, d]` with the host-built masks; while a gradient is
- * recorded, its gradient is the fused `EmojeGuidedNceGrad` kernel (the masks are constants).
+ * recorded, it keeps the softmax, unit rows and norms, from which the fused `EmojeGuidedNceGrad` kernel computes the
+ * gradient (the masks are constants).
  */
 function fusedGuidedNce(x: tf.Tensor, candidate: tf.Tensor, positive: tf.Tensor, inverseTemperature: number): tf.Scalar {
-  const attrs = { inverseTemperature };
-  if (!recordingGradients()) return runFused(FusedKernel.GuidedNce, { x, candidate, positive }, attrs)[0] as tf.Scalar;
+  if (!recordingGradients()) {
+    return runFused(FusedKernel.GuidedNce, { x, candidate, positive }, { inverseTemperature, keepStatistics: false })[0] as tf.Scalar;
+  }
   const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
     const [rows, save] = args as [tf.Tensor, tf.GradSaveFunc];
-    save([rows, candidate, positive]);
+    const [loss, softmax, unit, norm] = runFused(FusedKernel.GuidedNce, { x: rows, candidate, positive }, { inverseTemperature, keepStatistics: true });
+    save([softmax, unit, norm, candidate, positive]);
     return {
-      value: runFused(FusedKernel.GuidedNce, { x: rows, candidate, positive }, attrs)[0],
+      value: loss,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
-        runFused(FusedKernel.GuidedNceGrad, { dy, x: saved[0], candidate: saved[1], positive: saved[2] }, attrs)[0],
+        runFused(FusedKernel.GuidedNceGrad, { dy, softmax: saved[0], unit: saved[1], norm: saved[2], candidate: saved[3], positive: saved[4] }, { inverseTemperature })[0],
     };
   });
   return op(x) as tf.Scalar;

@@ -5,7 +5,7 @@
  *   lp_ij = m_ij - logsumexp_j m_ij,          k_i = sum_j pos_ij,        a_i = [k_i > 0]
  *   L    = -sum_i a_i (sum_j pos_ij [cand_ij > 0] lp_ij) / max(k_i, 1) / max(sum_i a_i, 1)
  *
- * Scratch (floats, one block from the caller): forward `n d + n n + n`, backward `2 n d + n n + 2 n`.
+ * Scratch: one block of floats from the caller (sizes below).
  */
 #include "loss_math.h"
 
@@ -43,10 +43,15 @@ INLINE float anchors_with_positive(const float *pos, int n) {
   return a > 1.0f ? a : 1.0f;
 }
 
-void EXPORT(emoje_guided_nce_forward)(const float *x, const float *cand, const float *pos, float *loss, float *scratch,
-                                      int n, int d, float inv_t) {
-  float *u = scratch, *sim = scratch + n * d, *lse = sim + n * n;
-  unit_rows(x, u, 0, n, d);
+/*
+ * With `softmax`, `unit` and `norms` (each may be 0) it also keeps, for the backward pass, the row softmax of the masked
+ * logits [n, n], the unit rows [n, d] and the norms [n] (negative where the floor is active). Scratch: `n n + n`
+ * floats, plus `n d` when `unit` is 0.
+ */
+void EXPORT(emoje_guided_nce_forward)(const float *x, const float *cand, const float *pos, float *loss, float *softmax,
+                                      float *unit, float *norms, float *scratch, int n, int d, float inv_t) {
+  float *sim = scratch, *lse = sim + n * n, *u = unit ? unit : lse + n;
+  unit_rows(x, u, norms, n, d);
   gemm_nt(u, d, u, d, sim, n, n, d, n, 0);
   mask_rows(sim, cand, lse, n, inv_t);
   float total = 0.0f;
@@ -60,18 +65,27 @@ void EXPORT(emoje_guided_nce_forward)(const float *x, const float *cand, const f
     if (k > 0.0f) total += s / (k > 1.0f ? k : 1.0f);
   }
   loss[0] = -total / anchors_with_positive(pos, n);
+  if (!softmax) return;
+  int n4 = n & ~3;
+  for (int i = 0; i < n; i++) {
+    const float *row = sim + i * n;
+    float *out = softmax + i * n;
+    f4 lv = f4_splat(lse[i]);
+    for (int j = 0; j < n4; j += 4) f4_store(out + j, f4_exp(wasm_f32x4_sub(f4_load(row + j), lv)));
+    for (int j = n4; j < n; j++) out[j] = scalar_exp(row[j] - lse[i]);
+  }
 }
 
 /*
+ * From the forward pass's softmax, unit rows and norms:
  * dm_ij = c_i (pos'_ij - k'_i softmax_ij) with pos' = pos [cand > 0], k'_i = sum_j pos'_ij, c_i = -dy a_i / max(k_i, 1) / A;
- * du = (dm + dmᵀ) u / T (one product with the symmetrised dm); dx = (du - u <u, du>) / norm (du / norm where the norm floor is active).
+ * du = (dm + dmᵀ) u / T (one product with the symmetrised dm); dx = (du - u <u, du>) / norm (du / norm where the norm
+ * floor is active). Scratch: `n n + n d` floats.
  */
-void EXPORT(emoje_guided_nce_backward)(const float *dy, const float *x, const float *cand, const float *pos, float *dx,
-                                       float *scratch, int n, int d, float inv_t) {
-  float *u = scratch, *du = scratch + n * d, *sim = du + n * d, *lse = sim + n * n, *norms = lse + n;
-  unit_rows(x, u, norms, n, d);
-  gemm_nt(u, d, u, d, sim, n, n, d, n, 0);
-  mask_rows(sim, cand, lse, n, inv_t);
+void EXPORT(emoje_guided_nce_backward)(const float *dy, const float *softmax, const float *u, const float *norms,
+                                       const float *cand, const float *pos, float *dx, float *scratch, int n, int d,
+                                       float inv_t) {
+  float *sim = scratch, *du = scratch + n * n;
   float scale = -dy[0] / anchors_with_positive(pos, n);
   for (int i = 0; i < n; i++) {
     float *row = sim + i * n;
@@ -84,15 +98,15 @@ void EXPORT(emoje_guided_nce_backward)(const float *dy, const float *x, const fl
     float c = k > 0.0f ? scale / (k > 1.0f ? k : 1.0f) : 0.0f;
     const float *ci = cand + i * n, *pi = pos + i * n;
     int n4 = n & ~3;
-    f4 cv = f4_splat(c), kv = f4_splat(kc), lv = f4_splat(lse[i]), zero = f4_splat(0);
+    const float *smi = softmax + i * n;
+    f4 cv = f4_splat(c), kv = f4_splat(kc), zero = f4_splat(0);
     for (int j = 0; j < n4; j += 4) {
       f4 pp = wasm_v128_and(f4_load(pi + j), wasm_f32x4_gt(f4_load(ci + j), zero));
-      f4 sm = f4_exp(wasm_f32x4_sub(f4_load(row + j), lv));
-      f4_store(row + j, wasm_f32x4_mul(cv, wasm_f32x4_sub(pp, wasm_f32x4_mul(kv, sm))));
+      f4_store(row + j, wasm_f32x4_mul(cv, wasm_f32x4_sub(pp, wasm_f32x4_mul(kv, f4_load(smi + j)))));
     }
     for (int j = n4; j < n; j++) {
       float pp = ci[j] > 0.0f ? pi[j] : 0.0f;
-      row[j] = c * (pp - kc * scalar_exp(row[j] - lse[i]));
+      row[j] = c * (pp - kc * smi[j]);
     }
   }
   /* du = (dm + dmᵀ) u: symmetrise dm in place, then one product. */
@@ -106,7 +120,8 @@ void EXPORT(emoje_guided_nce_backward)(const float *dy, const float *x, const fl
   }
   gemm_nn(sim, n, u, d, du, d, n, n, d, 0);
   for (int i = 0; i < n; i++) {
-    float *dui = du + i * d, *ui = u + i * d;
+    float *dui = du + i * d;
+    const float *ui = u + i * d;
     float norm = norms[i] < 0.0f ? -norms[i] : norms[i];
     float dot = 0.0f;
     if (norms[i] >= 0.0f) {

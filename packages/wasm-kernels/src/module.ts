@@ -9,8 +9,8 @@ export interface KernelExports {
   emoje_layer_norm_backward(dy: number, xhat: number, rstd: number, gamma: number, dx: number, dgamma: number, dbeta: number, rows: number, d: number): void;
   emoje_focal_loss_forward(logits: number, labels: number, weights: number, loss: number, rows: number, classes: number, gamma: number): void;
   emoje_focal_loss_backward(dy: number, logits: number, labels: number, weights: number, dlogits: number, rows: number, classes: number, gamma: number): void;
-  emoje_guided_nce_forward(x: number, candidate: number, positive: number, loss: number, scratch: number, n: number, d: number, inverseTemperature: number): void;
-  emoje_guided_nce_backward(dy: number, x: number, candidate: number, positive: number, dx: number, scratch: number, n: number, d: number, inverseTemperature: number): void;
+  emoje_guided_nce_forward(x: number, candidate: number, positive: number, loss: number, softmax: number, unit: number, norm: number, scratch: number, n: number, d: number, inverseTemperature: number): void;
+  emoje_guided_nce_backward(dy: number, softmax: number, unit: number, norm: number, candidate: number, positive: number, dx: number, scratch: number, n: number, d: number, inverseTemperature: number): void;
   emoje_joint_nce_forward(z: number, present: number, inverseTemperature: number, loss: number, scratch: number, n: number, m: number, e: number): void;
   emoje_masked_mse_forward(prediction: number, target: number, mask: number, loss: number, rows: number, d: number): void;
   emoje_masked_mse_backward(dy: number, prediction: number, target: number, mask: number, dprediction: number, dtarget: number, rows: number, d: number): void;

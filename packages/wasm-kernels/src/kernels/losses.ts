@@ -53,28 +53,43 @@ function focalLossGrad({ inputs, attrs, backend }: KernelArgs): tf.TensorInfo {
   return dlogits.info;
 }
 
-function guidedNceForward({ inputs, attrs, backend }: KernelArgs): tf.TensorInfo {
+function guidedNceForward({ inputs, attrs, backend }: KernelArgs): tf.TensorInfo[] {
   const b = backend as WasmBackendLike;
-  const { inverseTemperature } = attrs as unknown as { inverseTemperature: number };
+  const { inverseTemperature, keepStatistics } = attrs as unknown as { inverseTemperature: number; keepStatistics: boolean };
   const [n, d] = inputs.x.shape;
   const loss = output(b, []);
+  const kept = keepStatistics ? { softmax: output(b, [n, n]), unit: output(b, [n, d]), norm: output(b, [n]) } : null;
   const k = exportsFor(b);
-  withScratch(b, n * d + n * n + n, (scratch) =>
-    k.emoje_guided_nce_forward(offsetOf(b, inputs.x, 'x'), offsetOf(b, inputs.candidate, 'candidate'), offsetOf(b, inputs.positive, 'positive'), loss.offset, scratch, n, d, inverseTemperature),
+  withScratch(b, n * n + n + (kept ? 0 : n * d), (scratch) =>
+    k.emoje_guided_nce_forward(
+      offsetOf(b, inputs.x, 'x'),
+      offsetOf(b, inputs.candidate, 'candidate'),
+      offsetOf(b, inputs.positive, 'positive'),
+      loss.offset,
+      kept ? kept.softmax.offset : 0,
+      kept ? kept.unit.offset : 0,
+      kept ? kept.norm.offset : 0,
+      scratch,
+      n,
+      d,
+      inverseTemperature,
+    ),
   );
-  return loss.info;
+  return kept ? [loss.info, kept.softmax.info, kept.unit.info, kept.norm.info] : [loss.info];
 }
 
 function guidedNceGrad({ inputs, attrs, backend }: KernelArgs): tf.TensorInfo {
   const b = backend as WasmBackendLike;
   const { inverseTemperature } = attrs as unknown as { inverseTemperature: number };
-  const [n, d] = inputs.x.shape;
+  const [n, d] = inputs.unit.shape;
   const dx = output(b, [n, d]);
   const k = exportsFor(b);
-  withScratch(b, 2 * n * d + n * n + 2 * n, (scratch) =>
+  withScratch(b, n * n + n * d, (scratch) =>
     k.emoje_guided_nce_backward(
       offsetOf(b, inputs.dy, 'dy'),
-      offsetOf(b, inputs.x, 'x'),
+      offsetOf(b, inputs.softmax, 'softmax'),
+      offsetOf(b, inputs.unit, 'unit'),
+      offsetOf(b, inputs.norm, 'norm'),
       offsetOf(b, inputs.candidate, 'candidate'),
       offsetOf(b, inputs.positive, 'positive'),
       dx.offset,
