@@ -22,6 +22,26 @@ import * as tf from '@tensorflow/tfjs-core';
  *   merged `context [N, Tq, D]`, and with `keepProbabilities` also `p [N, H, Tq, Tk]`.
  * - `EmojeAttentionGrad`: inputs `dy [N, Tq, D]`, `q`, `k`, `v`, `probabilities` (the kept `p`); attrs `numHeads`.
  *   Outputs `dq`, `dk`, `dv`: the gradient of the composition above for a 0/1 mask (the mask gets none).
+ * - `EmojeFocalLoss`: inputs `logits [R, C]`, `labels [R]` int32 (-1 = ignored), `weights [C]` when `hasWeights`;
+ *   attrs `gamma`, `hasWeights`. Output the scalar `sum_i w_i (1 - p_i)^gamma (-log p_i) / max(sum_i w_i, 1e-8)`,
+ *   `p_i` the softmax probability of row i's label, `w_i` its class weight (1 without weights, 0 when ignored).
+ * - `EmojeFocalLossGrad`: inputs `dy []`, `logits`, `labels`, `weights` when `hasWeights`; same attrs. Output
+ *   `dlogits [R, C]` (0 on ignored rows).
+ * - `EmojeGuidedNce`: inputs `x [n, d]`, `candidate [n, n]`, `positive [n, n]`; attrs `inverseTemperature`,
+ *   `keepStatistics`. Output the scalar supervised NCE over the rows of `x` made unit (norm floored at 1e-6): logits
+ *   `<u_i, u_j> / T` plus `(1 - candidate) MASKED_LOGIT`, `-mean_p log softmax` over each anchor's positives (those
+ *   with candidate > 0), then the mean over the anchors with a positive (0 when none has one). With `keepStatistics`
+ *   also the row softmax `[n, n]`, the unit rows `[n, d]` and the norms `[n]` (negative where the floor is active).
+ * - `EmojeGuidedNceGrad`: inputs `dy []`, `softmax`, `unit`, `norm` (kept by the forward kernel), `candidate`,
+ *   `positive`; attr `inverseTemperature`. Output `dx [n, d]`.
+ * - `EmojeJointNce`: inputs `z [N, M, E]`, `present [N, M]` (0/1), `inverseTemperature []`. Output the scalar
+ *   symmetric InfoNCE averaged over the modality pairs with at least 2 rows where both are present (0 when none).
+ * - `EmojeJointNceGrad`: inputs `dy []`, `z`, `present`, `inverseTemperature`. Outputs `dz [N, M, E]` (0 on absent
+ *   slots) and `dInverseTemperature []`.
+ * - `EmojeMaskedMse`: inputs `prediction [R, D]`, `target [R, D]`, `mask [R]`. Output the scalar
+ *   `sum_{r : mask_r > 0} |prediction_r - target_r|² / max(D sum_r mask_r, 1)` (unmasked rows are not read).
+ * - `EmojeMaskedMseGrad`: inputs `dy []`, `prediction`, `target`, `mask`; attr `targetGradient`. Outputs
+ *   `dprediction [R, D]`, and with `targetGradient` also `dtarget` (0 on unmasked rows).
  */
 export const FusedKernel = {
   Linear: 'EmojeLinear',
@@ -30,6 +50,14 @@ export const FusedKernel = {
   LayerNormGrad: 'EmojeLayerNormGrad',
   Attention: 'EmojeAttention',
   AttentionGrad: 'EmojeAttentionGrad',
+  FocalLoss: 'EmojeFocalLoss',
+  FocalLossGrad: 'EmojeFocalLossGrad',
+  GuidedNce: 'EmojeGuidedNce',
+  GuidedNceGrad: 'EmojeGuidedNceGrad',
+  JointNce: 'EmojeJointNce',
+  JointNceGrad: 'EmojeJointNceGrad',
+  MaskedMse: 'EmojeMaskedMse',
+  MaskedMseGrad: 'EmojeMaskedMseGrad',
 } as const;
 
 export type FusedKernelName = (typeof FusedKernel)[keyof typeof FusedKernel];

@@ -9,7 +9,7 @@ export {
   type ExpectedDim,
 } from './validate';
 export { SeededRandom } from './random';
-export { matMul } from './matmul';
+export { matMul, recordingGradients } from './matmul';
 export { MASKED_LOGIT, zeroMasked, maskedMean, maskedSoftmax, finiteMask, stopGradient, logSumExp, reduceMax } from './masks';
 export { InitializerSource, type Initializer, type WeightFactory } from './weights';
 export {

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { EmojeInputError, MASKED_LOGIT, logSumExp, assertTensorShape, matMul, zeroMasked } from '@emoje/core';
+import { EmojeInputError, FusedKernel, MASKED_LOGIT, hasFusedKernel, logSumExp, assertTensorShape, matMul, recordingGradients, runFused, zeroMasked } from '@emoje/core';
 import { binaryAvailability } from './sources';
 
 /** Throws unless `temperature` is a positive finite number or a scalar tensor. */
@@ -37,7 +37,9 @@ export function checkTemperature(temperature: tf.Scalar | number): void {
  * than 2 valid rows give no term; if none qualifies the loss is 0 with a zero (finite) gradient. Invalid
  * rows and columns are excluded with {@link MASKED_LOGIT} (no `booleanMask`, which is async), and absent
  * slots of `z` are zeroed first, so whatever they hold (NaN included) changes nothing.
- * The gradient reaches `z` and, when it is a tensor, `temperature`.
+ * The gradient reaches `z` and, when it is a tensor, `temperature`. Where the backend registers the fused
+ * `EmojeJointNce` kernel (the wasm kernels) the whole loss is one kernel each way; elsewhere it runs op by op, with
+ * the same values.
  *
  * @param z embeddings `[B, U, M, E]` (the layer's first output: unit vectors, 0 where missing).
  * @param availability `[B, U, M]`, 1 = present.
@@ -53,6 +55,9 @@ export function jointContrastiveLoss(z: tf.Tensor, availability: tf.Tensor, temp
   return tf.tidy(() => {
     const n = b * u;
     const present = tf.reshape(binaryAvailability(availability), [n, m]);
+    if (m >= 2 && z.dtype === 'float32' && hasFusedKernel(FusedKernel.JointNce)) {
+      return fusedJointNce(tf.reshape(z, [n, m, e]), present, tf.div(1, temperature));
+    }
     const embeddings = zeroMasked(tf.reshape(z, [n, m, e]), present);
     if (m < 2) return tf.mul(tf.sum(embeddings), 0) as tf.Scalar;
 
@@ -84,4 +89,22 @@ export function jointContrastiveLoss(z: tf.Tensor, availability: tf.Tensor, temp
     const weights = tf.stack(pairWeights);
     return tf.div(tf.sum(tf.mul(losses, weights)), tf.maximum(tf.sum(weights), 1)) as tf.Scalar;
   });
+}
+
+/**
+ * The fused `EmojeJointNce` kernel on `z [N, M, E]` with `present [N, M]`; while a gradient is recorded, its gradient
+ * is the fused `EmojeJointNceGrad` kernel (dz and the inverse temperature's gradient in one call).
+ */
+function fusedJointNce(z: tf.Tensor, present: tf.Tensor, inverseTemperature: tf.Tensor): tf.Scalar {
+  if (!recordingGradients()) return runFused(FusedKernel.JointNce, { z, present, inverseTemperature }, {})[0] as tf.Scalar;
+  const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const [zs, inverse, save] = args as [tf.Tensor, tf.Tensor, tf.GradSaveFunc];
+    save([zs, present, inverse]);
+    return {
+      value: runFused(FusedKernel.JointNce, { z: zs, present, inverseTemperature: inverse }, {})[0],
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
+        runFused(FusedKernel.JointNceGrad, { dy, z: saved[0], present: saved[1], inverseTemperature: saved[2] }, {}),
+    };
+  });
+  return op(z, inverseTemperature) as tf.Scalar;
 }

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { assertOneOf, assertTensorShape, stopGradient, zeroMasked } from '@emoje/core';
+import { FusedKernel, assertOneOf, assertTensorShape, hasFusedKernel, recordingGradients, runFused, stopGradient, zeroMasked } from '@emoje/core';
 import { RECONSTRUCT_FROM, binaryAvailability, sourceMask, type ReconstructFrom } from './sources';
 
 /** Options of {@link reconstructionLoss}. */
@@ -22,7 +22,8 @@ export interface ReconstructionLossOptions {
  * With `'others'` a source is another present modality, so a lone present modality is not scored
  * (its reconstruction is 0 by construction). `sg` is `stopGradient` unless `stopTargetGradient` is false.
  * Slots outside `S` are zeroed first, whatever they hold (NaN included). No scored slot gives 0 with
- * a zero (finite) gradient.
+ * a zero (finite) gradient. Where the backend registers the fused `EmojeMaskedMse` kernel (the wasm kernels) the
+ * error is one kernel each way; elsewhere it runs op by op, with the same values.
  *
  * @param reconstruction `[B, U, M, D]`, the layer's second output.
  * @param c the descriptors `[B, U, M, D]` fed to the layer.
@@ -44,6 +45,10 @@ export function reconstructionLoss(
   return tf.tidy(() => {
     const present = binaryAvailability(availability);
     const scored = tf.mul(present, sourceMask(present, reconstructFrom));
+    if (hasFusedKernel(FusedKernel.MaskedMse) && reconstruction.dtype === 'float32' && c.dtype === 'float32') {
+      const rows = b * u * m;
+      return fusedMaskedMse(tf.reshape(reconstruction, [rows, d]), tf.reshape(c, [rows, d]), tf.reshape(scored, [rows]), !stopTargetGradient);
+    }
     const prediction = zeroMasked(reconstruction, scored);
     const cleanTarget = zeroMasked(c, scored);
     const target = stopTargetGradient ? stopGradient(cleanTarget) : cleanTarget;
@@ -51,4 +56,24 @@ export function reconstructionLoss(
     const count = tf.mul(tf.sum(scored), d);
     return tf.div(total, tf.maximum(count, 1)) as tf.Scalar;
   });
+}
+
+/**
+ * The fused `EmojeMaskedMse` kernel on `prediction, target [R, D]` and `mask [R]`; while a gradient is recorded, its
+ * gradient is the fused `EmojeMaskedMseGrad` kernel, reaching `target` only with `targetGradient`.
+ */
+function fusedMaskedMse(prediction: tf.Tensor, target: tf.Tensor, mask: tf.Tensor, targetGradient: boolean): tf.Scalar {
+  if (!recordingGradients()) return runFused(FusedKernel.MaskedMse, { prediction, target, mask }, {})[0] as tf.Scalar;
+  const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const save = args[args.length - 1] as tf.GradSaveFunc;
+    const p = args[0] as tf.Tensor;
+    const t = targetGradient ? (args[1] as tf.Tensor) : target;
+    save([p, t, mask]);
+    return {
+      value: runFused(FusedKernel.MaskedMse, { prediction: p, target: t, mask }, {})[0],
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
+        runFused(FusedKernel.MaskedMseGrad, { dy, prediction: saved[0], target: saved[1], mask: saved[2] }, { targetGradient }),
+    };
+  });
+  return (targetGradient ? op(prediction, target) : op(prediction)) as tf.Scalar;
 }

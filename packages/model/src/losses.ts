@@ -1,9 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { EmojeInputError, MASKED_LOGIT, gatherRows, logSumExp, matMul, zeroMasked } from '@emoje/core';
+import { EmojeInputError, FusedKernel, MASKED_LOGIT, gatherRows, hasFusedKernel, logSumExp, matMul, recordingGradients, runFused, zeroMasked } from '@emoje/core';
 
 /**
  * Focal loss (Lin et al. 2017) over labeled utterances:
  * `sum_i w_{y_i} * -(1 - p_{i,y_i})^gamma * log p_{i,y_i} / sum_i w_{y_i}`.
+ * Where the backend registers the fused `EmojeFocalLoss` kernel (the wasm kernels) the loss is one kernel each way;
+ * elsewhere it runs op by op, with the same values.
  *
  * @param logits `[..., C]` unnormalised scores.
  * @param labels `[...]` int32 class ids; -1 (unlabeled or padding) is ignored.
@@ -16,6 +18,9 @@ export function focalLoss(logits: tf.Tensor, labels: tf.Tensor, gamma = 1, class
     const numClasses = logits.shape[logits.rank - 1] as number;
     const flatLogits = tf.reshape(logits, [-1, numClasses]);
     const flatLabels = tf.reshape(tf.cast(labels, 'int32'), [-1]);
+    if (hasFusedKernel(FusedKernel.FocalLoss) && logits.dtype === 'float32') {
+      return fusedFocalLoss(flatLogits, flatLabels, gamma, classWeights ? tf.tensor1d(classWeights) : null);
+    }
     const valid = tf.cast(tf.greaterEqual(flatLabels, 0), 'float32');
     const safeLogits = zeroMasked(flatLogits, valid);
     const oneHot = tf.cast(tf.oneHot(tf.maximum(flatLabels, tf.scalar(0, 'int32')), numClasses), 'float32');
@@ -26,6 +31,26 @@ export function focalLoss(logits: tf.Tensor, labels: tf.Tensor, gamma = 1, class
     const total = tf.sum(tf.mul(weight, tf.mul(focus, tf.neg(logProb))));
     return tf.div(total, tf.maximum(tf.sum(weight), 1e-8)) as tf.Scalar;
   });
+}
+
+/**
+ * The fused `EmojeFocalLoss` kernel on `logits [R, C]` and int32 `labels [R]`; while a gradient is recorded, its
+ * gradient is the fused `EmojeFocalLossGrad` kernel (labels and weights are constants).
+ */
+function fusedFocalLoss(logits: tf.Tensor, labels: tf.Tensor, gamma: number, weights: tf.Tensor | null): tf.Scalar {
+  const attrs = { gamma, hasWeights: weights != null };
+  const constants = { labels, ...(weights ? { weights } : {}) };
+  if (!recordingGradients()) return runFused(FusedKernel.FocalLoss, { logits, ...constants }, attrs)[0] as tf.Scalar;
+  const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const [x, save] = args as [tf.Tensor, tf.GradSaveFunc];
+    save([x, labels, ...(weights ? [weights] : [])]);
+    return {
+      value: runFused(FusedKernel.FocalLoss, { logits: x, ...constants }, attrs)[0],
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
+        runFused(FusedKernel.FocalLossGrad, { dy, logits: saved[0], labels: saved[1], ...(weights ? { weights: saved[2] } : {}) }, attrs)[0],
+    };
+  });
+  return op(logits) as tf.Scalar;
 }
 
 /**
@@ -119,6 +144,8 @@ export interface GuidedContrastiveHost {
  * {@link guidedContrastiveLoss} over the present slots only, with candidate and positive masks built on
  * the host. Absent slots have no candidate and no positive in the full formulation and contribute
  * `exp(MASKED_LOGIT) = 0` to every softmax, so dropping them changes neither the value nor the gradients.
+ * Where the backend registers the fused `EmojeGuidedNce` kernel, everything from the gathered rows on is one
+ * kernel each way.
  */
 function hostGuidedContrastiveLoss(descriptors: tf.Tensor, host: GuidedContrastiveHost, temperature: number): tf.Scalar {
   const [b, u, m, d] = descriptors.shape as number[];
@@ -150,6 +177,11 @@ function hostGuidedContrastiveLoss(descriptors: tf.Tensor, host: GuidedContrasti
   }
   return tf.tidy(() => {
     if (n === 0) return tf.scalar(0);
+    if (hasFusedKernel(FusedKernel.GuidedNce) && descriptors.dtype === 'float32') {
+      // Only present slots are gathered, which zeroMasked would pass through unchanged (values and gradients).
+      const rows = gatherRows(tf.reshape(descriptors, [total, d]), slots);
+      return fusedGuidedNce(rows, tf.tensor2d(candidate, [n, n]), tf.tensor2d(positive, [n, n]), 1 / temperature);
+    }
     const valid = tf.tensor1d(Float32Array.from(host.availability));
     const flat = gatherRows(zeroMasked(tf.reshape(descriptors, [total, d]), valid), slots);
     const norm = tf.sqrt(tf.maximum(tf.sum(tf.square(flat), -1, true), 1e-12));
@@ -164,6 +196,28 @@ function hostGuidedContrastiveLoss(descriptors: tf.Tensor, host: GuidedContrasti
     const perAnchor = tf.div(tf.sum(tf.mul(positives, zeroMasked(logProb, candidates)), -1), tf.maximum(count, 1));
     return tf.div(tf.neg(tf.sum(tf.mul(perAnchor, hasPositive))), tf.maximum(tf.sum(hasPositive), 1)) as tf.Scalar;
   });
+}
+
+/**
+ * The fused `EmojeGuidedNce` kernel on the present rows `x [n, d]` with the host-built masks; while a gradient is
+ * recorded, it keeps the softmax, unit rows and norms, from which the fused `EmojeGuidedNceGrad` kernel computes the
+ * gradient (the masks are constants).
+ */
+function fusedGuidedNce(x: tf.Tensor, candidate: tf.Tensor, positive: tf.Tensor, inverseTemperature: number): tf.Scalar {
+  if (!recordingGradients()) {
+    return runFused(FusedKernel.GuidedNce, { x, candidate, positive }, { inverseTemperature, keepStatistics: false })[0] as tf.Scalar;
+  }
+  const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const [rows, save] = args as [tf.Tensor, tf.GradSaveFunc];
+    const [loss, softmax, unit, norm] = runFused(FusedKernel.GuidedNce, { x: rows, candidate, positive }, { inverseTemperature, keepStatistics: true });
+    save([softmax, unit, norm, candidate, positive]);
+    return {
+      value: loss,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
+        runFused(FusedKernel.GuidedNceGrad, { dy, softmax: saved[0], unit: saved[1], norm: saved[2], candidate: saved[3], positive: saved[4] }, { inverseTemperature })[0],
+    };
+  });
+  return op(x) as tf.Scalar;
 }
 
 /**

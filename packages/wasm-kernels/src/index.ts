@@ -1,7 +1,7 @@
 /**
- * Fused wasm kernels for emoje's blocks: linear maps with their activation, layer normalisation and masked multi-head
- * attention, each with a fused gradient, compiled from C with wasm SIMD (csrc/) and run inside tfjs-backend-wasm's
- * memory.
+ * Fused wasm kernels for emoje's blocks: linear maps with their activation, layer normalisation, masked multi-head
+ * attention and the training losses (focal loss, guided NCE, joint InfoNCE, masked reconstruction error), each with a
+ * fused gradient, compiled from C with wasm SIMD (csrc/) and run inside tfjs-backend-wasm's memory.
  *
  * The blocks stay backend-agnostic: they use a fused kernel only where the current backend registers it
  * (`hasFusedKernel` in @emoje/core) and otherwise run the same computation op by op. The runtimes call
@@ -11,12 +11,13 @@ import * as tf from '@tensorflow/tfjs-core';
 import { attentionKernels } from './kernels/attention';
 import { layerNormKernels } from './kernels/layer-norm';
 import { linearKernels } from './kernels/linear';
+import { lossKernels } from './kernels/losses';
 import { instantiateFor, unsupportedReason, type WasmBackendLike } from './module';
 
 export { FusedKernel, setFusedKernelsEnabled, fusedKernelsEnabled } from '@emoje/core';
 
 /** Every kernel this package registers for the wasm backend. */
-export const WASM_KERNEL_CONFIGS: readonly tf.KernelConfig[] = [...linearKernels, ...layerNormKernels, ...attentionKernels];
+export const WASM_KERNEL_CONFIGS: readonly tf.KernelConfig[] = [...linearKernels, ...layerNormKernels, ...attentionKernels, ...lossKernels];
 
 /** What {@link registerWasmKernels} did. */
 export interface WasmKernelRegistration {

@@ -9,6 +9,14 @@ export interface KernelExports {
   emoje_layer_norm_backward(dy: number, xhat: number, rstd: number, gamma: number, dx: number, dgamma: number, dbeta: number, rows: number, d: number): void;
   emoje_attention_forward(q: number, k: number, v: number, mask: number, context: number, probabilities: number, keep: number, n: number, tq: number, tk: number, d: number, heads: number, maskStride: number, scale: number): void;
   emoje_attention_backward(dy: number, q: number, k: number, v: number, probabilities: number, dq: number, dk: number, dv: number, scratch: number, n: number, tq: number, tk: number, d: number, heads: number, scale: number): void;
+  emoje_focal_loss_forward(logits: number, labels: number, weights: number, loss: number, rows: number, classes: number, gamma: number): void;
+  emoje_focal_loss_backward(dy: number, logits: number, labels: number, weights: number, dlogits: number, rows: number, classes: number, gamma: number): void;
+  emoje_guided_nce_forward(x: number, candidate: number, positive: number, loss: number, softmax: number, unit: number, norm: number, scratch: number, n: number, d: number, inverseTemperature: number): void;
+  emoje_guided_nce_backward(dy: number, softmax: number, unit: number, norm: number, candidate: number, positive: number, dx: number, scratch: number, n: number, d: number, inverseTemperature: number): void;
+  emoje_joint_nce_forward(z: number, present: number, inverseTemperature: number, loss: number, scratch: number, n: number, m: number, e: number): void;
+  emoje_masked_mse_forward(prediction: number, target: number, mask: number, loss: number, rows: number, d: number): void;
+  emoje_masked_mse_backward(dy: number, prediction: number, target: number, mask: number, dprediction: number, dtarget: number, rows: number, d: number): void;
+  emoje_joint_nce_backward(dy: number, z: number, present: number, inverseTemperature: number, dz: number, dInverseTemperature: number, scratch: number, n: number, m: number, e: number): void;
 }
 
 /** The parts of tfjs-backend-wasm's `BackendWasm` the kernels use (typed here so no backend is imported). */
