@@ -7,6 +7,12 @@ export interface KernelExports {
   emoje_linear_backward(dy: number, x: number, w: number, z: number, dx: number, dw: number, db: number, scratch: number, rows: number, inDim: number, outDim: number, act: number): void;
   emoje_layer_norm_forward(x: number, gamma: number, beta: number, y: number, xhat: number, rstd: number, rows: number, d: number, eps: number): void;
   emoje_layer_norm_backward(dy: number, xhat: number, rstd: number, gamma: number, dx: number, dgamma: number, dbeta: number, rows: number, d: number): void;
+  emoje_sum_squares(x: number, n: number): number;
+  emoje_adamw_update(
+    g: number, w: number, m: number, v: number, mask: number, average: number, wOut: number, mOut: number, vOut: number, averageOut: number, n: number,
+    scale: number, beta1: number, oneMinusBeta1: number, beta2: number, oneMinusBeta2: number, correction1: number, correction2: number,
+    learningRate: number, epsilon: number, learningRateDecay: number, averageDecay: number, oneMinusAverageDecay: number,
+  ): void;
 }
 
 /** The parts of tfjs-backend-wasm's `BackendWasm` the kernels use (typed here so no backend is imported). */

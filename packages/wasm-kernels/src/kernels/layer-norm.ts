@@ -2,7 +2,8 @@ import type * as tf from '@tensorflow/tfjs-core';
 import { FusedKernel } from '@emoje/core';
 import { exportsFor, offsetOf, output, type WasmBackendLike } from '../module';
 
-type KernelArgs = { inputs: tf.NamedTensorInfoMap; attrs?: tf.NamedAttrMap; backend: unknown };
+// tfjs types every input as possibly undefined; the kernel contract in @emoje/core says which ones are given.
+type KernelArgs = { inputs: Record<string, tf.TensorInfo>; attrs?: tf.NamedAttrMap; backend: unknown };
 
 function layerNormForward({ inputs, attrs, backend }: KernelArgs): tf.TensorInfo[] {
   const b = backend as WasmBackendLike;
