@@ -3,7 +3,9 @@ import { FusedKernel, hasFusedKernel, runFused, setFusedKernelsEnabled, streamIn
 import { expectClose, leakedTensors, useBackend } from '@emoje/test-utils';
 import { registerWasmKernels, unregisterWasmKernels } from '@emoje/wasm-kernels';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { collate, createModel, disposeBatch, memoryCheckpointStore, train as trainModel, type EmojeModel } from './index';
 import { FlatAdamW, type FlatAdamWOptions } from './optimizer';
+import { MODALITIES, TINY_CONFIG, syntheticDialogues } from './__tests__/fixtures';
 
 // Ragged sizes (none a multiple of 4, one of a single element), so the kernel's 4-lane loops and scalar tails both run.
 const SHAPES = [[3, 5], [7], [2, 3, 3], [6], [1], [13, 3]];
@@ -180,6 +182,34 @@ describe('FlatAdamW with the fused EmojeAdamW kernel (wasm)', () => {
     tf.dispose([...uninterrupted, ...resumedVars]);
   });
 
+  it('shares its state with the op-by-op step: switching paths between steps changes nothing', async () => {
+    const options = { learningRate: 0.03, weightDecay: 0.1, decayed: DECAYED, clipNorm: 1000, averageDecay: 0.7 };
+    const mixedVars = makeVariables('mixed');
+    const plainVars = makeVariables('plainOnly');
+    const mixed = new FlatAdamW(mixedVars, options);
+    const plain = new FlatAdamW(plainVars, options);
+    const paths: string[] = [];
+    for (let step = 1; step <= 4; step++) {
+      const ga = gradientsFor(mixedVars, step, 1);
+      const gb = gradientsFor(plainVars, step, 1);
+      setFusedKernelsEnabled(step % 2 === 1);
+      const profile = await tf.profile(() => mixed.applyGradients(ga));
+      paths.push(profile.kernels.some((k) => k.name === FusedKernel.AdamW) ? 'fused' : 'plain');
+      setFusedKernelsEnabled(false);
+      plain.applyGradients(gb);
+      setFusedKernelsEnabled(true);
+      tf.dispose([...Object.values(ga), ...Object.values(gb)]);
+    }
+    expect(paths).toEqual(['fused', 'plain', 'fused', 'plain']);
+    mixedVars.forEach((v, i) => expect(Array.from(v.dataSync())).toEqual(Array.from(plainVars[i].dataSync())));
+    mixed.assignAverage();
+    plain.assignAverage();
+    mixedVars.forEach((v, i) => expect(Array.from(v.dataSync())).toEqual(Array.from(plainVars[i].dataSync())));
+    mixed.dispose();
+    plain.dispose();
+    tf.dispose([...mixedVars, ...plainVars]);
+  });
+
   it('refuses inputs whose sizes do not fit', () => {
     tf.tidy(() => {
       const w = [tf.zeros([5]), tf.zeros([2, 3])];
@@ -191,5 +221,48 @@ describe('FlatAdamW with the fused EmojeAdamW kernel (wasm)', () => {
       expect(() => runFused(FusedKernel.AdamW, { ...good, mask: tf.ones([12]) }, attrs)).toThrow(/mask must hold 11 values/);
       expect(() => runFused(FusedKernel.AdamW, { ...good, m: tf.zeros([11], 'int32') }, attrs)).toThrow(/m must be float32/);
     });
+  });
+
+  /** Class probabilities of `model` on `dialogues`. */
+  function probabilities(model: EmojeModel, dialogues: ReturnType<typeof syntheticDialogues>): Float32Array {
+    const batch = collate(dialogues, MODALITIES);
+    const p = tf.tidy(() => tf.softmax(model.network.forward(batch, false).logits));
+    const values = p.dataSync().slice() as Float32Array;
+    p.dispose();
+    disposeBatch(batch);
+    return values;
+  }
+
+  it('train() runs one fused step per batch and learns what it learns op by op, and resumes exactly from a checkpoint', async () => {
+    const dialogues = syntheticDialogues(6, 21, 4);
+    const dev = syntheticDialogues(2, 22, 3);
+    // A clipNorm small enough that clipping acts, and a moving average.
+    const options = { epochs: 3, batchSize: 2, seed: 7, emaDecay: 0.9, clipNorm: 0.05, patience: 10 };
+    const fusedModel = createModel(TINY_CONFIG);
+    let fused: Awaited<ReturnType<typeof trainModel>> | null = null;
+    const profile = await tf.profile(async () => void (fused = await trainModel(fusedModel, { train: dialogues, dev }, options)));
+    // 3 epochs of 3 batches: one EmojeAdamW kernel per step.
+    expect(profile.kernels.filter((k) => k.name === FusedKernel.AdamW)).toHaveLength(9);
+    // The same run with only the AdamW kernel taken away (the other fused kernels stay).
+    tf.unregisterKernel(FusedKernel.AdamW, 'wasm');
+    const plainModel = createModel(TINY_CONFIG);
+    try {
+      expect(hasFusedKernel(FusedKernel.AdamW)).toBe(false);
+      const plain = await trainModel(plainModel, { train: dialogues, dev }, options);
+      expectClose(fused!.history.map((h) => h.loss), plain.history.map((h) => h.loss), 1e-5);
+    } finally {
+      await registerWasmKernels();
+    }
+    fusedModel.network.weights.forEach((w, i) => expectClose(w.read(), plainModel.network.weights[i].read(), 1e-5));
+
+    const store = memoryCheckpointStore();
+    const first = createModel(TINY_CONFIG);
+    await trainModel(first, { train: dialogues, dev }, { ...options, checkpoint: store, maxEpochsThisRun: 2 });
+    first.dispose();
+    const resumed = createModel({ ...TINY_CONFIG, seed: 77 });
+    const rest = await trainModel(resumed, { train: dialogues, dev }, { ...options, checkpoint: store, resume: true });
+    expect(rest.history.map((h) => h.loss)).toEqual(fused!.history.map((h) => h.loss));
+    expect(Array.from(probabilities(resumed, dev))).toEqual(Array.from(probabilities(fusedModel, dev)));
+    [fusedModel, plainModel, resumed].forEach((m) => m.dispose());
   });
 });

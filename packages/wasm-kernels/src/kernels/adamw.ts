@@ -50,6 +50,10 @@ function adamW({ inputs, attrs, backend }: KernelArgs): tf.TensorInfo[] {
   const average = inputs.average ? input('average', total) : null;
   const gOffsets = grads.map((g, i) => offsetOf(b, g, `g${i}`));
   const wOffsets = values.map((w, i) => offsetOf(b, w, `w${i}`));
+  const mOffset = offsetOf(b, m, 'm');
+  const vOffset = offsetOf(b, v, 'v');
+  const maskOffset = mask ? offsetOf(b, mask, 'mask') : 0;
+  const averageOffset = average && averageDecay > 0 ? offsetOf(b, average, 'average') : 0;
 
   let scale = 1;
   if (clipNorm > 0) {
@@ -60,14 +64,11 @@ function adamW({ inputs, attrs, backend }: KernelArgs): tf.TensorInfo[] {
   }
   const decay = Math.min(averageDecay, (1 + step) / (10 + step));
 
+  // Every input was checked above, before any output is allocated: a refused call leaves nothing behind.
   const outs = values.map((w) => output(b, [...w.shape]));
   const mOut = output(b, [total]);
   const vOut = output(b, [total]);
   const averageOut = averageDecay > 0 ? output(b, [total]) : null;
-  const mOffset = offsetOf(b, m, 'm');
-  const vOffset = offsetOf(b, v, 'v');
-  const maskOffset = mask ? offsetOf(b, mask, 'mask') : 0;
-  const averageOffset = average && averageOut ? offsetOf(b, average, 'average') : 0;
   let at = 0;
   for (let i = 0; i < count; i++) {
     const bytes = at * 4;
