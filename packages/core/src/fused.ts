@@ -23,7 +23,8 @@ import * as tf from '@tensorflow/tfjs-core';
  *   `weightDecay`, `averageDecay` (0 = no average). Outputs the K new values (the variables' shapes), the new `m`
  *   and `v`, and when `averageDecay > 0` the new average (`[n]`; the new values themselves when no `average` was
  *   given). Per element, in float32 and in this order: `g' = g * clipNorm / max(norm, clipNorm)` with `norm` the
- *   global norm of every gradient (when clipping), `m' = m beta1 + g' (1 - beta1)`,
+ *   global norm of every gradient (when clipping; its squares may be added up in any order, the one difference
+ *   allowed from the op-by-op step), `m' = m beta1 + g' (1 - beta1)`,
  *   `v' = v beta2 + g'^2 (1 - beta2)`, `stepped = w - (m' / c1) / (sqrt(v' / c2) + epsilon) * learningRate`,
  *   `w' = stepped - stepped * (mask * learningRate * weightDecay)`, and
  *   `average' = average d + w' (1 - d)` with `d = min(averageDecay, (1 + t) / (10 + t))`.
