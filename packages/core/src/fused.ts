@@ -42,6 +42,20 @@ import * as tf from '@tensorflow/tfjs-core';
  *   `sum_{r : mask_r > 0} |prediction_r - target_r|² / max(D sum_r mask_r, 1)` (unmasked rows are not read).
  * - `EmojeMaskedMseGrad`: inputs `dy []`, `prediction`, `target`, `mask`; attr `targetGradient`. Outputs
  *   `dprediction [R, D]`, and with `targetGradient` also `dtarget` (0 on unmasked rows).
+ * - `EmojeAdamW`: one AdamW step over K variables (`FlatAdamW` in @emoje/model). Inputs `g0..g{K-1}` (the
+ *   gradients, float32, each the size of its variable, any shape), `w0..w{K-1}` (the variables' values), `m` and `v`
+ *   (the flat first and second moments, `[n]` with n the sizes added up, variables in input order), `mask` (`[n]`,
+ *   1 where weight decay applies and 0 elsewhere; left out when nothing decays) and `average` (`[n]`, the moving
+ *   average before this step; left out on the first step). Attrs `count` (K), `learningRate`, `beta1`, `beta2`,
+ *   `epsilon`, `step` (t, from 1, for the bias corrections `1 - beta^t`), `clipNorm` (0 = no clipping),
+ *   `weightDecay`, `averageDecay` (0 = no average). Outputs the K new values (the variables' shapes), the new `m`
+ *   and `v`, and when `averageDecay > 0` the new average (`[n]`; the new values themselves when no `average` was
+ *   given). Per element, in float32 and in this order: `g' = g * clipNorm / max(norm, clipNorm)` with `norm` the
+ *   global norm of every gradient (when clipping; its squares may be added up in any order, the one difference
+ *   allowed from the op-by-op step), `m' = m beta1 + g' (1 - beta1)`,
+ *   `v' = v beta2 + g'^2 (1 - beta2)`, `stepped = w - (m' / c1) / (sqrt(v' / c2) + epsilon) * learningRate`,
+ *   `w' = stepped - stepped * (mask * learningRate * weightDecay)`, and
+ *   `average' = average d + w' (1 - d)` with `d = min(averageDecay, (1 + t) / (10 + t))`.
  */
 export const FusedKernel = {
   Linear: 'EmojeLinear',
@@ -58,6 +72,7 @@ export const FusedKernel = {
   JointNceGrad: 'EmojeJointNceGrad',
   MaskedMse: 'EmojeMaskedMse',
   MaskedMseGrad: 'EmojeMaskedMseGrad',
+  AdamW: 'EmojeAdamW',
 } as const;
 
 export type FusedKernelName = (typeof FusedKernel)[keyof typeof FusedKernel];

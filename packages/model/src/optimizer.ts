@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { EmojeInputError, assertNumberInRange } from '@emoje/core';
+import { EmojeInputError, FusedKernel, assertNumberInRange, hasFusedKernel, runFused } from '@emoje/core';
 
 /** A named tensor of the optimiser state (the shape `tf.io` weight lists use). */
 export interface NamedTensor {
@@ -39,6 +39,11 @@ export interface FlatAdamWOptions {
  * dominates. Variables that receive no gradient on the first step (weights a model holds but does
  * not use for its inputs) are left out and never changed; every later step must bring gradients for
  * the same variables.
+ *
+ * Where the backend registers the fused `EmojeAdamW` kernel (`@emoje/wasm-kernels` does for wasm), a step is that one
+ * kernel: it reads every gradient and variable in place and writes each variable's new value, which is assigned to
+ * the variable as is (no flat copy, no read-back). It computes the same float32 operations in the same order, so the
+ * results agree with the op-by-op step up to the order in which the global norm's squares are added up.
  */
 export class FlatAdamW {
   private readonly variables: readonly tf.Variable[];
@@ -54,6 +59,8 @@ export class FlatAdamW {
   /** The moving average of the active parameters (see {@link FlatAdamWOptions.averageDecay}); null when off or before the first step. */
   private average: tf.Tensor1D | null = null;
   private iterations = 0;
+  /** The fused kernel's input names `g0..`, `w0..` for the active variables, made on the first fused step. */
+  private inputNames: { g: string[]; w: string[] } | null = null;
 
   constructor(variables: readonly tf.Variable[], options: FlatAdamWOptions) {
     if (!Array.isArray(options?.decayed) || options.decayed.length !== variables.length) {
@@ -82,6 +89,10 @@ export class FlatAdamW {
     const learningRate = this.learningRate;
     this.iterations += 1;
     const t = this.iterations;
+    if (hasFusedKernel(FusedKernel.AdamW)) {
+      this.fusedStep(grads, active, t, learningRate);
+      return;
+    }
     const updated = tf.tidy(() => {
       let g: tf.Tensor = tf.concat(active.map((i) => tf.reshape(grads[this.variables[i].name], [-1])));
       if (clipNorm > 0) {
@@ -104,6 +115,35 @@ export class FlatAdamW {
     this.average = (updated.average as tf.Tensor1D | undefined) ?? null;
     this.assignFromFlat(updated.next, active);
     updated.next.dispose();
+  }
+
+  /** The step as one `EmojeAdamW` kernel (see @emoje/core's `FusedKernel`): same arithmetic, no flat copies. */
+  private fusedStep(grads: tf.NamedTensorMap, active: number[], t: number, learningRate: number): void {
+    const { beta1, beta2, epsilon, clipNorm, weightDecay, averageDecay } = this.options;
+    const variables = active.map((i) => this.variables[i]);
+    // Built by assignment: spreading two maps of ~200 names each into one object costs more than the kernel.
+    const inputs: tf.NamedTensorMap = { m: this.firstMoment as tf.Tensor, v: this.secondMoment as tf.Tensor };
+    const names = (this.inputNames ??= { g: variables.map((_, k) => `g${k}`), w: variables.map((_, k) => `w${k}`) });
+    variables.forEach((variable, k) => {
+      inputs[names.g[k]] = grads[variable.name];
+      inputs[names.w[k]] = variable;
+    });
+    if (this.decayMask) inputs.mask = this.decayMask;
+    if (this.average) inputs.average = this.average;
+    const outputs = runFused(FusedKernel.AdamW, inputs, {
+      count: variables.length, learningRate, beta1, beta2, epsilon, step: t, clipNorm, weightDecay, averageDecay,
+    });
+    const [m, v, average] = outputs.slice(variables.length);
+    tf.dispose([this.firstMoment as tf.Tensor, this.secondMoment as tf.Tensor, ...(this.average ? [this.average] : [])]);
+    // Kept: the step may run inside the caller's tidy.
+    this.firstMoment = tf.keep(m) as tf.Tensor1D;
+    this.secondMoment = tf.keep(v) as tf.Tensor1D;
+    this.average = average ? (tf.keep(average) as tf.Tensor1D) : null;
+    variables.forEach((variable, k) => {
+      // The variable takes the output's data (assign shares it); the output's own reference is then dropped.
+      variable.assign(outputs[k]);
+      outputs[k].dispose();
+    });
   }
 
   /** The moving average after step `t` with the new parameters `next` (see {@link FlatAdamWOptions.averageDecay}). */
@@ -198,6 +238,7 @@ export class FlatAdamW {
 
   private start(active: number[]): void {
     this.active = active;
+    this.inputNames = null;
     const sizes = active.map((i) => this.variables[i].size);
     const total = sizes.reduce((a, b) => a + b, 0);
     // Kept: the first step may run inside the caller's tidy.

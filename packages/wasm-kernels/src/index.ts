@@ -1,13 +1,15 @@
 /**
  * Fused wasm kernels for emoje's blocks: linear maps with their activation, layer normalisation, masked multi-head
  * attention and the training losses (focal loss, guided NCE, joint InfoNCE, masked reconstruction error), each with a
- * fused gradient, compiled from C with wasm SIMD (csrc/) and run inside tfjs-backend-wasm's memory.
+ * fused gradient, and the AdamW step over every variable at once (FlatAdamW in @emoje/model), compiled from C with wasm
+ * SIMD (csrc/) and run inside tfjs-backend-wasm's memory.
  *
  * The blocks stay backend-agnostic: they use a fused kernel only where the current backend registers it
  * (`hasFusedKernel` in @emoje/core) and otherwise run the same computation op by op. The runtimes call
  * {@link registerWasmKernels} after the wasm backend starts.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { adamWKernels } from './kernels/adamw';
 import { attentionKernels } from './kernels/attention';
 import { layerNormKernels } from './kernels/layer-norm';
 import { linearKernels } from './kernels/linear';
@@ -17,7 +19,7 @@ import { instantiateFor, unsupportedReason, type WasmBackendLike } from './modul
 export { FusedKernel, setFusedKernelsEnabled, fusedKernelsEnabled } from '@emoje/core';
 
 /** Every kernel this package registers for the wasm backend. */
-export const WASM_KERNEL_CONFIGS: readonly tf.KernelConfig[] = [...linearKernels, ...layerNormKernels, ...attentionKernels, ...lossKernels];
+export const WASM_KERNEL_CONFIGS: readonly tf.KernelConfig[] = [...linearKernels, ...layerNormKernels, ...attentionKernels, ...lossKernels, ...adamWKernels];
 
 /** What {@link registerWasmKernels} did. */
 export interface WasmKernelRegistration {

@@ -17,6 +17,12 @@ export interface KernelExports {
   emoje_masked_mse_forward(prediction: number, target: number, mask: number, loss: number, rows: number, d: number): void;
   emoje_masked_mse_backward(dy: number, prediction: number, target: number, mask: number, dprediction: number, dtarget: number, rows: number, d: number): void;
   emoje_joint_nce_backward(dy: number, z: number, present: number, inverseTemperature: number, dz: number, dInverseTemperature: number, scratch: number, n: number, m: number, e: number): void;
+  emoje_sum_squares(x: number, n: number): number;
+  emoje_adamw_update(
+    g: number, w: number, m: number, v: number, mask: number, average: number, wOut: number, mOut: number, vOut: number, averageOut: number, n: number,
+    scale: number, beta1: number, oneMinusBeta1: number, beta2: number, oneMinusBeta2: number, correction1: number, correction2: number,
+    learningRate: number, epsilon: number, learningRateDecay: number, averageDecay: number, oneMinusAverageDecay: number,
+  ): void;
 }
 
 /** The parts of tfjs-backend-wasm's `BackendWasm` the kernels use (typed here so no backend is imported). */
