@@ -10,10 +10,11 @@ import * as tf from '@tensorflow/tfjs-core';
  *   `y = act(x[m] w_m + b_m)` `[M, N, out]`, and with `keepPreactivation` also the pre-activation `z` (same shape).
  * - `EmojeLinearGrad`: inputs `dy`, `x`, `z` (when the activation is not linear; else `dy` again), `w0..`; attrs
  *   `streams`, `activation`, `hasBias`. Outputs `dx`, `dw0..`, and `db0..` when `hasBias`.
- * - `EmojeLayerNorm`: inputs `x [M, N, D]`, `gamma0..`, `beta0.. [D]`; attrs `streams`, `epsilon`, `keepStatistics`.
- *   Outputs `y`, and with `keepStatistics` also `xhat [M, N, D]` and `rstd [M, N]`.
- * - `EmojeLayerNormGrad`: inputs `dy`, `xhat`, `rstd`, `gamma0..`; attrs `streams`. Outputs `dx`, `dgamma0..`,
- *   `dbeta0..`.
+ * - `EmojeLayerNorm`: inputs `x [M, N, D]`, `gamma0..`, `beta0.. [D]`; attrs `streams`, `epsilon`, `keepStatistics`,
+ *   `activation` ({@link ACTIVATION_CODES}, applied after the affine map; 0 when absent). Outputs `y`, and with
+ *   `keepStatistics` also `xhat [M, N, D]` and `rstd [M, N]`.
+ * - `EmojeLayerNormGrad`: inputs `dy`, `xhat`, `rstd`, `gamma0..`, and `beta0..` when the activation is not linear
+ *   (the pre-activation is recomputed from them); attrs `streams`, `activation`. Outputs `dx`, `dgamma0..`, `dbeta0..`.
  * - `EmojeAttention`: masked multi-head scaled dot-product attention. Inputs `q [N, Tq, D]`, `k`, `v [N, Tk, D]`,
  *   `mask` float32 `[N, Tk]` (which keys exist) or `[N, Tq, Tk]` (which query may see which key), 0 or 1; attrs
  *   `numHeads` (H, divides D) and `keepProbabilities`. With `dh = D / H` and head `h` reading columns

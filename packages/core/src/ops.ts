@@ -274,13 +274,17 @@ export function createLayerNorm(add: WeightFactory, init: InitializerSource, nam
   return { gamma: add(`${name}_gamma`, [dim], init.ones()), beta: add(`${name}_beta`, [dim], init.zeros()) };
 }
 
-export function applyLayerNorm(x: tf.Tensor, w: LayerNormWeights, epsilon = 1e-5): tf.Tensor {
+/**
+ * Layer normalisation over the last axis with `w`'s gain and offset, then `activation` (linear by default). Where the
+ * backend registers the fused `EmojeLayerNorm` kernel, normalisation and activation are one kernel each way.
+ */
+export function applyLayerNorm(x: tf.Tensor, w: LayerNormWeights, epsilon = 1e-5, activation: ActivationName = 'linear'): tf.Tensor {
   return tf.tidy(() => {
     if (hasFusedKernel(FusedKernel.LayerNorm)) {
       const d = x.shape[x.rank - 1];
-      return tf.reshape(fusedLayerNorm(tf.reshape(x, [1, -1, d]), [w.gamma.read()], [w.beta.read()], epsilon), x.shape);
+      return tf.reshape(fusedLayerNorm(tf.reshape(x, [1, -1, d]), [w.gamma.read()], [w.beta.read()], epsilon, activation), x.shape);
     }
-    return layerNorm(epsilon)(x, w.gamma.read(), w.beta.read());
+    return activate(layerNorm(epsilon)(x, w.gamma.read(), w.beta.read()), activation);
   });
 }
 
@@ -288,21 +292,29 @@ export function applyLayerNorm(x: tf.Tensor, w: LayerNormWeights, epsilon = 1e-5
  * The fused `EmojeLayerNorm` kernel on `x [M, N, D]`, stream `m` with `gammas[m]` and `betas[m]`; while a gradient
  * is recorded, its gradient is the fused `EmojeLayerNormGrad` kernel.
  */
-function fusedLayerNorm(x: tf.Tensor, gammas: readonly tf.Tensor[], betas: readonly tf.Tensor[], epsilon: number): tf.Tensor {
+function fusedLayerNorm(x: tf.Tensor, gammas: readonly tf.Tensor[], betas: readonly tf.Tensor[], epsilon: number, activation: ActivationName): tf.Tensor {
   const m = gammas.length;
+  const code = ACTIVATION_CODES[activation];
+  const attrs = { streams: m, epsilon, activation: code };
   if (!recordingGradients()) {
-    return runFused(FusedKernel.LayerNorm, { x, ...streamInputs('gamma', gammas), ...streamInputs('beta', betas) }, { streams: m, epsilon, keepStatistics: false })[0];
+    return runFused(FusedKernel.LayerNorm, { x, ...streamInputs('gamma', gammas), ...streamInputs('beta', betas) }, { ...attrs, keepStatistics: false })[0];
   }
+  const withBetas = code !== ACTIVATION_CODES.linear;
   const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
     const save = args[args.length - 1] as tf.GradSaveFunc;
     const [xs, ...rest] = args.slice(0, -1) as tf.Tensor[];
     const gs = rest.slice(0, m);
-    const [y, xhat, rstd] = runFused(FusedKernel.LayerNorm, { x: xs, ...streamInputs('gamma', gs), ...streamInputs('beta', rest.slice(m)) }, { streams: m, epsilon, keepStatistics: true });
-    save([xhat, rstd, ...gs]);
+    const bs = rest.slice(m);
+    const [y, xhat, rstd] = runFused(FusedKernel.LayerNorm, { x: xs, ...streamInputs('gamma', gs), ...streamInputs('beta', bs) }, { ...attrs, keepStatistics: true });
+    save([xhat, rstd, ...gs, ...(withBetas ? bs : [])]);
     return {
       value: y,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
-        runFused(FusedKernel.LayerNormGrad, { dy, xhat: saved[0], rstd: saved[1], ...streamInputs('gamma', saved.slice(2)) }, { streams: m }),
+        runFused(
+          FusedKernel.LayerNormGrad,
+          { dy, xhat: saved[0], rstd: saved[1], ...streamInputs('gamma', saved.slice(2, 2 + m)), ...(withBetas ? streamInputs('beta', saved.slice(2 + m)) : {}) },
+          { streams: m, activation: code },
+        ),
     };
   });
   return op(x, ...gammas, ...betas) as tf.Tensor;
@@ -345,12 +357,13 @@ export function layerNorm(epsilon: number): (x: tf.Tensor, gamma: tf.Tensor, bet
  * Layer normalisation of stacked streams `x [M, N, D]`, stream `m` with `weights[m]`'s gain and
  * offset: one normalisation for all streams, the same values as {@link applyLayerNorm} per stream.
  */
-export function applyStreamLayerNorm(x: tf.Tensor, weights: readonly LayerNormWeights[], epsilon = 1e-5): tf.Tensor {
+export function applyStreamLayerNorm(x: tf.Tensor, weights: readonly LayerNormWeights[], epsilon = 1e-5, activation: ActivationName = 'linear'): tf.Tensor {
   return tf.tidy(() => {
     const m = weights.length;
     if (hasFusedKernel(FusedKernel.LayerNorm)) {
-      return fusedLayerNorm(x, weights.map((w) => w.gamma.read()), weights.map((w) => w.beta.read()), epsilon);
+      return fusedLayerNorm(x, weights.map((w) => w.gamma.read()), weights.map((w) => w.beta.read()), epsilon, activation);
     }
+    if (activation !== 'linear') return activate(applyStreamLayerNorm(x, weights, epsilon), activation);
     const stacked = (pick: (w: LayerNormWeights) => LayerVariable) =>
       tf.reshape(m === 1 ? pick(weights[0]).read() : tf.stack(weights.map((w) => pick(w).read())), [m, 1, -1]);
     return layerNorm(epsilon)(x, stacked((w) => w.gamma), stacked((w) => w.beta));

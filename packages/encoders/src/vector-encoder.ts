@@ -4,7 +4,6 @@ import {
   BLOCK_CLASS_PREFIX,
   EmojeInputError,
   InitializerSource,
-  activate,
   applyLayerNorm,
   applyLinear,
   assertInteger,
@@ -135,8 +134,8 @@ export class VectorEncoder extends Layer {
       if (rawMask) assertShape('mask', rawMask.shape, [x.shape[0] as number, x.shape[1] as number]);
       const training = kwargs.training ?? false;
       const clean = mask ? zeroMasked(x, mask) : x;
-      const normed = applyLayerNorm(applyLinear(clean, this.linear as LinearWeights), this.norm as LayerNormWeights);
-      const out = dropout(activate(normed, this.activation), this.dropoutRate, training, this.random);
+      const activated = applyLayerNorm(applyLinear(clean, this.linear as LinearWeights), this.norm as LayerNormWeights, undefined, this.activation);
+      const out = dropout(activated, this.dropoutRate, training, this.random);
       // `out` is finite (its input was cleaned above), so a product zeroes the masked rows.
       return mask ? tf.mul(out, tf.expandDims(mask, -1)) : out;
     });

@@ -6,7 +6,6 @@ import {
   applyLayerNorm,
   applyLinear,
   applyStreamLinear,
-  activate,
   createLayerNorm,
   createLinear,
   dropout,
@@ -75,7 +74,7 @@ export class ClassifierHead extends tfl.layers.Layer {
       const training = (kwargs['training'] as boolean | undefined) ?? false;
       let x = dropout(x0, this.rate, training, this.rng);
       if (this.hidden && this.norm) {
-        x = activate(applyLayerNorm(applyLinear(x, this.hidden), this.norm), 'gelu');
+        x = applyLayerNorm(applyLinear(x, this.hidden), this.norm, undefined, 'gelu');
         x = dropout(x, this.rate, training, this.rng);
       }
       return applyLinear(x, this.logitsWeights!);

@@ -202,6 +202,30 @@ describe('applyLayerNorm and applyStreamLayerNorm: fused EmojeLayerNorm against 
     disposeCase(c);
   });
 
+  const activationCases = ACTIVATIONS.filter((a) => a !== 'linear').flatMap((activation) => [1, 3].map((streams) => ({ activation, streams })));
+  it.each(activationCases)('followed by $activation, $streams stream(s): values and gradients within 1e-5 of normalising then activating op by op', async ({ activation, streams }) => {
+    const c = normCase(streams, 13, 73, 40 + streams, 2);
+    const forward = () => (streams === 1 ? applyLayerNorm(c.x, c.norms[0], 1e-5, activation) : applyStreamLayerNorm(c.x, c.norms, 1e-5, activation));
+    const loss = () => tf.sum(tf.mul(forward(), c.probe)) as tf.Scalar;
+    const fused = await kernelsRun(() => ({ y: forward(), ...tf.variableGrads(loss, c.variables) }));
+    const reference = await opByOp(() => kernelsRun(() => ({ y: forward(), ...tf.variableGrads(loss, c.variables) })));
+    expect(fused.names).toContain(FusedKernel.LayerNormGrad);
+    // One kernel each way: the activation is inside the fused kernel, not a separate op.
+    expect(fused.names.filter((n) => n === 'Sigmoid' || n === 'Relu')).toEqual([]);
+    expectCloseToScale(fused.result.y, reference.result.y, 1e-5, 'y');
+    for (const v of c.variables) expectCloseToScale(fused.result.grads[v.name], reference.result.grads[v.name], 1e-5, `d ${v.name}`);
+    tf.dispose([fused.result, reference.result] as unknown as tf.TensorContainer);
+    disposeCase(c);
+  });
+
+  it('the fused gradients of a layer normalisation followed by GELU match central finite differences', () => {
+    const c = normCase(3, 5, 9, 71);
+    const f = (x: tf.Tensor) => tf.sum(tf.mul(applyStreamLayerNorm(x, c.norms, 1e-5, 'gelu'), c.probe)) as tf.Scalar;
+    expectGradientsMatch(numericGradient(f, c.x, { epsilon: 1e-2, count: 30 }));
+    for (const n of c.norms) expectGradientsMatch(numericWeightGradient(() => f(c.x), n.beta, { epsilon: 1e-2, count: 9 }));
+    disposeCase(c);
+  });
+
   it('a non-default epsilon and a rank-2 input reach the kernel unchanged', () => {
     const c = normCase(1, 6, 11, 3);
     const x2 = tf.reshape(c.x, [6, 11]);

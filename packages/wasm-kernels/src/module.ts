@@ -5,8 +5,8 @@ import { KERNELS_WASM_BASE64 } from './generated/kernels-wasm';
 export interface KernelExports {
   emoje_linear_forward(x: number, w: number, b: number, y: number, z: number, rows: number, inDim: number, outDim: number, act: number): void;
   emoje_linear_backward(dy: number, x: number, w: number, z: number, dx: number, dw: number, db: number, scratch: number, rows: number, inDim: number, outDim: number, act: number): void;
-  emoje_layer_norm_forward(x: number, gamma: number, beta: number, y: number, xhat: number, rstd: number, rows: number, d: number, eps: number): void;
-  emoje_layer_norm_backward(dy: number, xhat: number, rstd: number, gamma: number, dx: number, dgamma: number, dbeta: number, rows: number, d: number): void;
+  emoje_layer_norm_forward(x: number, gamma: number, beta: number, y: number, xhat: number, rstd: number, rows: number, d: number, eps: number, act: number): void;
+  emoje_layer_norm_backward(dy: number, xhat: number, rstd: number, gamma: number, beta: number, dx: number, dgamma: number, dbeta: number, scratch: number, rows: number, d: number, act: number): void;
   emoje_attention_forward(q: number, k: number, v: number, mask: number, context: number, probabilities: number, keep: number, n: number, tq: number, tk: number, d: number, heads: number, maskStride: number, scale: number): void;
   emoje_attention_backward(dy: number, q: number, k: number, v: number, probabilities: number, dq: number, dk: number, dv: number, scratch: number, n: number, tq: number, tk: number, d: number, heads: number, scale: number): void;
   emoje_focal_loss_forward(logits: number, labels: number, weights: number, loss: number, rows: number, classes: number, gamma: number): void;

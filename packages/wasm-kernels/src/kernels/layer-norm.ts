@@ -8,7 +8,7 @@ type KernelArgs = { inputs: Record<string, tf.TensorInfo>; attrs?: tf.NamedAttrM
 function layerNormForward({ inputs, attrs, backend }: KernelArgs): tf.TensorInfo[] {
   const b = backend as WasmBackendLike;
   const k = exportsFor(b);
-  const { streams, epsilon, keepStatistics } = attrs as unknown as { streams: number; epsilon: number; keepStatistics: boolean };
+  const { streams, epsilon, keepStatistics, activation = 0 } = attrs as unknown as { streams: number; epsilon: number; keepStatistics: boolean; activation?: number };
   const [, rows, d] = inputOf(inputs, 'x').shape;
   const y = output(b, [streams, rows, d]);
   const xhat = keepStatistics ? output(b, [streams, rows, d]) : null;
@@ -26,6 +26,7 @@ function layerNormForward({ inputs, attrs, backend }: KernelArgs): tf.TensorInfo
       rows,
       d,
       epsilon,
+      activation,
     );
   }
   return xhat && rstd ? [y.info, xhat.info, rstd.info] : [y.info];
@@ -34,7 +35,7 @@ function layerNormForward({ inputs, attrs, backend }: KernelArgs): tf.TensorInfo
 function layerNormGrad({ inputs, attrs, backend }: KernelArgs): tf.TensorInfo[] {
   const b = backend as WasmBackendLike;
   const k = exportsFor(b);
-  const { streams } = attrs as unknown as { streams: number };
+  const { streams, activation = 0 } = attrs as unknown as { streams: number; activation?: number };
   const [, rows, d] = inputOf(inputs, 'xhat').shape;
   const dx = output(b, [streams, rows, d]);
   const dgamma = Array.from({ length: streams }, () => output(b, [d]));
@@ -42,19 +43,28 @@ function layerNormGrad({ inputs, attrs, backend }: KernelArgs): tf.TensorInfo[] 
   const dyOffset = offsetOf(b, inputOf(inputs, 'dy'), 'dy');
   const xhatOffset = offsetOf(b, inputOf(inputs, 'xhat'), 'xhat');
   const rstdOffset = offsetOf(b, inputOf(inputs, 'rstd'), 'rstd');
-  for (let m = 0; m < streams; m++) {
-    const step = m * rows * d * 4;
-    k.emoje_layer_norm_backward(
-      dyOffset + step,
-      xhatOffset + step,
-      rstdOffset + m * rows * 4,
-      offsetOf(b, inputOf(inputs, `gamma${m}`), `gamma${m}`),
-      dx.offset + step,
-      dgamma[m].offset,
-      dbeta[m].offset,
-      rows,
-      d,
-    );
+  // With an activation, the slope at the pre-activation (recomputed from xhat, gamma and beta) needs d floats of scratch.
+  const scratch = activation !== 0 ? b.wasm._malloc(Math.max(d, 1) * 4) : 0;
+  try {
+    for (let m = 0; m < streams; m++) {
+      const step = m * rows * d * 4;
+      k.emoje_layer_norm_backward(
+        dyOffset + step,
+        xhatOffset + step,
+        rstdOffset + m * rows * 4,
+        offsetOf(b, inputOf(inputs, `gamma${m}`), `gamma${m}`),
+        activation !== 0 ? offsetOf(b, inputOf(inputs, `beta${m}`), `beta${m}`) : 0,
+        dx.offset + step,
+        dgamma[m].offset,
+        dbeta[m].offset,
+        scratch,
+        rows,
+        d,
+        activation,
+      );
+    }
+  } finally {
+    if (scratch) b.wasm._free(scratch);
   }
   return [dx.info, ...dgamma.map((o) => o.info), ...dbeta.map((o) => o.info)];
 }
