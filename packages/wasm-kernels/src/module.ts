@@ -1,6 +1,5 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import { KERNELS_WASM_BASE64 } from './generated/kernels-wasm';
-import { KERNELS_WASM_SHARED_BASE64 } from './generated/kernels-wasm-shared';
 
 /** The functions csrc/*.c exports; every pointer is a byte offset into the wasm backend's memory. */
 export interface KernelExports {
@@ -31,8 +30,10 @@ export type KernelVariant = 'plain' | 'shared';
 const instances = new WeakMap<object, KernelExports>();
 const compiled = new Map<KernelVariant, Promise<WebAssembly.Module>>();
 
-function moduleBytes(variant: KernelVariant): Uint8Array {
-  const text = atob(variant === 'shared' ? KERNELS_WASM_SHARED_BASE64 : KERNELS_WASM_BASE64);
+/** The variant's module; the shared one is loaded on first use, so bundles for the plain backends need not carry it. */
+async function moduleBytes(variant: KernelVariant): Promise<Uint8Array> {
+  const base64 = variant === 'shared' ? (await import('./generated/kernels-wasm-shared')).KERNELS_WASM_SHARED_BASE64 : KERNELS_WASM_BASE64;
+  const text = atob(base64);
   const bytes = new Uint8Array(text.length);
   for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
   return bytes;
@@ -64,7 +65,7 @@ export async function instantiateIn(memory: WebAssembly.Memory): Promise<KernelE
   const variant = variantFor(memory);
   let module = compiled.get(variant);
   if (!module) {
-    module = WebAssembly.compile(moduleBytes(variant) as BufferSource);
+    module = moduleBytes(variant).then((bytes) => WebAssembly.compile(bytes as BufferSource));
     compiled.set(variant, module);
   }
   const instance = await WebAssembly.instantiate(await module, { env: { memory } });
