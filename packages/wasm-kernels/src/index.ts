@@ -14,7 +14,9 @@ import { attentionKernels } from './kernels/attention';
 import { layerNormKernels } from './kernels/layer-norm';
 import { linearKernels } from './kernels/linear';
 import { lossKernels } from './kernels/losses';
-import { instantiateFor, unsupportedReason, type WasmBackendLike } from './module';
+import { instantiateFor, memoryOf, unsupportedReason, variantFor, type KernelVariant, type WasmBackendLike } from './module';
+
+export type { KernelVariant } from './module';
 
 export { FusedKernel, setFusedKernelsEnabled, fusedKernelsEnabled } from '@emoje/core';
 
@@ -26,14 +28,21 @@ export interface WasmKernelRegistration {
   registered: boolean;
   /** Kernel names now registered for wasm. */
   kernels: string[];
-  /** Why nothing was registered (no wasm backend, or its threaded build). */
+  /**
+   * Which build of the kernels runs: `plain` in the memory of tfjs-backend-wasm's plain or SIMD build, `shared` in the
+   * shared memory of its threaded SIMD build. Absent when nothing was registered.
+   */
+  variant?: KernelVariant;
+  /** Why nothing was registered (no wasm backend, or not tfjs-backend-wasm 4.x). */
   reason?: string;
 }
 
 /**
  * Instantiates the fused kernels inside the wasm backend's memory and registers them for that backend. Call it after
  * `tf.setBackend('wasm')` has resolved (the emoje runtimes do). Safe to call again, e.g. after the backend was
- * re-created. Does nothing, and says why, when the wasm backend is missing or runs its threaded build.
+ * re-created. Works with the plain, SIMD and threaded builds of tfjs-backend-wasm: with the threaded build the kernels are
+ * instantiated in its shared memory (the `shared` variant) and run on the calling thread, while tfjs's own kernels use
+ * its thread pool. Does nothing, and says why, when the wasm backend is missing.
  */
 export async function registerWasmKernels(): Promise<WasmKernelRegistration> {
   const backend = tf.engine().registryFactory.wasm ? tf.findBackend('wasm') : null;
@@ -43,7 +52,8 @@ export async function registerWasmKernels(): Promise<WasmKernelRegistration> {
   for (const config of WASM_KERNEL_CONFIGS) {
     if (!tf.getKernel(config.kernelName, 'wasm')) tf.registerKernel(config);
   }
-  return { registered: true, kernels: WASM_KERNEL_CONFIGS.map((c) => c.kernelName) };
+  const variant = variantFor(memoryOf(backend) as WebAssembly.Memory);
+  return { registered: true, kernels: WASM_KERNEL_CONFIGS.map((c) => c.kernelName), variant };
 }
 
 /** Removes the fused kernels from the wasm backend's registry (the blocks then run op by op). */

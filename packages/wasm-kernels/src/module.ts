@@ -25,43 +25,79 @@ export interface KernelExports {
   ): void;
 }
 
-/** The parts of tfjs-backend-wasm's `BackendWasm` the kernels use (typed here so no backend is imported). */
+/**
+ * The parts of tfjs-backend-wasm's `BackendWasm` the kernels use (typed here so no backend is imported). The plain and
+ * SIMD builds export their memory (`wasm.asm.memory`); the threaded build imports a shared one, which Emscripten keeps
+ * as `wasm.wasmMemory`.
+ */
 export interface WasmBackendLike {
-  wasm: { asm: { memory: WebAssembly.Memory }; _malloc(bytes: number): number; _free(offset: number): void };
+  wasm: { asm: { memory?: WebAssembly.Memory }; wasmMemory?: WebAssembly.Memory; _malloc(bytes: number): number; _free(offset: number): void };
   dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
   makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
 }
 
-const instances = new WeakMap<object, KernelExports>();
-let compiled: Promise<WebAssembly.Module> | null = null;
+/**
+ * Which build of the kernels a backend needs: `plain` imports an ordinary memory (tfjs-backend-wasm's plain and SIMD
+ * builds), `shared` a shared memory (its threaded SIMD build). Both hold the same kernels, which run on the calling
+ * thread.
+ */
+export type KernelVariant = 'plain' | 'shared';
 
-function moduleBytes(): Uint8Array {
-  const text = atob(KERNELS_WASM_BASE64);
+const instances = new WeakMap<object, KernelExports>();
+const compiled = new Map<KernelVariant, Promise<WebAssembly.Module>>();
+
+/** The variant's module; the shared one is loaded on first use, so bundles for the plain backends need not carry it. */
+async function moduleBytes(variant: KernelVariant): Promise<Uint8Array> {
+  const base64 = variant === 'shared' ? (await import('./generated/kernels-wasm-shared')).KERNELS_WASM_SHARED_BASE64 : KERNELS_WASM_BASE64;
+  const text = atob(base64);
   const bytes = new Uint8Array(text.length);
   for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
   return bytes;
 }
 
-/** Why the kernels cannot run on this backend, or null when they can. */
+/** The wasm memory of a tfjs-backend-wasm backend, exported (plain, SIMD) or imported (threaded), or null. */
+export function memoryOf(backend: unknown): WebAssembly.Memory | null {
+  const wasm = (backend as Partial<WasmBackendLike> | null)?.wasm;
+  const memory = wasm?.asm?.memory ?? wasm?.wasmMemory;
+  return memory instanceof WebAssembly.Memory ? memory : null;
+}
+
+/** The kernel build for a memory: `shared` when its buffer is a SharedArrayBuffer (the threaded backend), else `plain`. */
+export function variantFor(memory: WebAssembly.Memory): KernelVariant {
+  return typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer ? 'shared' : 'plain';
+}
+
+/** Why the kernels cannot run on this backend, or null when they can (its plain, SIMD or threaded build). */
 export function unsupportedReason(backend: unknown): string | null {
   const b = backend as Partial<WasmBackendLike> | null;
-  const memory = b?.wasm?.asm?.memory;
-  if (!(memory instanceof WebAssembly.Memory) || typeof b?.makeOutput !== 'function' || !b?.dataIdMap) {
+  if (!memoryOf(backend) || typeof b?.makeOutput !== 'function' || !b?.dataIdMap) {
     return 'the backend is not tfjs-backend-wasm 4.x (no wasm memory to share)';
-  }
-  if (typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer) {
-    return 'the wasm backend runs its threaded build (shared memory), which these single-threaded kernels do not support';
   }
   return null;
 }
 
-/** Compiles the kernels once and instantiates them inside `backend`'s memory. */
+/** Compiles the variant of the kernels (once per variant) and instantiates it inside the memory. */
+export async function instantiateIn(memory: WebAssembly.Memory): Promise<KernelExports> {
+  const variant = variantFor(memory);
+  let module = compiled.get(variant);
+  if (!module) {
+    module = moduleBytes(variant).then((bytes) => WebAssembly.compile(bytes as BufferSource));
+    compiled.set(variant, module);
+  }
+  const instance = await WebAssembly.instantiate(await module, { env: { memory } });
+  return instance.exports as unknown as KernelExports;
+}
+
+/**
+ * Compiles the kernels once and instantiates them inside `backend`'s memory: the `shared` variant when the backend
+ * runs tfjs-backend-wasm's threaded build, the `plain` one otherwise.
+ */
 export async function instantiateFor(backend: WasmBackendLike): Promise<KernelExports> {
   const existing = instances.get(backend);
   if (existing) return existing;
-  compiled ??= WebAssembly.compile(moduleBytes() as BufferSource);
-  const instance = await WebAssembly.instantiate(await compiled, { env: { memory: backend.wasm.asm.memory } });
-  const exports = instance.exports as unknown as KernelExports;
+  const memory = memoryOf(backend);
+  if (!memory) throw new Error('@emoje/wasm-kernels: the backend is not tfjs-backend-wasm 4.x (no wasm memory to share)');
+  const exports = await instantiateIn(memory);
   instances.set(backend, exports);
   return exports;
 }

@@ -42,11 +42,10 @@ describe('registerWasmKernels without the wasm backend', () => {
 });
 
 describe('unsupportedReason', () => {
-  it('declines a backend that is not tfjs-backend-wasm 4.x, and the threaded build (shared memory)', () => {
+  it('declines a backend that is not tfjs-backend-wasm 4.x', () => {
     expect(unsupportedReason(tf.findBackend('cpu'))).toMatch(/not tfjs-backend-wasm 4\.x/);
     expect(unsupportedReason(null)).toMatch(/not tfjs-backend-wasm 4\.x/);
     const like = (memory: WebAssembly.Memory) => ({ wasm: { asm: { memory }, _malloc: () => 0, _free: () => undefined }, dataIdMap: new WeakMap(), makeOutput: () => null });
     expect(unsupportedReason(like(new WebAssembly.Memory({ initial: 1 })))).toBeNull();
-    expect(unsupportedReason(like(new WebAssembly.Memory({ initial: 1, maximum: 2, shared: true })))).toMatch(/threaded build/);
   });
 });

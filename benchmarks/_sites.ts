@@ -1,0 +1,28 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { loadMosi } from '@emoje/datasets/node';
+import { createModel, train } from '@emoje/model';
+import { MOSI_PRESET, initBackend } from '@emoje/runtime-node';
+Error.stackTraceLimit = 60;
+await initBackend({ backend: 'wasm' });
+const data = await loadMosi();
+const model = createModel({ ...MOSI_PRESET.model, modalities: data.modalities, classes: data.classes, seed: 1 });
+const opts = { ...MOSI_PRESET.train, epochs: 1, averageLastEpochs: 0 };
+const sub = data.train.slice(0, 4);
+await train(model, { train: sub }, opts);
+const eng = tf.engine() as any;
+const orig = eng.runKernel.bind(eng);
+const sites = new Map<string, number>(); let n = 0;
+const mode = process.argv[2] ?? 'train';
+eng.runKernel = (name: string, inputs: any, attrs: any) => {
+  n++;
+  const st = (new Error().stack ?? '').split('\n').slice(2).filter((l) => l.includes('/packages/')).map((l) => l.replace(/.*packages\//, '').replace(/\)$/, '').replace(/:\d+$/, ''));
+  const own = st.find((s) => !s.startsWith('core/src'));
+  const k2 = process.env.BYNAME ? name : (st[0] ?? "tfjs") + " <- " + (own ?? "?").replace(/:\d+$/, "") + " " + name;
+  sites.set(k2, (sites.get(k2) ?? 0) + 1);
+  return orig(name, inputs, attrs);
+};
+if (mode === 'train') await train(model, { train: sub }, opts);
+else await model.predict({ utterances: data.test[0].utterances.slice(0, 10) });
+eng.runKernel = orig;
+console.log('total', n);
+console.log([...sites].sort((a, b) => b[1] - a[1]).slice(0, 70).map(([k, v]) => `${String(v).padStart(5)} ${k}`).join('\n'));

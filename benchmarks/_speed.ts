@@ -1,0 +1,20 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { loadMosi } from '@emoje/datasets/node';
+import { createModel, train } from '@emoje/model';
+import { MOSI_PRESET, initBackend } from '@emoje/runtime-node';
+import { setFusedKernelsEnabled } from '@emoje/core';
+await initBackend({ backend: 'wasm' });
+const fused = process.argv[2] !== 'off' && process.argv[3] !== 'off';
+setFusedKernelsEnabled(fused);
+const data = await loadMosi();
+const model = createModel({ ...MOSI_PRESET.model, modalities: data.modalities, classes: data.classes, seed: 1 });
+const secs: number[] = [];
+await train(model, { train: data.train }, { ...MOSI_PRESET.train, epochs: 4, averageLastEpochs: 0, onEpochEnd: (e) => void secs.push(e.seconds) });
+const s = secs.slice(1).sort((a, b) => a - b)[1];
+const d = { utterances: data.test[0].utterances.slice(0, 10) };
+for (let i = 0; i < 30; i++) await model.predict(d);
+const ts: number[] = []; for (let i = 0; i < 200; i++) { const t0 = performance.now(); await model.predict(d); ts.push(performance.now() - t0); }
+ts.sort((a, b) => a - b);
+const prof = await tf.profile(async () => void (await train(model, { train: data.train.slice(0, 4) }, { ...MOSI_PRESET.train, epochs: 1, averageLastEpochs: 0 })));
+const p2 = await tf.profile(async () => void (await model.predict(d)));
+console.log(JSON.stringify({ fused, uttPerSec: Math.round(1224 / s), p50: +ts[100].toFixed(2), stepKernels: prof.kernels.length, predictKernels: p2.kernels.length }));
