@@ -10,6 +10,7 @@ export {
 } from './validate';
 export { SeededRandom } from './random';
 export { matMul } from './matmul';
+export { withoutTape, mulByConstant } from './tape';
 export { MASKED_LOGIT, zeroMasked, maskedMean, maskedSoftmax, finiteMask, stopGradient, logSumExp, reduceMax } from './masks';
 export { InitializerSource, type Initializer, type WeightFactory } from './weights';
 export {

@@ -3,6 +3,7 @@ import type { LayerVariable } from '@tensorflow/tfjs-layers';
 import { matMul, recordingGradients } from './matmul';
 import { EmojeInputError } from './errors';
 import { maskedSoftmax } from './masks';
+import { mulByConstant, withoutTape } from './tape';
 import { ACTIVATION_CODES, FusedKernel, hasFusedKernel, runFused, streamInputs } from './fused';
 import type { InitializerSource, WeightFactory } from './weights';
 
@@ -33,8 +34,25 @@ export function activate(x: tf.Tensor, name: ActivationName): tf.Tensor {
 export function tanh(x: tf.Tensor): tf.Tensor {
   // GPU backends run tf.tanh as one fast program; four programs would cost more there.
   if (!onWasm()) return tf.tanh(x);
-  return tf.tidy(() => tf.sub(tf.mul(tf.sigmoid(tf.mul(x, 2)), 2), 1));
+  return recordingGradients() ? sigmoidTanh(x) : tf.tidy(() => tf.sub(tf.mul(tf.sigmoid(tf.mul(x, 2)), 2), 1));
 }
+
+/**
+ * `2 σ(2x) - 1` as one custom-gradient op keeping only `s = σ(2x)`: its gradient `((dy * 2) * (s (1 - s))) * 2` runs
+ * the very ops (and rounding) the built-in gradients of the chain would, without their copies of every input.
+ */
+const sigmoidTanh = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+  const [x, save] = args as [tf.Tensor, tf.GradSaveFunc];
+  const s = tf.sigmoid(tf.mul(x, 2));
+  save([s]);
+  return {
+    value: tf.sub(tf.mul(s, 2), 1),
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+      const [s0] = saved;
+      return tf.mul(tf.mul(tf.mul(dy, 2), tf.mul(s0, tf.sub(1, s0))), 2);
+    },
+  };
+}) as (x: tf.Tensor) => tf.Tensor;
 
 /** True on the wasm backend, whose slow kernels some ops here route around (and only there). */
 function onWasm(): boolean {
@@ -81,10 +99,19 @@ export type DropoutSeed = number | { seed(): number };
  * Dropout active only while training. `seed` should change every call: pass the layer's `SeededRandom` itself
  * rather than `random.seed()`, so that inference (and `rate` 0) draws nothing from it. Otherwise every prediction
  * made during training, such as a dev evaluation, would shift the masks of the training steps after it.
+ *
+ * The values are `tf.dropout`'s, mask included (the same draws from the same seed). While a gradient is recorded,
+ * the multiplier is drawn off the tape and only the product is recorded, keeping the multiplier alone for the
+ * gradient `dy * multiplier` (tf.dropout records four ops and keeps six tensors).
  */
 export function dropout(x: tf.Tensor, rate: number, training: boolean, seed?: DropoutSeed): tf.Tensor {
   if (!training || rate <= 0) return x;
-  return tf.dropout(x, rate, undefined, dropoutSeedValue(seed));
+  const value = dropoutSeedValue(seed);
+  if (!recordingGradients() || rate >= 1 || x.dtype !== 'float32') return tf.dropout(x, rate, undefined, value);
+  // tf.dropout's own multiplier, drawn from the same seed; only the product is on the tape (see mulByConstant).
+  const keepProb = 1 - rate;
+  const multiplier = withoutTape(() => tf.div(tf.floor(tf.add(tf.randomUniform(x.shape, 0, 1, 'float32', value), keepProb)), keepProb));
+  return tf.tidy(() => mulByConstant(x, multiplier));
 }
 
 function dropoutSeedValue(seed: DropoutSeed | undefined): number | undefined {

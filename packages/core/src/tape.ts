@@ -1,0 +1,42 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { recordingGradients } from './matmul';
+
+/**
+ * Runs `f` without recording its ops on the gradient tape, for tensors no gradient flows through (masks built from
+ * the inputs, constants). While a gradient is recorded, every op tfjs runs adds a tape node and keeps a copy (an
+ * `Identity` kernel) of each tensor its gradient would read, and `tf.grad` walks every node; `f`'s ops then add
+ * one node with no inputs and copy nothing. Outside a gradient it just calls `f`. The values are those of `f()`.
+ *
+ * Only for values that must get no gradient: a variable read inside `f` gets none through its result.
+ * @returns what `f` returns.
+ */
+export function withoutTape<T extends tf.Tensor>(f: () => T): T {
+  if (!recordingGradients()) return tf.tidy(f);
+  const op = tf.customGrad(() => ({ value: f(), gradFunc: () => [] }));
+  return op() as T;
+}
+
+/**
+ * `x * c` where `c` is a constant factor (a mask, a dropout multiplier) broadcasting to `x`'s shape, the product
+ * having `x`'s shape. While a gradient is recorded it is one custom-gradient op that keeps `c` alone and whose
+ * gradient is `dy * c`: the same values as `tf.mul`'s gradient for `x`, without the copies of both inputs, the
+ * casts and reshapes of the built-in gradient, or any gradient for `c` (which gets none).
+ * @throws Error when `c` does not broadcast to `x`'s shape.
+ */
+export function mulByConstant(x: tf.Tensor, c: tf.Tensor): tf.Tensor {
+  const shape = tf.broadcast_util.assertAndGetBroadcastShape(x.shape, c.shape);
+  if (!tf.util.arraysEqual(shape, x.shape)) {
+    throw new Error(`mulByConstant: factor of shape [${c.shape.join(', ')}] does not broadcast to x [${x.shape.join(', ')}]`);
+  }
+  if (!recordingGradients()) return tf.mul(x, c);
+  return scaleByConstant(x, c);
+}
+
+const scaleByConstant = (x: tf.Tensor, c: tf.Tensor): tf.Tensor => {
+  const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const [input, save] = args as [tf.Tensor, tf.GradSaveFunc];
+    save([c]);
+    return { value: tf.mul(input, c), gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.mul(dy, saved[0]) };
+  });
+  return op(x) as tf.Tensor;
+};
