@@ -9,8 +9,8 @@ export {
   type ExpectedDim,
 } from './validate';
 export { SeededRandom } from './random';
-export { matMul } from './matmul';
-export { withoutTape, mulByConstant } from './tape';
+export { matMul, recordingGradients } from './matmul';
+export { withoutTape, mulByConstant, divByConstant, addSameShape, sumOfOthers } from './tape';
 export { MASKED_LOGIT, zeroMasked, maskedMean, maskedSoftmax, finiteMask, stopGradient, logSumExp, reduceMax } from './masks';
 export { InitializerSource, type Initializer, type WeightFactory } from './weights';
 export {

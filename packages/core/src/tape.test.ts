@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { TEST_BACKENDS, expectClose, randomTensor, useBackend } from '@emoje/test-utils';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { dropout, maskedMean, mulByConstant, tanh, withoutTape, zeroMasked } from './index';
+import { addSameShape, divByConstant, dropout, maskedMean, mulByConstant, sumOfOthers, tanh, withoutTape, zeroMasked } from './index';
 
 // The op-by-op compositions the custom-gradient versions replace (values and gradients must not change).
 function zeroMaskedOps(x: tf.Tensor, mask: tf.Tensor): tf.Tensor {
@@ -74,6 +74,37 @@ describe.each(TEST_BACKENDS)('tape-lean ops on %s', (backend) => {
       expect(leaked(() => tf.grad((t: tf.Tensor) => tf.sum(mulByConstant(t, c)))(x))).toBe(0);
       tf.dispose([x, c]);
     }
+  });
+
+  it('divByConstant equals tf.div in values and in the gradient of x, and rejects a divisor that would grow x', () => {
+    const x = randomTensor([3, 7, 5], 3);
+    const c = tf.tidy(() => tf.add(tf.abs(randomTensor([3, 7, 1], 4)), 0.5));
+    expectSameValueAndGradient((t) => divByConstant(t, c), (t) => tf.div(t, c), x, 0);
+    expect(leaked(() => tf.grad((t: tf.Tensor) => tf.sum(divByConstant(t, c)))(x))).toBe(0);
+    expect(() => divByConstant(tf.ones([3, 1]), tf.ones([3, 4]))).toThrow(/does not broadcast/);
+    tf.dispose([x, c]);
+  });
+
+  it('addSameShape equals tf.add in values and in the gradients of both terms (the same tensor twice included)', () => {
+    const a = randomTensor([4, 5, 3], 1);
+    const b = randomTensor([4, 5, 3], 2);
+    const probe = randomTensor([4, 5, 3], 3);
+    const ours = tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.mul(tf.mul(addSameShape(x, y), addSameShape(x, x)), probe)))([a, b]);
+    const stock = tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.mul(tf.mul(tf.add(x, y), tf.add(x, x)), probe)))([a, b]);
+    expectClose(addSameShape(a, b), tf.add(a, b), 0);
+    ours.forEach((g, i) => expectClose(g, stock[i], 0));
+    expect(leaked(() => tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.mul(addSameShape(x, y), addSameShape(x, x))))([a, b]))).toBe(0);
+    expect(() => addSameShape(a, tf.ones([4, 5, 1]))).toThrow(/differ/);
+    tf.dispose([a, b, probe, ...ours, ...stock]);
+  });
+
+  it('sumOfOthers equals sum minus self in values and gradients, on every axis', () => {
+    const x = randomTensor([3, 5, 7], 6);
+    for (const axis of [0, 1, 2, -1]) {
+      expectSameValueAndGradient((t) => sumOfOthers(t, axis), (t) => tf.sub(tf.sum(t, axis, true), t), x, 1e-6);
+      expect(leaked(() => tf.grad((t: tf.Tensor) => tf.sum(sumOfOthers(t, axis)))(x))).toBe(0);
+    }
+    x.dispose();
   });
 
   it('mulByConstant rejects a factor that would broadcast x to a larger shape', () => {
