@@ -21,7 +21,8 @@ export function zeroMasked(x: tf.Tensor, mask: tf.Tensor): tf.Tensor {
       // tf.zeros, not zerosLike(x): the condition must not be on the gradient path of x.
       const zeros = tf.zeros(input.shape, input.dtype);
       const keep = tf.greater(tf.add(zeros, m), 0);
-      return { keep, value: tf.where(keep, input, zeros) };
+      // The Select kernel itself: tf.where first copies its three (here equal-shaped) inputs through broadcastTo.
+      return { keep, value: tf.engine().runKernel(tf.Select, { condition: keep, t: input, e: zeros }) as tf.Tensor };
     };
     if (!recordingGradients()) return select(x).value;
     const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {

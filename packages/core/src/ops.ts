@@ -164,7 +164,9 @@ export function applyLinear(x: tf.Tensor, w: LinearWeights, activation: Activati
 
 /**
  * The fused `EmojeLinear` kernel on `x [M, N, in]` with one kernel (and bias) per stream; while a gradient is
- * recorded, its gradient is the fused `EmojeLinearGrad` kernel (dx, every dW and db in one call).
+ * recorded, its gradient is the fused `EmojeLinearGrad` kernel (dx, every dW and db in one call). Kernels that are
+ * variables (the weights, read by `LayerVariable.read()`) are read by the gradient directly rather than through
+ * saved copies: a variable outlives the step, and nothing assigns it between a forward pass and its gradient.
  */
 function fusedLinear(x: tf.Tensor, kernels: readonly tf.Tensor[], biases: readonly tf.Tensor[] | null, activation: ActivationName): tf.Tensor {
   const m = kernels.length;
@@ -184,11 +186,15 @@ function fusedLinear(x: tf.Tensor, kernels: readonly tf.Tensor[], biases: readon
     const [xs, ...rest] = args.slice(0, -1) as tf.Tensor[];
     const ws = rest.slice(0, m);
     const [y, z] = runFused(FusedKernel.Linear, inputsOf(xs, ws, rest.slice(m)), { streams: m, activation: code, hasBias, keepPreactivation: keep });
-    save(keep ? [xs, ...ws, z] : [xs, ...ws]);
+    const copied = ws.some((w) => !(w instanceof tf.Variable));
+    save([xs, ...(copied ? ws : []), ...(keep ? [z] : [])]);
     return {
       value: y,
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
-        runFused(FusedKernel.LinearGrad, { dy, x: saved[0], z: keep ? saved[m + 1] : dy, ...streamInputs('w', saved.slice(1, m + 1)) }, { streams: m, activation: code, hasBias }),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const kernelsOf = copied ? saved.slice(1, m + 1) : ws;
+        const preactivation = keep ? saved[saved.length - 1] : dy;
+        return runFused(FusedKernel.LinearGrad, { dy, x: saved[0], z: preactivation, ...streamInputs('w', kernelsOf) }, { streams: m, activation: code, hasBias });
+      },
     };
   });
   return op(x, ...kernels, ...(biases ?? [])) as tf.Tensor;
@@ -313,7 +319,8 @@ export function applyLayerNorm(x: tf.Tensor, w: LayerNormWeights, epsilon = 1e-5
 
 /**
  * The fused `EmojeLayerNorm` kernel on `x [M, N, D]`, stream `m` with `gammas[m]` and `betas[m]`; while a gradient
- * is recorded, its gradient is the fused `EmojeLayerNormGrad` kernel.
+ * is recorded, its gradient is the fused `EmojeLayerNormGrad` kernel. Gains that are variables are read by the
+ * gradient directly, not through saved copies (see {@link fusedLinear}).
  */
 function fusedLayerNorm(x: tf.Tensor, gammas: readonly tf.Tensor[], betas: readonly tf.Tensor[], epsilon: number): tf.Tensor {
   const m = gammas.length;
@@ -325,11 +332,12 @@ function fusedLayerNorm(x: tf.Tensor, gammas: readonly tf.Tensor[], betas: reado
     const [xs, ...rest] = args.slice(0, -1) as tf.Tensor[];
     const gs = rest.slice(0, m);
     const [y, xhat, rstd] = runFused(FusedKernel.LayerNorm, { x: xs, ...streamInputs('gamma', gs), ...streamInputs('beta', rest.slice(m)) }, { streams: m, epsilon, keepStatistics: true });
-    save([xhat, rstd, ...gs]);
+    const copied = gs.some((g) => !(g instanceof tf.Variable));
+    save([xhat, rstd, ...(copied ? gs : [])]);
     return {
       value: y,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
-        runFused(FusedKernel.LayerNormGrad, { dy, xhat: saved[0], rstd: saved[1], ...streamInputs('gamma', saved.slice(2)) }, { streams: m }),
+        runFused(FusedKernel.LayerNormGrad, { dy, xhat: saved[0], rstd: saved[1], ...streamInputs('gamma', copied ? saved.slice(2) : gs) }, { streams: m }),
     };
   });
   return op(x, ...gammas, ...betas) as tf.Tensor;

@@ -13,6 +13,8 @@ import {
   createLayerNorm,
   createLinear,
   dropout,
+  mulByConstant,
+  withoutTape,
   zeroMasked,
   type ActivationName,
   type LayerNormWeights,
@@ -138,7 +140,7 @@ export class VectorEncoder extends Layer {
       const normed = applyLayerNorm(applyLinear(clean, this.linear as LinearWeights), this.norm as LayerNormWeights);
       const out = dropout(activate(normed, this.activation), this.dropoutRate, training, this.random);
       // `out` is finite (its input was cleaned above), so a product zeroes the masked rows.
-      return mask ? tf.mul(out, tf.expandDims(mask, -1)) : out;
+      return mask ? mulByConstant(out, withoutTape(() => tf.expandDims(mask, -1))) : out;
     });
   }
 

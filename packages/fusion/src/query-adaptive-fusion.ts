@@ -12,7 +12,9 @@ import {
   formatShape,
   maskedMean,
   maskedSoftmax,
+  mulByConstant,
   tanh,
+  withoutTape,
   zeroMasked,
   type LinearWeights,
   type WeightFactory,
@@ -202,9 +204,10 @@ export class QueryAdaptiveFusion extends tfl.layers.Layer {
       const list = Array.isArray(inputs) ? inputs : [inputs];
       const { hasImputed } = this.layout(list.map((t) => t.shape));
       const m = this.numModalities;
-      const available = tf.cast(tf.greater(list[1], 0), 'float32');
-      const imputed = hasImputed ? tf.cast(tf.greater(list[2], 0), 'float32') : tf.zerosLike(available);
-      const usable = tf.maximum(available, imputed);
+      // The masks are constants of the inputs, built off the gradient tape (no gradient reaches them).
+      const available = withoutTape(() => tf.cast(tf.greater(list[1], 0), 'float32'));
+      const imputed = withoutTape(() => (hasImputed ? tf.cast(tf.greater(list[2], 0), 'float32') : tf.zerosLike(available)));
+      const usable = withoutTape(() => tf.maximum(available, imputed));
       // [B, U, M, D] with unusable descriptors zeroed whatever they held.
       const c = zeroMasked(list[0], usable);
       const context = maskedMean(c, usable, 2);
@@ -212,7 +215,7 @@ export class QueryAdaptiveFusion extends tfl.layers.Layer {
       const query = tf.expandDims(applyLinear(context, this.query as LinearWeights), 2);
       const hidden = tanh(tf.add(candidate, query));
       const raw = tf.squeeze(applyLinear(hidden, this.score as LinearWeights), [3]);
-      const imputedOnly = tf.mul(imputed, tf.sub(1, available));
+      const imputedOnly = withoutTape(() => tf.mul(imputed, tf.sub(1, available)));
       const scores = tf.add(raw, tf.mul(imputedOnly, (this.imputedPenalty as LayerVariable).read()));
       const beta = maskedSoftmax(scores, usable);
       const weighted = tf.sum(tf.mul(c, tf.expandDims(beta, 3)), 2);
@@ -224,7 +227,7 @@ export class QueryAdaptiveFusion extends tfl.layers.Layer {
       const mixtures = modalityPairs(m).map(([i, j], p) => {
         const alpha = tf.sigmoid(this.pairGates[p].read());
         const mix = tf.add(tf.mul(alpha, slot(j)), tf.mul(tf.sub(1, alpha), slot(i)));
-        return tf.mul(mix, tf.mul(usableOf(i), usableOf(j)));
+        return mulByConstant(mix, withoutTape(() => tf.mul(usableOf(i), usableOf(j))));
       });
       const fused = mixtures.length === 0 ? weighted : tf.concat([weighted, ...mixtures], 2);
       return [fused, beta];
