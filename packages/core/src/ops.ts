@@ -153,8 +153,7 @@ export function applyLinear(x: tf.Tensor, w: LinearWeights, activation: Activati
     const [inputDim, outputDim] = kernel.shape;
     const lead = x.shape.slice(0, -1);
     if (hasFusedKernel(FusedKernel.Linear)) {
-      const y = fusedLinear(tf.reshape(x, [1, -1, inputDim]), [kernel], w.bias ? [w.bias.read()] : null, activation);
-      return tf.reshape(y, [...lead, outputDim]);
+      return fusedLinear(x, [kernel], w.bias ? [w.bias.read()] : null, activation, [...lead, outputDim]);
     }
     let y = matMul(tf.reshape(x, [-1, inputDim]), kernel);
     if (w.bias) y = recordingGradients() ? addBias(y, w.bias.read()) : tf.add(y, w.bias.read());
@@ -167,9 +166,20 @@ export function applyLinear(x: tf.Tensor, w: LinearWeights, activation: Activati
  * recorded, its gradient is the fused `EmojeLinearGrad` kernel (dx, every dW and db in one call). Kernels that are
  * variables (the weights, read by `LayerVariable.read()`) are read by the gradient directly rather than through
  * saved copies: a variable outlives the step, and nothing assigns it between a forward pass and its gradient.
+ * With `outShape` (one stream), `x` may have any rank: it is read as `[1, N, in]` and the result given `outShape`,
+ * the reshapes running inside the op (no tape node or saved copy of their own).
  */
-function fusedLinear(x: tf.Tensor, kernels: readonly tf.Tensor[], biases: readonly tf.Tensor[] | null, activation: ActivationName): tf.Tensor {
+function fusedLinear(
+  input: tf.Tensor,
+  kernels: readonly tf.Tensor[],
+  biases: readonly tf.Tensor[] | null,
+  activation: ActivationName,
+  outShape?: readonly number[],
+): tf.Tensor {
   const m = kernels.length;
+  const flat = (t: tf.Tensor) => (outShape ? tf.reshape(t, [1, -1, t.shape[t.rank - 1]]) : t);
+  const shaped = (t: tf.Tensor) => (outShape ? tf.reshape(t, outShape as number[]) : t);
+  const inputShape = input.shape;
   const code = ACTIVATION_CODES[activation];
   const hasBias = biases != null;
   const inputsOf = (xs: tf.Tensor, ws: readonly tf.Tensor[], bs: readonly tf.Tensor[]) => ({
@@ -178,26 +188,28 @@ function fusedLinear(x: tf.Tensor, kernels: readonly tf.Tensor[], biases: readon
     ...(hasBias ? streamInputs('b', bs) : {}),
   });
   if (!recordingGradients()) {
-    return runFused(FusedKernel.Linear, inputsOf(x, kernels, biases ?? []), { streams: m, activation: code, hasBias, keepPreactivation: false })[0];
+    return tf.tidy(() => shaped(runFused(FusedKernel.Linear, inputsOf(flat(input), kernels, biases ?? []), { streams: m, activation: code, hasBias, keepPreactivation: false })[0]));
   }
   const keep = code !== ACTIVATION_CODES.linear;
   const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
     const save = args[args.length - 1] as tf.GradSaveFunc;
-    const [xs, ...rest] = args.slice(0, -1) as tf.Tensor[];
+    const [x, ...rest] = args.slice(0, -1) as tf.Tensor[];
+    const xs = flat(x);
     const ws = rest.slice(0, m);
     const [y, z] = runFused(FusedKernel.Linear, inputsOf(xs, ws, rest.slice(m)), { streams: m, activation: code, hasBias, keepPreactivation: keep });
     const copied = ws.some((w) => !(w instanceof tf.Variable));
     save([xs, ...(copied ? ws : []), ...(keep ? [z] : [])]);
     return {
-      value: y,
+      value: shaped(y),
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const kernelsOf = copied ? saved.slice(1, m + 1) : ws;
-        const preactivation = keep ? saved[saved.length - 1] : dy;
-        return runFused(FusedKernel.LinearGrad, { dy, x: saved[0], z: preactivation, ...streamInputs('w', kernelsOf) }, { streams: m, activation: code, hasBias });
+        const dys = flat(dy);
+        const [dx, ...dWeights] = runFused(FusedKernel.LinearGrad, { dy: dys, x: saved[0], z: keep ? saved[saved.length - 1] : dys, ...streamInputs('w', kernelsOf) }, { streams: m, activation: code, hasBias });
+        return [outShape ? tf.reshape(dx, inputShape) : dx, ...dWeights];
       },
     };
   });
-  return op(x, ...kernels, ...(biases ?? [])) as tf.Tensor;
+  return op(input, ...kernels, ...(biases ?? [])) as tf.Tensor;
 }
 
 /**
@@ -309,10 +321,7 @@ export function createLayerNorm(add: WeightFactory, init: InitializerSource, nam
 
 export function applyLayerNorm(x: tf.Tensor, w: LayerNormWeights, epsilon = 1e-5): tf.Tensor {
   return tf.tidy(() => {
-    if (hasFusedKernel(FusedKernel.LayerNorm)) {
-      const d = x.shape[x.rank - 1];
-      return tf.reshape(fusedLayerNorm(tf.reshape(x, [1, -1, d]), [w.gamma.read()], [w.beta.read()], epsilon), x.shape);
-    }
+    if (hasFusedKernel(FusedKernel.LayerNorm)) return fusedLayerNorm(x, [w.gamma.read()], [w.beta.read()], epsilon, true);
     return layerNorm(epsilon)(x, w.gamma.read(), w.beta.read());
   });
 }
@@ -320,27 +329,33 @@ export function applyLayerNorm(x: tf.Tensor, w: LayerNormWeights, epsilon = 1e-5
 /**
  * The fused `EmojeLayerNorm` kernel on `x [M, N, D]`, stream `m` with `gammas[m]` and `betas[m]`; while a gradient
  * is recorded, its gradient is the fused `EmojeLayerNormGrad` kernel. Gains that are variables are read by the
- * gradient directly, not through saved copies (see {@link fusedLinear}).
+ * gradient directly, not through saved copies (see {@link fusedLinear}). With `anyRank` (one stream), `input` may
+ * have any rank: it is read as `[1, N, D]` inside the op and the result has its shape.
  */
-function fusedLayerNorm(x: tf.Tensor, gammas: readonly tf.Tensor[], betas: readonly tf.Tensor[], epsilon: number): tf.Tensor {
+function fusedLayerNorm(input: tf.Tensor, gammas: readonly tf.Tensor[], betas: readonly tf.Tensor[], epsilon: number, anyRank = false): tf.Tensor {
   const m = gammas.length;
+  const flat = (t: tf.Tensor) => (anyRank ? tf.reshape(t, [1, -1, t.shape[t.rank - 1]]) : t);
+  const shaped = (t: tf.Tensor) => (anyRank ? tf.reshape(t, input.shape) : t);
   if (!recordingGradients()) {
-    return runFused(FusedKernel.LayerNorm, { x, ...streamInputs('gamma', gammas), ...streamInputs('beta', betas) }, { streams: m, epsilon, keepStatistics: false })[0];
+    return tf.tidy(() => shaped(runFused(FusedKernel.LayerNorm, { x: flat(input), ...streamInputs('gamma', gammas), ...streamInputs('beta', betas) }, { streams: m, epsilon, keepStatistics: false })[0]));
   }
   const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
     const save = args[args.length - 1] as tf.GradSaveFunc;
-    const [xs, ...rest] = args.slice(0, -1) as tf.Tensor[];
+    const [x, ...rest] = args.slice(0, -1) as tf.Tensor[];
+    const xs = flat(x);
     const gs = rest.slice(0, m);
     const [y, xhat, rstd] = runFused(FusedKernel.LayerNorm, { x: xs, ...streamInputs('gamma', gs), ...streamInputs('beta', rest.slice(m)) }, { streams: m, epsilon, keepStatistics: true });
     const copied = gs.some((g) => !(g instanceof tf.Variable));
     save([xhat, rstd, ...(copied ? gs : [])]);
     return {
-      value: y,
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
-        runFused(FusedKernel.LayerNormGrad, { dy, xhat: saved[0], rstd: saved[1], ...streamInputs('gamma', copied ? saved.slice(2) : gs) }, { streams: m }),
+      value: shaped(y),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [dx, ...dWeights] = runFused(FusedKernel.LayerNormGrad, { dy: flat(dy), xhat: saved[0], rstd: saved[1], ...streamInputs('gamma', copied ? saved.slice(2) : gs) }, { streams: m });
+        return [shaped(dx), ...dWeights];
+      },
     };
   });
-  return op(x, ...gammas, ...betas) as tf.Tensor;
+  return op(input, ...gammas, ...betas) as tf.Tensor;
 }
 
 /** Per epsilon, layer normalisation over the last axis with its analytic gradient (see {@link layerNorm}). */
