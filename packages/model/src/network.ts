@@ -300,8 +300,11 @@ export class EmojeNetwork {
       } else {
         const [b, u, m, d] = fusedInput.shape as number[];
         fused = tf.reshape(fusedInput, [b, u, m * d]);
-        const usable = tf.maximum(availability, imputed);
-        modalityWeights = tf.div(usable, tf.maximum(tf.sum(usable, -1, true), 1)) as tf.Tensor3D;
+        const flags = imputed;
+        modalityWeights = withoutTape(() => {
+          const usable = tf.maximum(availability, flags);
+          return tf.div(usable, tf.maximum(tf.sum(usable, -1, true), 1));
+        }) as tf.Tensor3D;
       }
 
       const utteranceVectors = this.context
@@ -328,10 +331,13 @@ export class EmojeNetwork {
           ? crossModalInstanceLoss(out.descriptors, out.availability, this.config.aceTemperature, batch.host)
           : guidedContrastiveLoss(out.descriptors, out.availability, batch.labels, this.config.aceTemperature, batch.host)
         : zero;
-      const modalityLabels = tf.where(
-        tf.greater(out.availability, 0),
-        tf.broadcastTo(tf.expandDims(batch.labels, -1), out.availability.shape),
-        tf.fill(out.availability.shape, -1, 'int32'),
+      // Labels are constants: built off the gradient tape.
+      const modalityLabels = withoutTape(() =>
+        tf.where(
+          tf.greater(out.availability, 0),
+          tf.broadcastTo(tf.expandDims(batch.labels, -1), out.availability.shape),
+          tf.fill(out.availability.shape, -1, 'int32'),
+        ),
       );
       const auxiliary = w.auxiliary > 0 ? focalLoss(out.modalityLogits, modalityLabels, gamma, classWeights) : zero;
       let joint: tf.Scalar = zero;
