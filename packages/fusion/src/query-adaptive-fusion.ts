@@ -216,9 +216,9 @@ export class QueryAdaptiveFusion extends tfl.layers.Layer {
       const hidden = tanh(tf.add(candidate, query));
       const raw = tf.squeeze(applyLinear(hidden, this.score as LinearWeights), [3]);
       const imputedOnly = withoutTape(() => tf.mul(imputed, tf.sub(1, available)));
-      const scores = tf.add(raw, tf.mul(imputedOnly, (this.imputedPenalty as LayerVariable).read()));
+      const scores = addPenalty(raw, imputedOnly, (this.imputedPenalty as LayerVariable).read());
       const beta = maskedSoftmax(scores, usable);
-      const weighted = tf.sum(tf.mul(c, tf.expandDims(beta, 3)), 2);
+      const weighted = weightedSum(c, beta);
 
       const pairs = modalityPairs(m);
       const fused = pairs.length === 0 ? weighted : tf.concat([weighted, pairMixtures(c, usable, pairs, this.pairGates.map((g) => g.read()))], 2);
@@ -236,6 +236,45 @@ export class QueryAdaptiveFusion extends tfl.layers.Layer {
       seed: this.seed ?? null,
     };
   }
+}
+
+/**
+ * `raw + flags * penalty` for a constant 0/1 `flags` of `raw`'s shape and a learned `penalty [1]`. While a gradient is
+ * recorded it is one custom-gradient op keeping `flags` alone: the gradients are `dy` and `sum(dy * flags)`, the
+ * values of the built-in gradients of the add and the broadcast product.
+ */
+export function addPenalty(raw: tf.Tensor, flags: tf.Tensor, penalty: tf.Tensor): tf.Tensor {
+  if (!recordingGradients()) return tf.add(raw, tf.mul(flags, penalty));
+  const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const [r, p, save] = args as [tf.Tensor, tf.Tensor, tf.GradSaveFunc];
+    save([flags]);
+    return {
+      value: tf.add(r, tf.mul(flags, p)),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [dy, tf.reshape(tf.sum(tf.mul(dy, saved[0])), p.shape)],
+    };
+  });
+  return op(raw, penalty) as tf.Tensor;
+}
+
+/**
+ * `sum over m of c[.., m, :] * beta[.., m]`: `c [B, U, M, D]`, `beta [B, U, M]`, giving `[B, U, D]`. While a gradient
+ * is recorded it is one custom-gradient op keeping `c` and `beta`, with the gradients `dy * beta` and
+ * `sum(dy * c, -1)` (the values of the built-in gradients of the product and the sum).
+ */
+export function weightedSum(c: tf.Tensor, beta: tf.Tensor): tf.Tensor {
+  if (!recordingGradients()) return tf.sum(tf.mul(c, tf.expandDims(beta, 3)), 2);
+  const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const [x, w, save] = args as [tf.Tensor, tf.Tensor, tf.GradSaveFunc];
+    save([x, w]);
+    return {
+      value: tf.sum(tf.mul(x, tf.expandDims(w, 3)), 2),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const spread = tf.expandDims(dy, 2);
+        return [tf.mul(spread, tf.expandDims(saved[1], 3)), tf.sum(tf.mul(spread, saved[0]), 3)];
+      },
+    };
+  });
+  return op(c, beta) as tf.Tensor;
 }
 
 /** Flat row indices into `[B*U*M, D]` rows: entry `(k, q)` is row `k * M + modalities[q]`, for `k < n`. */

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { TEST_BACKENDS, expectClose, randomTensor, useBackend } from '@emoje/test-utils';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { modalityPairs } from './index';
-import { pairMixtures } from './query-adaptive-fusion';
+import { addPenalty, pairMixtures, weightedSum } from './query-adaptive-fusion';
 
 /** The pair mixtures op by op, one chain per pair (what QAF computed before its pairs ran at once). */
 function pairMixturesOps(c: tf.Tensor, usable: tf.Tensor, pairs: ReadonlyArray<[number, number]>, gates: readonly tf.Tensor[]): tf.Tensor {
@@ -43,5 +43,31 @@ describe.each(TEST_BACKENDS)('QAF pair mixtures on %s', (backend) => {
     tf.dispose(tf.grads(loss(pairMixtures))([c, ...gates]));
     expect(tf.memory().numTensors).toBe(before);
     tf.dispose([c, usable, ...gates, probe, ...ours, ...ops]);
+  });
+
+  it('addPenalty and weightedSum equal their op-by-op chains in values and gradients', () => {
+    const [b, u, m, d] = [2, 3, 3, 5];
+    const raw = randomTensor([b, u, m], 1);
+    const flags = tf.tidy(() => tf.cast(tf.greater(randomTensor([b, u, m], 2), 0), 'float32'));
+    const penalty = randomTensor([1], 3);
+    const c = randomTensor([b, u, m, d], 4);
+    const beta = tf.tidy(() => tf.softmax(randomTensor([b, u, m], 5)));
+    const cases: Array<[(x: tf.Tensor, y: tf.Tensor) => tf.Tensor, (x: tf.Tensor, y: tf.Tensor) => tf.Tensor, tf.Tensor[]]> = [
+      [(x, p) => addPenalty(x, flags, p), (x, p) => tf.add(x, tf.mul(flags, p)), [raw, penalty]],
+      [weightedSum, (x, w) => tf.sum(tf.mul(x, tf.expandDims(w, 3)), 2), [c, beta]],
+    ];
+    for (const [ours, ops, inputs] of cases) {
+      expectClose(ours(inputs[0], inputs[1]), ops(inputs[0], inputs[1]), 0);
+      const probe = randomTensor(ops(inputs[0], inputs[1]).shape, 6);
+      const loss = (f: typeof ours) => (x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.mul(f(x, y), probe));
+      const a = tf.grads(loss(ours))(inputs);
+      const e = tf.grads(loss(ops))(inputs);
+      a.forEach((g, i) => expectClose(g, e[i], 1e-6));
+      const before = tf.memory().numTensors;
+      tf.dispose(tf.grads(loss(ours))(inputs));
+      expect(tf.memory().numTensors).toBe(before);
+      tf.dispose([probe, ...a, ...e]);
+    }
+    tf.dispose([raw, flags, penalty, c, beta]);
   });
 });
