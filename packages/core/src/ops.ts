@@ -110,8 +110,10 @@ export function dropout(x: tf.Tensor, rate: number, training: boolean, seed?: Dr
   if (!recordingGradients() || rate >= 1 || x.dtype !== 'float32') return tf.dropout(x, rate, undefined, value);
   // tf.dropout's own multiplier, drawn from the same seed; only the product is on the tape (see mulByConstant).
   const keepProb = 1 - rate;
-  const multiplier = withoutTape(() => tf.div(tf.floor(tf.add(tf.randomUniform(x.shape, 0, 1, 'float32', value), keepProb)), keepProb));
-  return tf.tidy(() => mulByConstant(x, multiplier));
+  return tf.tidy(() => {
+    const multiplier = withoutTape(() => tf.div(tf.floor(tf.add(tf.randomUniform(x.shape, 0, 1, 'float32', value), keepProb)), keepProb));
+    return mulByConstant(x, multiplier);
+  });
 }
 
 function dropoutSeedValue(seed: DropoutSeed | undefined): number | undefined {
