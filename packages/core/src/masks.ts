@@ -1,4 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { recordingGradients } from './matmul';
+import { withoutTape } from './tape';
 
 /** A large negative logit for masked positions: exp() of it underflows to exactly 0 in float32. */
 export const MASKED_LOGIT = -1e9;
@@ -6,32 +8,64 @@ export const MASKED_LOGIT = -1e9;
 /**
  * Replaces the entries of `x` where `mask` is 0 by zeros, whatever they hold (NaN and
  * Infinity included). Multiplying by the mask would not do: `NaN * 0` is NaN.
- * `mask` has the leading dimensions of `x` (missing trailing ones are broadcast).
+ * `mask` has the leading dimensions of `x` (missing trailing ones are broadcast) and gets no gradient.
+ * While a gradient is recorded it is one custom-gradient op keeping only the 0/1 condition, with the built-in
+ * `where` gradient `dy * keep` (the same values, a few kernels and tape nodes fewer).
  */
 export function zeroMasked(x: tf.Tensor, mask: tf.Tensor): tf.Tensor {
   return tf.tidy(() => {
     let m = mask;
     while (m.rank < x.rank) m = tf.expandDims(m, -1);
-    // Broadcast by an add, not broadcastTo: its Tile kernel is an order of magnitude slower on wasm.
-    // tf.zeros, not zerosLike(x): the condition must not be on the gradient path of x.
-    const zeros = tf.zeros(x.shape, x.dtype);
-    const keep = tf.greater(tf.add(zeros, m), 0);
-    return tf.where(keep, x, zeros);
+    const select = (input: tf.Tensor): { keep: tf.Tensor; value: tf.Tensor } => {
+      // Broadcast by an add, not broadcastTo: its Tile kernel is an order of magnitude slower on wasm.
+      // tf.zeros, not zerosLike(x): the condition must not be on the gradient path of x.
+      const zeros = tf.zeros(input.shape, input.dtype);
+      const keep = tf.greater(tf.add(zeros, m), 0);
+      // The Select kernel itself: tf.where first copies its three (here equal-shaped) inputs through broadcastTo.
+      return { keep, value: tf.engine().runKernel(tf.Select, { condition: keep, t: input, e: zeros }) as tf.Tensor };
+    };
+    if (!recordingGradients()) return select(x).value;
+    const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+      const [input, save] = args as [tf.Tensor, tf.GradSaveFunc];
+      const { keep, value } = select(input);
+      save([keep]);
+      return { value, gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.mul(dy, tf.cast(saved[0], dy.dtype)) };
+    });
+    return op(x) as tf.Tensor;
   });
 }
 
 /**
  * Mean over `axis` of the entries whose `mask` is 1 (mask has the shape of `x`
  * without its last dimension when `axis` is not the last). Rows with no entry give zeros.
- * Assumes masked entries are finite (use {@link zeroMasked} first).
+ * Assumes masked entries are finite (use {@link zeroMasked} first). `mask` gets no gradient; while a gradient
+ * is recorded the mean is one custom-gradient op whose gradient `(dy / count) * mask` has the values of the
+ * op-by-op chain's.
  */
 export function maskedMean(x: tf.Tensor, mask: tf.Tensor, axis: number): tf.Tensor {
   return tf.tidy(() => {
     let m = mask;
     while (m.rank < x.rank) m = tf.expandDims(m, -1);
-    const total = tf.sum(tf.mul(x, m), axis);
-    const count = tf.sum(m, axis);
-    return tf.div(total, tf.maximum(count, 1e-9));
+    const positive = axis < 0 ? x.rank + axis : axis;
+    const full = tf.broadcast_util.assertAndGetBroadcastShape(x.shape, m.shape);
+    if (!recordingGradients() || !tf.util.arraysEqual(full, x.shape)) {
+      return tf.div(tf.sum(tf.mul(x, m), positive), tf.maximum(tf.sum(m, positive), 1e-9));
+    }
+    const weights = m;
+    const count = withoutTape(() => tf.maximum(tf.sum(weights, positive), 1e-9));
+    const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+      const [input, save] = args as [tf.Tensor, tf.GradSaveFunc];
+      save([count, weights]);
+      return {
+        value: tf.div(tf.sum(tf.mul(input, weights), positive), count),
+        gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+          const dx = tf.mul(tf.expandDims(tf.div(dy, saved[0]), positive), saved[1]);
+          // A mask with size-1 dimensions where x has more leaves the product short of x's shape.
+          return tf.util.arraysEqual(dx.shape, full) ? dx : tf.mul(dx, tf.ones(full));
+        },
+      };
+    });
+    return op(x) as tf.Tensor;
   });
 }
 

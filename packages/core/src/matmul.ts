@@ -26,10 +26,15 @@ const plainMatMul = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) 
   };
 });
 
-/** True while a gradient tape records (inside tf.grad / variableGrads); unknown engine state counts as recording. */
+/**
+ * True while a gradient tape records (inside tf.grad / variableGrads), as tfjs decides it: not inside the forward
+ * function of a custom-gradient op (or {@link withoutTape}), whose ops are not recorded. Unknown engine state counts
+ * as recording.
+ */
 export function recordingGradients(): boolean {
-  const depth = (tf.engine().state as { gradientDepth?: number }).gradientDepth;
-  return depth === undefined || depth > 0;
+  const state = tf.engine().state as { gradientDepth?: number; kernelDepth?: number };
+  if (state.gradientDepth === undefined) return true;
+  return state.gradientDepth > 0 && (state.kernelDepth ?? 0) === 0;
 }
 
 /**

@@ -3,6 +3,7 @@ import type { LayerVariable } from '@tensorflow/tfjs-layers';
 import { matMul, recordingGradients } from './matmul';
 import { EmojeInputError } from './errors';
 import { maskedSoftmax } from './masks';
+import { mulByConstant, withoutTape } from './tape';
 import { ACTIVATION_CODES, FusedKernel, hasFusedKernel, runFused, streamInputs } from './fused';
 import type { InitializerSource, WeightFactory } from './weights';
 
@@ -33,8 +34,25 @@ export function activate(x: tf.Tensor, name: ActivationName): tf.Tensor {
 export function tanh(x: tf.Tensor): tf.Tensor {
   // GPU backends run tf.tanh as one fast program; four programs would cost more there.
   if (!onWasm()) return tf.tanh(x);
-  return tf.tidy(() => tf.sub(tf.mul(tf.sigmoid(tf.mul(x, 2)), 2), 1));
+  return recordingGradients() ? sigmoidTanh(x) : tf.tidy(() => tf.sub(tf.mul(tf.sigmoid(tf.mul(x, 2)), 2), 1));
 }
+
+/**
+ * `2 σ(2x) - 1` as one custom-gradient op keeping only `s = σ(2x)`: its gradient `((dy * 2) * (s (1 - s))) * 2` runs
+ * the very ops (and rounding) the built-in gradients of the chain would, without their copies of every input.
+ */
+const sigmoidTanh = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+  const [x, save] = args as [tf.Tensor, tf.GradSaveFunc];
+  const s = tf.sigmoid(tf.mul(x, 2));
+  save([s]);
+  return {
+    value: tf.sub(tf.mul(s, 2), 1),
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+      const [s0] = saved;
+      return tf.mul(tf.mul(tf.mul(dy, 2), tf.mul(s0, tf.sub(1, s0))), 2);
+    },
+  };
+}) as (x: tf.Tensor) => tf.Tensor;
 
 /** True on the wasm backend, whose slow kernels some ops here route around (and only there). */
 function onWasm(): boolean {
@@ -81,10 +99,21 @@ export type DropoutSeed = number | { seed(): number };
  * Dropout active only while training. `seed` should change every call: pass the layer's `SeededRandom` itself
  * rather than `random.seed()`, so that inference (and `rate` 0) draws nothing from it. Otherwise every prediction
  * made during training, such as a dev evaluation, would shift the masks of the training steps after it.
+ *
+ * The values are `tf.dropout`'s, mask included (the same draws from the same seed). While a gradient is recorded,
+ * the multiplier is drawn off the tape and only the product is recorded, keeping the multiplier alone for the
+ * gradient `dy * multiplier` (tf.dropout records four ops and keeps six tensors).
  */
 export function dropout(x: tf.Tensor, rate: number, training: boolean, seed?: DropoutSeed): tf.Tensor {
   if (!training || rate <= 0) return x;
-  return tf.dropout(x, rate, undefined, dropoutSeedValue(seed));
+  const value = dropoutSeedValue(seed);
+  if (!recordingGradients() || rate >= 1 || x.dtype !== 'float32') return tf.dropout(x, rate, undefined, value);
+  // tf.dropout's own multiplier, drawn from the same seed; only the product is on the tape (see mulByConstant).
+  const keepProb = 1 - rate;
+  return tf.tidy(() => {
+    const multiplier = withoutTape(() => tf.div(tf.floor(tf.add(tf.randomUniform(x.shape, 0, 1, 'float32', value), keepProb)), keepProb));
+    return mulByConstant(x, multiplier);
+  });
 }
 
 function dropoutSeedValue(seed: DropoutSeed | undefined): number | undefined {
@@ -126,8 +155,7 @@ export function applyLinear(x: tf.Tensor, w: LinearWeights, activation: Activati
     const [inputDim, outputDim] = kernel.shape;
     const lead = x.shape.slice(0, -1);
     if (hasFusedKernel(FusedKernel.Linear)) {
-      const y = fusedLinear(tf.reshape(x, [1, -1, inputDim]), [kernel], w.bias ? [w.bias.read()] : null, activation);
-      return tf.reshape(y, [...lead, outputDim]);
+      return fusedLinear(x, [kernel], w.bias ? [w.bias.read()] : null, activation, [...lead, outputDim]);
     }
     let y = matMul(tf.reshape(x, [-1, inputDim]), kernel);
     if (w.bias) y = recordingGradients() ? addBias(y, w.bias.read()) : tf.add(y, w.bias.read());
@@ -137,10 +165,23 @@ export function applyLinear(x: tf.Tensor, w: LinearWeights, activation: Activati
 
 /**
  * The fused `EmojeLinear` kernel on `x [M, N, in]` with one kernel (and bias) per stream; while a gradient is
- * recorded, its gradient is the fused `EmojeLinearGrad` kernel (dx, every dW and db in one call).
+ * recorded, its gradient is the fused `EmojeLinearGrad` kernel (dx, every dW and db in one call). Kernels that are
+ * variables (the weights, read by `LayerVariable.read()`) are read by the gradient directly rather than through
+ * saved copies: a variable outlives the step, and nothing assigns it between a forward pass and its gradient.
+ * With `outShape` (one stream), `x` may have any rank: it is read as `[1, N, in]` and the result given `outShape`,
+ * the reshapes running inside the op (no tape node or saved copy of their own).
  */
-function fusedLinear(x: tf.Tensor, kernels: readonly tf.Tensor[], biases: readonly tf.Tensor[] | null, activation: ActivationName): tf.Tensor {
+function fusedLinear(
+  input: tf.Tensor,
+  kernels: readonly tf.Tensor[],
+  biases: readonly tf.Tensor[] | null,
+  activation: ActivationName,
+  outShape?: readonly number[],
+): tf.Tensor {
   const m = kernels.length;
+  const flat = (t: tf.Tensor) => (outShape ? tf.reshape(t, [1, -1, t.shape[t.rank - 1]]) : t);
+  const shaped = (t: tf.Tensor) => (outShape ? tf.reshape(t, outShape as number[]) : t);
+  const inputShape = input.shape;
   const code = ACTIVATION_CODES[activation];
   const hasBias = biases != null;
   const inputsOf = (xs: tf.Tensor, ws: readonly tf.Tensor[], bs: readonly tf.Tensor[]) => ({
@@ -149,22 +190,28 @@ function fusedLinear(x: tf.Tensor, kernels: readonly tf.Tensor[], biases: readon
     ...(hasBias ? streamInputs('b', bs) : {}),
   });
   if (!recordingGradients()) {
-    return runFused(FusedKernel.Linear, inputsOf(x, kernels, biases ?? []), { streams: m, activation: code, hasBias, keepPreactivation: false })[0];
+    return tf.tidy(() => shaped(runFused(FusedKernel.Linear, inputsOf(flat(input), kernels, biases ?? []), { streams: m, activation: code, hasBias, keepPreactivation: false })[0]));
   }
   const keep = code !== ACTIVATION_CODES.linear;
   const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
     const save = args[args.length - 1] as tf.GradSaveFunc;
-    const [xs, ...rest] = args.slice(0, -1) as tf.Tensor[];
+    const [x, ...rest] = args.slice(0, -1) as tf.Tensor[];
+    const xs = flat(x);
     const ws = rest.slice(0, m);
     const [y, z] = runFused(FusedKernel.Linear, inputsOf(xs, ws, rest.slice(m)), { streams: m, activation: code, hasBias, keepPreactivation: keep });
-    save(keep ? [xs, ...ws, z] : [xs, ...ws]);
+    const copied = ws.some((w) => !(w instanceof tf.Variable));
+    save([xs, ...(copied ? ws : []), ...(keep ? [z] : [])]);
     return {
-      value: y,
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
-        runFused(FusedKernel.LinearGrad, { dy, x: saved[0], z: keep ? saved[m + 1] : dy, ...streamInputs('w', saved.slice(1, m + 1)) }, { streams: m, activation: code, hasBias }),
+      value: shaped(y),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const kernelsOf = copied ? saved.slice(1, m + 1) : ws;
+        const dys = flat(dy);
+        const [dx, ...dWeights] = runFused(FusedKernel.LinearGrad, { dy: dys, x: saved[0], z: keep ? saved[saved.length - 1] : dys, ...streamInputs('w', kernelsOf) }, { streams: m, activation: code, hasBias });
+        return [outShape ? tf.reshape(dx, inputShape) : dx, ...dWeights];
+      },
     };
   });
-  return op(x, ...kernels, ...(biases ?? [])) as tf.Tensor;
+  return op(input, ...kernels, ...(biases ?? [])) as tf.Tensor;
 }
 
 /**
@@ -280,44 +327,58 @@ export function createLayerNorm(add: WeightFactory, init: InitializerSource, nam
  */
 export function applyLayerNorm(x: tf.Tensor, w: LayerNormWeights, epsilon = 1e-5, activation: ActivationName = 'linear'): tf.Tensor {
   return tf.tidy(() => {
-    if (hasFusedKernel(FusedKernel.LayerNorm)) {
-      const d = x.shape[x.rank - 1];
-      return tf.reshape(fusedLayerNorm(tf.reshape(x, [1, -1, d]), [w.gamma.read()], [w.beta.read()], epsilon, activation), x.shape);
-    }
+    if (hasFusedKernel(FusedKernel.LayerNorm)) return fusedLayerNorm(x, [w.gamma.read()], [w.beta.read()], epsilon, activation, true);
     return activate(layerNorm(epsilon)(x, w.gamma.read(), w.beta.read()), activation);
   });
 }
 
 /**
- * The fused `EmojeLayerNorm` kernel on `x [M, N, D]`, stream `m` with `gammas[m]` and `betas[m]`; while a gradient
- * is recorded, its gradient is the fused `EmojeLayerNormGrad` kernel.
+ * The fused `EmojeLayerNorm` kernel on `x [M, N, D]`, stream `m` with `gammas[m]` and `betas[m]`, then `activation`;
+ * while a gradient is recorded, its gradient is the fused `EmojeLayerNormGrad` kernel. Weights that are variables are
+ * read by the gradient directly, not through saved copies (see {@link fusedLinear}); the offsets are needed there only
+ * with an activation (to recompute the pre-activation). With `anyRank` (one stream), `input` may have any rank: it is
+ * read as `[1, N, D]` inside the op and the result has its shape.
  */
-function fusedLayerNorm(x: tf.Tensor, gammas: readonly tf.Tensor[], betas: readonly tf.Tensor[], epsilon: number, activation: ActivationName): tf.Tensor {
+function fusedLayerNorm(
+  input: tf.Tensor,
+  gammas: readonly tf.Tensor[],
+  betas: readonly tf.Tensor[],
+  epsilon: number,
+  activation: ActivationName = 'linear',
+  anyRank = false,
+): tf.Tensor {
   const m = gammas.length;
   const code = ACTIVATION_CODES[activation];
   const attrs = { streams: m, epsilon, activation: code };
+  const flat = (t: tf.Tensor) => (anyRank ? tf.reshape(t, [1, -1, t.shape[t.rank - 1]]) : t);
+  const shaped = (t: tf.Tensor) => (anyRank ? tf.reshape(t, input.shape) : t);
   if (!recordingGradients()) {
-    return runFused(FusedKernel.LayerNorm, { x, ...streamInputs('gamma', gammas), ...streamInputs('beta', betas) }, { ...attrs, keepStatistics: false })[0];
+    return tf.tidy(() => shaped(runFused(FusedKernel.LayerNorm, { x: flat(input), ...streamInputs('gamma', gammas), ...streamInputs('beta', betas) }, { ...attrs, keepStatistics: false })[0]));
   }
   const withBetas = code !== ACTIVATION_CODES.linear;
   const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
     const save = args[args.length - 1] as tf.GradSaveFunc;
-    const [xs, ...rest] = args.slice(0, -1) as tf.Tensor[];
+    const [x, ...rest] = args.slice(0, -1) as tf.Tensor[];
     const gs = rest.slice(0, m);
     const bs = rest.slice(m);
-    const [y, xhat, rstd] = runFused(FusedKernel.LayerNorm, { x: xs, ...streamInputs('gamma', gs), ...streamInputs('beta', bs) }, { ...attrs, keepStatistics: true });
-    save([xhat, rstd, ...gs, ...(withBetas ? bs : [])]);
+    const [y, xhat, rstd] = runFused(FusedKernel.LayerNorm, { x: flat(x), ...streamInputs('gamma', gs), ...streamInputs('beta', bs) }, { ...attrs, keepStatistics: true });
+    const needed = withBetas ? [...gs, ...bs] : gs;
+    const copied = needed.some((w) => !(w instanceof tf.Variable));
+    save([xhat, rstd, ...(copied ? needed : [])]);
     return {
-      value: y,
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
-        runFused(
+      value: shaped(y),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const weights = copied ? saved.slice(2) : needed;
+        const [dx, ...dWeights] = runFused(
           FusedKernel.LayerNormGrad,
-          { dy, xhat: saved[0], rstd: saved[1], ...streamInputs('gamma', saved.slice(2, 2 + m)), ...(withBetas ? streamInputs('beta', saved.slice(2 + m)) : {}) },
+          { dy: flat(dy), xhat: saved[0], rstd: saved[1], ...streamInputs('gamma', weights.slice(0, m)), ...(withBetas ? streamInputs('beta', weights.slice(m)) : {}) },
           { streams: m, activation: code },
-        ),
+        );
+        return [shaped(dx), ...dWeights];
+      },
     };
   });
-  return op(x, ...gammas, ...betas) as tf.Tensor;
+  return op(input, ...gammas, ...betas) as tf.Tensor;
 }
 
 /** Per epsilon, layer normalisation over the last axis with its analytic gradient (see {@link layerNorm}). */

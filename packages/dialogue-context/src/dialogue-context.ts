@@ -8,9 +8,12 @@ import {
   applyLinear,
   createLayerNorm,
   createLinear,
+  addSameShape,
   dropout,
   matMul,
+  mulByConstant,
   positionalEncoding,
+  withoutTape,
   zeroMasked,
   type LayerNormWeights,
   type LinearWeights,
@@ -152,14 +155,14 @@ export class DialogueContext extends tfl.layers.Layer {
       const rate = o.dropout;
       const [b, u] = x.shape as number[];
       const real = realUtterances(utteranceMask);
-      const keep = tf.expandDims(real, -1);
+      const keep = withoutTape(() => tf.expandDims(real, -1));
       const ids = cleanSpeakerIds(speakers, real);
 
       const projected = applyLinear(zeroMasked(x, real), weights.inputProjection);
       const oneHot = tf.reshape(speakerOneHot(ids, real, o.maxSpeakers), [b * u, o.maxSpeakers]);
       const speakerVectors = tf.reshape(matMul(oneHot, weights.speakerEmbedding.read()), [b, u, o.units]);
       const positions = tf.expandDims(positionalEncoding(u, o.units), 0);
-      const summed = tf.mul(tf.add(tf.add(projected, speakerVectors), positions), keep);
+      const summed = mulByConstant(tf.add(addSameShape(projected, speakerVectors), positions), keep);
       const embedded = dropout(summed, rate, training, training && rate > 0 ? this.random.seed() : undefined);
 
       const masks = contextMasks(real, ids, o.causal);
@@ -167,7 +170,7 @@ export class DialogueContext extends tfl.layers.Layer {
       const encoders = [weights.global, weights.speaker].filter((w): w is EncoderWeights => w != null);
       const encoderMasks = [weights.global ? masks.global : null, weights.speaker ? masks.speaker : null].filter((m): m is tf.Tensor => m != null);
       // Both branches run as one stack of streams (same values as one applyEncoder call each).
-      const combined = encoders.length === 0 ? embedded : tf.add(embedded, tf.sum(applyEncoderStack(embedded, real, encoderMasks, encoders, run), 0));
+      const combined = encoders.length === 0 ? embedded : addSameShape(embedded, tf.sum(applyEncoderStack(embedded, real, encoderMasks, encoders, run), 0));
       return zeroMasked(applyLayerNorm(combined, weights.outputNorm), real);
     });
   }

@@ -8,8 +8,11 @@ import {
   attentionCore,
   createAttention,
   createFeedForward,
+  addSameShape,
   createLayerNorm,
   dropout,
+  mulByConstant,
+  withoutTape,
   type ActivationName,
   type AttentionWeights,
   type FeedForwardWeights,
@@ -118,8 +121,8 @@ export function applyEncoderStack(
     const { activation, training, random } = options;
     const rate = options.dropout;
     const seed = () => (training && rate > 0 ? random.seed() : undefined);
-    const keep = tf.reshape(real, [1, b * u, 1]);
-    const mask = k === 1 ? masks[0] : tf.concat(masks as tf.Tensor[], 0);
+    const keep = withoutTape(() => tf.reshape(real, [1, b * u, 1]));
+    const mask = k === 1 ? masks[0] : withoutTape(() => tf.concat(masks as tf.Tensor[], 0));
     let stream = tf.reshape(k === 1 ? h : tf.stack(new Array<tf.Tensor>(k).fill(h)), [k, b * u, d]);
     for (let l = 0; l < depth; l++) {
       const layer = weights.map((w) => w.layers[l]);
@@ -128,13 +131,13 @@ export function applyEncoderStack(
         tf.reshape(applyStreamLinear(normed, layer.map((x) => pick(x.attention))), [k * b, u, d]);
       const attended = attentionCore(project((a) => a.query), project((a) => a.key), project((a) => a.value), mask, layer[0].attention.numHeads);
       const output = applyStreamLinear(tf.reshape(attended, [k, b * u, d]), layer.map((x) => x.attention.output));
-      stream = tf.add(stream, dropout(output, rate, training, seed()));
+      stream = addSameShape(stream, dropout(output, rate, training, seed()));
       const normed2 = applyStreamLayerNorm(stream, layer.map((x) => x.feedForwardNorm));
       const inner = applyStreamLinear(normed2, layer.map((x) => x.feedForward.inner), activation);
       const fed = applyStreamLinear(dropout(inner, rate, training, seed()), layer.map((x) => x.feedForward.outer));
-      stream = tf.mul(tf.add(stream, dropout(fed, rate, training, seed())), keep);
+      stream = mulByConstant(addSameShape(stream, dropout(fed, rate, training, seed())), keep);
     }
-    const out = tf.mul(applyStreamLayerNorm(stream, weights.map((w) => w.finalNorm)), keep);
+    const out = mulByConstant(applyStreamLayerNorm(stream, weights.map((w) => w.finalNorm)), keep);
     return tf.reshape(out, [k, b, u, d]);
   });
 }

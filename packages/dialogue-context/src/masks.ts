@@ -1,8 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { withoutTape } from '@emoje/core';
+
+// Every mask here is a constant of the inputs: built off the gradient tape (see withoutTape), none passes a gradient back.
 
 /** `[B, U]` float32: 1 where the utterance is real (mask > 0), 0 otherwise (NaN counts as padding). */
 export function realUtterances(utteranceMask: tf.Tensor): tf.Tensor {
-  return tf.tidy(() => tf.cast(tf.greater(tf.cast(utteranceMask, 'float32'), 0), 'float32'));
+  return withoutTape(() => tf.cast(tf.greater(tf.cast(utteranceMask, 'float32'), 0), 'float32'));
 }
 
 /**
@@ -10,7 +13,7 @@ export function realUtterances(utteranceMask: tf.Tensor): tf.Tensor {
  * included) replaced by 0.
  */
 export function cleanSpeakerIds(speakers: tf.Tensor, real: tf.Tensor): tf.Tensor {
-  return tf.tidy(() => {
+  return withoutTape(() => {
     const ids = tf.cast(speakers, 'float32');
     return tf.where(tf.greater(real, 0), ids, tf.zerosLike(ids));
   });
@@ -22,7 +25,7 @@ export function cleanSpeakerIds(speakers: tf.Tensor, real: tf.Tensor): tf.Tensor
  * and any id outside `[0, maxSpeakers)`, get an all-zero row.
  */
 export function speakerOneHot(ids: tf.Tensor, real: tf.Tensor, maxSpeakers: number): tf.Tensor {
-  return tf.tidy(() => {
+  return withoutTape(() => {
     const range = tf.reshape(tf.range(0, maxSpeakers, 1, 'float32'), [1, 1, maxSpeakers]);
     const hits = tf.cast(tf.equal(tf.expandDims(ids, -1), range), 'float32');
     return tf.mul(hits, tf.expandDims(real, -1));
@@ -51,9 +54,11 @@ export function contextMasks(
 ): { global: tf.Tensor; speaker: tf.Tensor } {
   return tf.tidy(() => {
     const [b, u] = real.shape as number[];
-    let global = tf.broadcastTo(tf.expandDims(real, 1), [b, u, u]);
-    if (causal) global = tf.mul(global, tf.expandDims(causalMask(u), 0));
-    const same = tf.cast(tf.equal(tf.expandDims(ids, 2), tf.expandDims(ids, 1)), 'float32');
-    return { global, speaker: tf.mul(global, same) };
+    const global = withoutTape(() => {
+      const all = tf.broadcastTo(tf.expandDims(real, 1), [b, u, u]);
+      return causal ? tf.mul(all, tf.expandDims(causalMask(u), 0)) : all;
+    });
+    const speaker = withoutTape(() => tf.mul(global, tf.cast(tf.equal(tf.expandDims(ids, 2), tf.expandDims(ids, 1)), 'float32')));
+    return { global, speaker };
   });
 }

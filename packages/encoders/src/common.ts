@@ -5,6 +5,7 @@ import {
   SeededRandom,
   assertInteger,
   formatShape,
+  withoutTape,
   type WeightFactory,
 } from '@emoje/core';
 
@@ -77,9 +78,9 @@ export function checkShape(field: string, shape: Shape, expected: Array<number |
   }
 }
 
-/** A 0/1 mask of any dtype (bool, int, float; NaN counts as 0) as float32 0/1. */
+/** A 0/1 mask of any dtype (bool, int, float; NaN counts as 0) as float32 0/1: a constant, built off the gradient tape. */
 export function toFloatMask(mask: tf.Tensor): tf.Tensor {
-  return tf.tidy(() => tf.cast(tf.greater(tf.cast(mask, 'float32'), 0), 'float32'));
+  return withoutTape(() => tf.cast(tf.greater(tf.cast(mask, 'float32'), 0), 'float32'));
 }
 
 /** Returns `args` when it is an object, else throws an EmojeInputError naming `args`. */

@@ -12,6 +12,8 @@ import {
   createLayerNorm,
   createLinear,
   dropout,
+  mulByConstant,
+  withoutTape,
   zeroMasked,
   type ActivationName,
   type LayerNormWeights,
@@ -137,7 +139,7 @@ export class VectorEncoder extends Layer {
       const activated = applyLayerNorm(applyLinear(clean, this.linear as LinearWeights), this.norm as LayerNormWeights, undefined, this.activation);
       const out = dropout(activated, this.dropoutRate, training, this.random);
       // `out` is finite (its input was cleaned above), so a product zeroes the masked rows.
-      return mask ? tf.mul(out, tf.expandDims(mask, -1)) : out;
+      return mask ? mulByConstant(out, withoutTape(() => tf.expandDims(mask, -1))) : out;
     });
   }
 

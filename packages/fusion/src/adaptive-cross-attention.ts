@@ -20,7 +20,11 @@ import {
   createLayerNorm,
   dropout,
   formatShape,
+  addSameShape,
   maskedMean,
+  mulByConstant,
+  sumOfOthers,
+  withoutTape,
   zeroMasked,
   type ActivationName,
   type AttentionWeights,
@@ -404,25 +408,26 @@ export class AdaptiveCrossAttention extends tfl.layers.Layer {
     const m = this.numModalities;
     const [n, d] = [availability.shape[0] as number, tokens[0].shape[2] as number];
     const rate = this.dropoutRate;
-    const mask = tf.reshape(tf.transpose(availability), [m, n, 1]);
+    // The masks are constants (no gradient reaches the availability), built off the gradient tape.
+    const mask = withoutTape(() => tf.reshape(tf.transpose(availability), [m, n, 1]));
     let states = zeroMasked(tf.stack(tokens.map((h) => tf.reshape(h, [n, d]))), mask);
     // Per stream: how many other modalities are present, and 1 where at least one is.
-    const sources = tf.sub(tf.sum(mask, 0, true), mask);
-    const hasSource = tf.cast(tf.greater(sources, 0), 'float32');
-    const inverseCount = tf.div(1, tf.maximum(sources, 1));
+    const sources = withoutTape(() => tf.sub(tf.sum(mask, 0, true), mask));
+    const hasSource = withoutTape(() => tf.cast(tf.greater(sources, 0), 'float32'));
+    const inverseCount = withoutTape(() => tf.div(1, tf.maximum(sources, 1)));
     for (const w of this.layerWeights) {
       if (m > 1) {
-        const gated = tf.mul(applyStreamLayerNorm(states, w.attentionNorm), mask);
-        const sourceMean = tf.mul(tf.sub(tf.sum(gated, 0, true), gated), inverseCount);
+        const gated = mulByConstant(applyStreamLayerNorm(states, w.attentionNorm), mask);
+        const sourceMean = mulByConstant(sumOfOthers(gated, 0), inverseCount);
         const values = applyStreamLinear(sourceMean, w.attention.map((a) => a.value));
-        const update = tf.mul(applyStreamLinear(values, w.attention.map((a) => a.output)), hasSource);
-        states = tf.add(states, dropout(update, rate, training, nextSeed()));
+        const update = mulByConstant(applyStreamLinear(values, w.attention.map((a) => a.output)), hasSource);
+        states = addSameShape(states, dropout(update, rate, training, nextSeed()));
       }
       const inner = applyStreamLinear(applyStreamLayerNorm(states, w.feedForwardNorm), w.feedForward.map((f) => f.inner), this.activation);
       const hidden = applyStreamLinear(dropout(inner, rate, training, nextSeed()), w.feedForward.map((f) => f.outer));
-      states = tf.add(states, dropout(hidden, rate, training, nextSeed()));
+      states = addSameShape(states, dropout(hidden, rate, training, nextSeed()));
     }
-    return tf.mul(applyStreamLayerNorm(states, this.finalNorm), mask);
+    return mulByConstant(applyStreamLayerNorm(states, this.finalNorm), mask);
   }
 
   override getConfig(): tf.serialization.ConfigDict {

@@ -12,7 +12,9 @@ import {
   formatShape,
   maskedMean,
   maskedSoftmax,
+  recordingGradients,
   tanh,
+  withoutTape,
   zeroMasked,
   type LinearWeights,
   type WeightFactory,
@@ -202,9 +204,10 @@ export class QueryAdaptiveFusion extends tfl.layers.Layer {
       const list = Array.isArray(inputs) ? inputs : [inputs];
       const { hasImputed } = this.layout(list.map((t) => t.shape));
       const m = this.numModalities;
-      const available = tf.cast(tf.greater(list[1], 0), 'float32');
-      const imputed = hasImputed ? tf.cast(tf.greater(list[2], 0), 'float32') : tf.zerosLike(available);
-      const usable = tf.maximum(available, imputed);
+      // The masks are constants of the inputs, built off the gradient tape (no gradient reaches them).
+      const available = withoutTape(() => tf.cast(tf.greater(list[1], 0), 'float32'));
+      const imputed = withoutTape(() => (hasImputed ? tf.cast(tf.greater(list[2], 0), 'float32') : tf.zerosLike(available)));
+      const usable = withoutTape(() => tf.maximum(available, imputed));
       // [B, U, M, D] with unusable descriptors zeroed whatever they held.
       const c = zeroMasked(list[0], usable);
       const context = maskedMean(c, usable, 2);
@@ -212,21 +215,13 @@ export class QueryAdaptiveFusion extends tfl.layers.Layer {
       const query = tf.expandDims(applyLinear(context, this.query as LinearWeights), 2);
       const hidden = tanh(tf.add(candidate, query));
       const raw = tf.squeeze(applyLinear(hidden, this.score as LinearWeights), [3]);
-      const imputedOnly = tf.mul(imputed, tf.sub(1, available));
-      const scores = tf.add(raw, tf.mul(imputedOnly, (this.imputedPenalty as LayerVariable).read()));
+      const imputedOnly = withoutTape(() => tf.mul(imputed, tf.sub(1, available)));
+      const scores = addPenalty(raw, imputedOnly, (this.imputedPenalty as LayerVariable).read());
       const beta = maskedSoftmax(scores, usable);
-      const weighted = tf.sum(tf.mul(c, tf.expandDims(beta, 3)), 2);
+      const weighted = weightedSum(c, beta);
 
-      const [b, u] = list[0].shape as number[];
-      const width = list[0].shape[3] as number;
-      const slot = (i: number) => tf.reshape(tf.slice(c, [0, 0, i, 0], [b, u, 1, width]), [b, u, width]);
-      const usableOf = (i: number) => tf.slice(usable, [0, 0, i], [b, u, 1]);
-      const mixtures = modalityPairs(m).map(([i, j], p) => {
-        const alpha = tf.sigmoid(this.pairGates[p].read());
-        const mix = tf.add(tf.mul(alpha, slot(j)), tf.mul(tf.sub(1, alpha), slot(i)));
-        return tf.mul(mix, tf.mul(usableOf(i), usableOf(j)));
-      });
-      const fused = mixtures.length === 0 ? weighted : tf.concat([weighted, ...mixtures], 2);
+      const pairs = modalityPairs(m);
+      const fused = pairs.length === 0 ? weighted : tf.concat([weighted, pairMixtures(c, usable, pairs, this.pairGates.map((g) => g.read()))], 2);
       return [fused, beta];
     });
   }
@@ -241,6 +236,109 @@ export class QueryAdaptiveFusion extends tfl.layers.Layer {
       seed: this.seed ?? null,
     };
   }
+}
+
+/**
+ * `raw + flags * penalty` for a constant 0/1 `flags` of `raw`'s shape and a learned `penalty [1]`. While a gradient is
+ * recorded it is one custom-gradient op keeping `flags` alone: the gradients are `dy` and `sum(dy * flags)`, the
+ * values of the built-in gradients of the add and the broadcast product.
+ */
+export function addPenalty(raw: tf.Tensor, flags: tf.Tensor, penalty: tf.Tensor): tf.Tensor {
+  if (!recordingGradients()) return tf.add(raw, tf.mul(flags, penalty));
+  const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const [r, p, save] = args as [tf.Tensor, tf.Tensor, tf.GradSaveFunc];
+    save([flags]);
+    return {
+      value: tf.add(r, tf.mul(flags, p)),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [dy, tf.reshape(tf.sum(tf.mul(dy, saved[0])), p.shape)],
+    };
+  });
+  return op(raw, penalty) as tf.Tensor;
+}
+
+/**
+ * `sum over m of c[.., m, :] * beta[.., m]`: `c [B, U, M, D]`, `beta [B, U, M]`, giving `[B, U, D]`. While a gradient
+ * is recorded it is one custom-gradient op keeping `c` and `beta`, with the gradients `dy * beta` and
+ * `sum(dy * c, -1)` (the values of the built-in gradients of the product and the sum).
+ */
+export function weightedSum(c: tf.Tensor, beta: tf.Tensor): tf.Tensor {
+  if (!recordingGradients()) return tf.sum(tf.mul(c, tf.expandDims(beta, 3)), 2);
+  const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const [x, w, save] = args as [tf.Tensor, tf.Tensor, tf.GradSaveFunc];
+    save([x, w]);
+    return {
+      value: tf.sum(tf.mul(x, tf.expandDims(w, 3)), 2),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const spread = tf.expandDims(dy, 2);
+        return [tf.mul(spread, tf.expandDims(saved[1], 3)), tf.sum(tf.mul(spread, saved[0]), 3)];
+      },
+    };
+  });
+  return op(c, beta) as tf.Tensor;
+}
+
+/** Flat row indices into `[B*U*M, D]` rows: entry `(k, q)` is row `k * M + modalities[q]`, for `k < n`. */
+function pairRows(n: number, m: number, modalities: readonly number[]): Int32Array {
+  const p = modalities.length;
+  const rows = new Int32Array(n * p);
+  for (let k = 0; k < n; k++) for (let q = 0; q < p; q++) rows[k * p + q] = k * m + modalities[q];
+  return rows;
+}
+
+/**
+ * The pair mixtures of QAF, `[B, U, P*D]`: for pair `p = (i, j)`, `(α_p c_j + (1 - α_p) c_i) * u_i * u_j` with
+ * `α_p = σ(gate_p)` and `u` the usable mask, pair after pair. All pairs run at once: the pair slots are gathered as
+ * whole rows of `c` (`[B, U, P, D]`), so each element-wise op runs once for every pair, with the values of one op
+ * chain per pair. While a gradient is recorded it is one custom-gradient op keeping the two gathered slot tensors
+ * and α, whose gradient scatters the slot gradients back into `c` (rows summed) and gives each gate
+ * `σ'(gate) * sum over B, U of (dy * c_j - dy * c_i)`.
+ */
+export function pairMixtures(c: tf.Tensor, usable: tf.Tensor, pairs: ReadonlyArray<[number, number]>, gates: readonly tf.Tensor[]): tf.Tensor {
+  return tf.tidy(() => {
+    const [b, u, m, d] = c.shape as number[];
+    const p = pairs.length;
+    const n = b * u;
+    const firstRows = pairRows(n, m, pairs.map(([i]) => i));
+    const secondRows = pairRows(n, m, pairs.map(([, j]) => j));
+    const first = tf.tensor2d(firstRows, [n * p, 1], 'int32');
+    const second = tf.tensor2d(secondRows, [n * p, 1], 'int32');
+    const pairMask = withoutTape(() => {
+      const rows = tf.reshape(usable, [n * m, 1]);
+      return tf.reshape(tf.mul(tf.gatherND(rows, first), tf.gatherND(rows, second)), [b, u, p, 1]);
+    });
+    const forward = (x: tf.Tensor, gs: readonly tf.Tensor[]) => {
+      const alpha = tf.sigmoid(p === 1 ? tf.reshape(gs[0], [1, d]) : tf.stack(gs as tf.Tensor[]));
+      const rows = tf.reshape(x, [n * m, d]);
+      const ci = tf.reshape(tf.gatherND(rows, first), [b, u, p, d]);
+      const cj = tf.reshape(tf.gatherND(rows, second), [b, u, p, d]);
+      const mix = tf.add(tf.mul(alpha, cj), tf.mul(tf.sub(1, alpha), ci));
+      return { alpha, ci, cj, value: tf.reshape(tf.mul(mix, pairMask), [b, u, p * d]) };
+    };
+    if (!recordingGradients()) return forward(c, gates).value;
+    const both = new Int32Array(2 * n * p);
+    both.set(firstRows);
+    both.set(secondRows, n * p);
+    const indices = tf.tensor2d(both, [2 * n * p, 1], 'int32');
+    const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+      const save = args[args.length - 1] as tf.GradSaveFunc;
+      const [x, ...gs] = args.slice(0, -1) as tf.Tensor[];
+      const { alpha, ci, cj, value } = forward(x, gs);
+      save([alpha, ci, cj, pairMask, indices]);
+      return {
+        value,
+        gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+          const [a, si, sj, mask, at] = saved;
+          const g = tf.mul(tf.reshape(dy, [b, u, p, d]), mask);
+          const slots = tf.concat([tf.reshape(tf.mul(g, tf.sub(1, a)), [n * p, d]), tf.reshape(tf.mul(g, a), [n * p, d])]);
+          const dx = tf.reshape(tf.scatterND(at, slots, [n * m, d]), [b, u, m, d]);
+          const dAlpha = tf.sub(tf.sum(tf.mul(g, sj), [0, 1]), tf.sum(tf.mul(g, si), [0, 1]));
+          const dGates = tf.mul(dAlpha, tf.mul(a, tf.sub(1, a)));
+          return [dx, ...(p === 1 ? [tf.reshape(dGates, [d])] : tf.unstack(dGates))];
+        },
+      };
+    });
+    return op(c, ...gates) as tf.Tensor;
+  });
 }
 
 tf.serialization.registerClass(QueryAdaptiveFusion);

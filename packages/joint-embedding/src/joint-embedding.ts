@@ -12,6 +12,11 @@ import {
   assertTensorShape,
   formatShape,
   createLinear,
+  addSameShape,
+  divByConstant,
+  mulByConstant,
+  sumOfOthers,
+  withoutTape,
   zeroMasked,
   type LinearWeights,
   type WeightFactory,
@@ -242,23 +247,26 @@ export class JointEmbedding extends layers.Layer {
     const e = this.embeddingDim;
     const toStreams = (x: tf.Tensor, width: number) => tf.transpose(tf.reshape(x, [n, m, width]), [1, 0, 2]);
     const fromStreams = (x: tf.Tensor, width: number) => tf.reshape(tf.transpose(x, [1, 0, 2]), [b, u, m, width]);
-    const present = toStreams(binaryAvailability(availability), 1);
-    const clean = toStreams(zeroMasked(c, binaryAvailability(availability)), d);
+    const binary = binaryAvailability(availability);
+    const present = withoutTape(() => toStreams(binary, 1));
+    const clean = toStreams(zeroMasked(c, binary), d);
 
     // Unit vectors where present, exactly 0 elsewhere (the inputs are finite after zeroMasked).
-    const z = tf.mul(l2Normalize(applyStreamHead(clean, this.projections)), present);
-    const total = tf.sum(z, 0, true);
-    const presentCount = tf.sum(present, 0, true);
+    const z = mulByConstant(l2Normalize(applyStreamHead(clean, this.projections)), present);
     const leaveOneOut = this.reconstructFrom === 'others';
-    const counts = leaveOneOut ? tf.sub(presentCount, present) : tf.add(tf.zeros([m, 1, 1]), presentCount);
-    const sums = leaveOneOut ? tf.sub(total, z) : tf.add(tf.zeros([m, 1, 1]), total);
-    const sourceMean = tf.div(sums, tf.maximum(counts, 1));
-    const hasSource = tf.cast(tf.greater(counts, 0), 'float32');
+    // The counts and flags are constants of the availability, built off the gradient tape.
+    const counts = withoutTape(() => {
+      const presentCount = tf.sum(present, 0, true);
+      return leaveOneOut ? tf.sub(presentCount, present) : tf.add(tf.zeros([m, 1, 1]), presentCount);
+    });
+    const sums = leaveOneOut ? sumOfOthers(z, 0) : tf.add(tf.zeros([m, 1, 1]), tf.sum(z, 0, true));
+    const sourceMean = divByConstant(sums, withoutTape(() => tf.maximum(counts, 1)));
+    const hasSource = withoutTape(() => tf.cast(tf.greater(counts, 0), 'float32'));
 
     const decoded = this.backProjection ? applyLinear(sourceMean, this.backProjection) : applyStreamHead(sourceMean, this.decoders);
-    const reconstruction = tf.mul(decoded, hasSource);
-    const imputed = tf.mul(tf.sub(1, present), hasSource);
-    const compensated = tf.add(clean, tf.mul(reconstruction, imputed));
+    const reconstruction = mulByConstant(decoded, hasSource);
+    const imputed = withoutTape(() => tf.mul(tf.sub(1, present), hasSource));
+    const compensated = addSameShape(clean, mulByConstant(reconstruction, imputed));
     return [fromStreams(z, e), fromStreams(reconstruction, d), fromStreams(compensated, d), tf.reshape(fromStreams(imputed, 1), [b, u, m])];
   }
 

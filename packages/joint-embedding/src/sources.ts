@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { withoutTape } from '@emoje/core';
 
 /**
  * Which present modalities a modality's reconstruction is decoded from.
@@ -13,10 +14,11 @@ export const RECONSTRUCT_FROM: readonly ReconstructFrom[] = ['others', 'all'];
 
 /**
  * `availability` as exact 0/1 float32: 1 where the entry is greater than 0 (the rule
- * `zeroMasked` uses), 0 elsewhere (NaN included).
+ * `zeroMasked` uses), 0 elsewhere (NaN included). A constant: built off the gradient tape, it passes no gradient
+ * back to `availability`.
  */
 export function binaryAvailability(availability: tf.Tensor): tf.Tensor {
-  return tf.tidy(() => tf.cast(tf.greater(availability, 0), 'float32'));
+  return withoutTape(() => tf.cast(tf.greater(availability, 0), 'float32'));
 }
 
 /**
@@ -24,10 +26,12 @@ export function binaryAvailability(availability: tf.Tensor): tf.Tensor {
  * entry `[..., m, s]` = 1 when modality `s` is present and feeds the reconstruction of `m`
  * (for `'others'`, `s != m`). Multiplying by the embeddings `[..., M, E]` sums the sources.
  *
+ * A constant, built off the gradient tape.
+ *
  * @param availability 0/1 presence `[..., M]` (binarise it first with {@link binaryAvailability}).
  */
 export function sourceWeights(availability: tf.Tensor, reconstructFrom: ReconstructFrom): tf.Tensor {
-  return tf.tidy(() => {
+  return withoutTape(() => {
     const m = availability.shape[availability.rank - 1] as number;
     const lead = availability.shape.slice(0, -1);
     const present = tf.expandDims(availability, -2);
@@ -44,10 +48,12 @@ export function sourceWeights(availability: tf.Tensor, reconstructFrom: Reconstr
  * missing slots) only there, and `reconstructionLoss` scores only present slots where this is 1,
  * so both use this one definition.
  *
+ * A constant, built off the gradient tape.
+ *
  * @param availability 0/1 presence `[..., M]` (binarise it first with {@link binaryAvailability}).
  */
 export function sourceMask(availability: tf.Tensor, reconstructFrom: ReconstructFrom): tf.Tensor {
-  return tf.tidy(() => {
+  return withoutTape(() => {
     const counts = tf.sum(sourceWeights(availability, reconstructFrom), -1);
     return tf.cast(tf.greater(counts, 0), 'float32');
   });

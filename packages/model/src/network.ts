@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { EmojeInputError } from '@emoje/core';
+import { EmojeInputError, withoutTape } from '@emoje/core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { dialogueContext } from '@emoje/dialogue-context';
 import { sequenceEncoder, tokenTextEncoder, vectorEncoder, type TokenTextEncoder } from '@emoje/encoders';
@@ -215,7 +215,8 @@ export class EmojeNetwork {
   /** The encoders' outputs for the ACN: per modality its tokens, the token masks of the sequence inputs, and the availability. */
   private encode(batch: Batch, training: boolean): { encoded: tf.Tensor[]; frameMasks: tf.Tensor[]; availability: tf.Tensor3D } {
     const kwargs = { training };
-    const availability = tf.mul(batch.availability, tf.expandDims(batch.utteranceMask, -1)) as tf.Tensor3D;
+    // Masks are constants of the batch, built off the gradient tape.
+    const availability = withoutTape(() => tf.mul(batch.availability, tf.expandDims(batch.utteranceMask, -1))) as tf.Tensor3D;
     const encoded: tf.Tensor[] = [];
     const frameMasks: tf.Tensor[] = [];
     this.encoders.forEach((encoder, k) => {
@@ -233,7 +234,7 @@ export class EmojeNetwork {
         return;
       }
       if (normalizer) {
-        const present = tf.squeeze(tf.slice(availability, [0, 0, k], [-1, -1, 1]), [2]);
+        const present = withoutTape(() => tf.squeeze(tf.slice(availability, [0, 0, k], [-1, -1, 1]), [2]));
         const h = encoder.apply([normalizer.apply(batch.features[k], kwargs) as tf.Tensor, present], kwargs) as tf.Tensor;
         // The modality's own context reads only the utterances where it is present (its rows elsewhere stay zero).
         const context = this.modalityContexts[k];
@@ -247,7 +248,7 @@ export class EmojeNetwork {
         return;
       }
       encoded.push(tokens);
-      frameMasks.push(tf.cast(tf.notEqual(ids, 0), 'float32'));
+      frameMasks.push(withoutTape(() => tf.cast(tf.notEqual(ids, 0), 'float32')));
     });
     return { encoded, frameMasks, availability };
   }
@@ -299,8 +300,11 @@ export class EmojeNetwork {
       } else {
         const [b, u, m, d] = fusedInput.shape as number[];
         fused = tf.reshape(fusedInput, [b, u, m * d]);
-        const usable = tf.maximum(availability, imputed);
-        modalityWeights = tf.div(usable, tf.maximum(tf.sum(usable, -1, true), 1)) as tf.Tensor3D;
+        const flags = imputed;
+        modalityWeights = withoutTape(() => {
+          const usable = tf.maximum(availability, flags);
+          return tf.div(usable, tf.maximum(tf.sum(usable, -1, true), 1));
+        }) as tf.Tensor3D;
       }
 
       const utteranceVectors = this.context
@@ -327,10 +331,13 @@ export class EmojeNetwork {
           ? crossModalInstanceLoss(out.descriptors, out.availability, this.config.aceTemperature, batch.host)
           : guidedContrastiveLoss(out.descriptors, out.availability, batch.labels, this.config.aceTemperature, batch.host)
         : zero;
-      const modalityLabels = tf.where(
-        tf.greater(out.availability, 0),
-        tf.broadcastTo(tf.expandDims(batch.labels, -1), out.availability.shape),
-        tf.fill(out.availability.shape, -1, 'int32'),
+      // Labels are constants: built off the gradient tape.
+      const modalityLabels = withoutTape(() =>
+        tf.where(
+          tf.greater(out.availability, 0),
+          tf.broadcastTo(tf.expandDims(batch.labels, -1), out.availability.shape),
+          tf.fill(out.availability.shape, -1, 'int32'),
+        ),
       );
       const auxiliary = w.auxiliary > 0 ? focalLoss(out.modalityLogits, modalityLabels, gamma, classWeights) : zero;
       let joint: tf.Scalar = zero;

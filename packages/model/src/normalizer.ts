@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { SeededRandom, dropout } from '@emoje/core';
+import { SeededRandom, dropout, withoutTape } from '@emoje/core';
 import type { DialogueInput } from './batch';
 
 export interface FeatureNormalizerArgs {
@@ -63,16 +63,20 @@ export class FeatureNormalizer extends tfl.layers.Layer {
     return tf.tidy(() => {
       const x = Array.isArray(inputs) ? inputs[0] : inputs;
       this.invokeCallHook(x, kwargs);
-      let y = tf.div(tf.sub(x, this.mean!.read()), this.std!.read());
-      if (this.unitNorm) {
-        const norm = tf.sqrt(tf.maximum(tf.sum(tf.square(y), -1, true), 1e-12));
-        y = tf.mul(tf.div(y, norm), Math.sqrt(this.dim));
-      }
-      if (kwargs['training'] === true) {
-        if (this.noise > 0) y = tf.add(y, tf.randomNormal(y.shape, 0, this.noise, 'float32', this.random.seed()));
-        y = dropout(y, this.rate, true, this.random);
-      }
-      return y;
+      // No trainable weight, and the input is data: the output is a constant of the batch, computed off the
+      // gradient tape (no gradient reaches the input features).
+      return withoutTape(() => {
+        let y = tf.div(tf.sub(x, this.mean!.read()), this.std!.read());
+        if (this.unitNorm) {
+          const norm = tf.sqrt(tf.maximum(tf.sum(tf.square(y), -1, true), 1e-12));
+          y = tf.mul(tf.div(y, norm), Math.sqrt(this.dim));
+        }
+        if (kwargs['training'] === true) {
+          if (this.noise > 0) y = tf.add(y, tf.randomNormal(y.shape, 0, this.noise, 'float32', this.random.seed()));
+          y = dropout(y, this.rate, true, this.random);
+        }
+        return y;
+      });
     });
   }
 
