@@ -57,6 +57,9 @@ import * as tf from '@tensorflow/tfjs-core';
  *   `v' = v beta2 + g'^2 (1 - beta2)`, `stepped = w - (m' / c1) / (sqrt(v' / c2) + epsilon) * learningRate`,
  *   `w' = stepped - stepped * (mask * learningRate * weightDecay)`, and
  *   `average' = average d + w' (1 - d)` with `d = min(averageDecay, (1 + t) / (10 + t))`.
+ * - `EmojeZeroMasked`: inputs `x` float32 and `mask` float32 whose shape is the leading dimensions of `x`'s. Output
+ *   `mask > 0 ? x : 0` (exact zeros where the mask is 0, whatever `x` holds there). Its gradient is the same kernel on
+ *   `dy` (the mask gets none).
  */
 export const FusedKernel = {
   Linear: 'EmojeLinear',
@@ -74,6 +77,7 @@ export const FusedKernel = {
   MaskedMse: 'EmojeMaskedMse',
   MaskedMseGrad: 'EmojeMaskedMseGrad',
   AdamW: 'EmojeAdamW',
+  ZeroMasked: 'EmojeZeroMasked',
 } as const;
 
 export type FusedKernelName = (typeof FusedKernel)[keyof typeof FusedKernel];

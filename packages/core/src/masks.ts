@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { recordingGradients } from './matmul';
+import { FusedKernel, hasFusedKernel, runFused } from './fused';
 import { withoutTape } from './tape';
 
 /** A large negative logit for masked positions: exp() of it underflows to exactly 0 in float32. */
@@ -14,6 +15,9 @@ export const MASKED_LOGIT = -1e9;
  */
 export function zeroMasked(x: tf.Tensor, mask: tf.Tensor): tf.Tensor {
   return tf.tidy(() => {
+    if (x.dtype === 'float32' && mask.rank <= x.rank && mask.shape.every((d, i) => d === x.shape[i]) && hasFusedKernel(FusedKernel.ZeroMasked)) {
+      return fusedZeroMasked(x, mask.dtype === 'float32' ? mask : tf.cast(mask, 'float32'));
+    }
     let m = mask;
     while (m.rank < x.rank) m = tf.expandDims(m, -1);
     const select = (input: tf.Tensor): { keep: tf.Tensor; value: tf.Tensor } => {
@@ -33,6 +37,20 @@ export function zeroMasked(x: tf.Tensor, mask: tf.Tensor): tf.Tensor {
     });
     return op(x) as tf.Tensor;
   });
+}
+
+/** {@link zeroMasked} as the fused `EmojeZeroMasked` kernel, whose gradient is the same kernel on `dy`. */
+function fusedZeroMasked(x: tf.Tensor, mask: tf.Tensor): tf.Tensor {
+  if (!recordingGradients()) return runFused(FusedKernel.ZeroMasked, { x, mask }, {})[0];
+  const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const [input, save] = args as [tf.Tensor, tf.GradSaveFunc];
+    save([mask]);
+    return {
+      value: runFused(FusedKernel.ZeroMasked, { x: input, mask }, {})[0],
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => runFused(FusedKernel.ZeroMasked, { x: dy, mask: saved[0] }, {})[0],
+    };
+  });
+  return op(x) as tf.Tensor;
 }
 
 /**

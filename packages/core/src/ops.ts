@@ -601,14 +601,24 @@ export function fusedAttentionProbabilities(q: tf.Tensor, k: tf.Tensor, mask: tf
   });
 }
 
-/** Sinusoidal positional encoding `[length, dim]` (Vaswani et al.). */
+/** Sinusoidal encodings computed so far, by `length x dim` (they depend on nothing else). */
+const positionalValues = new Map<string, Float32Array>();
+
+/** Sinusoidal positional encoding `[length, dim]` (Vaswani et al.); the values are computed once per size. */
 export function positionalEncoding(length: number, dim: number): tf.Tensor2D {
-  const values = new Float32Array(length * dim);
-  for (let pos = 0; pos < length; pos++) {
-    for (let i = 0; i < dim; i++) {
-      const angle = pos / Math.pow(10000, (2 * Math.floor(i / 2)) / dim);
-      values[pos * dim + i] = i % 2 === 0 ? Math.sin(angle) : Math.cos(angle);
+  const key = `${length}x${dim}`;
+  let values = positionalValues.get(key);
+  if (!values) {
+    values = new Float32Array(length * dim);
+    for (let pos = 0; pos < length; pos++) {
+      for (let i = 0; i < dim; i++) {
+        const angle = pos / Math.pow(10000, (2 * Math.floor(i / 2)) / dim);
+        values[pos * dim + i] = i % 2 === 0 ? Math.sin(angle) : Math.cos(angle);
+      }
     }
+    // A few sizes per model (one per dialogue or sequence length): bounded in practice; a cap keeps it so.
+    if (positionalValues.size >= 256) positionalValues.clear();
+    positionalValues.set(key, values);
   }
   return tf.tensor2d(values, [length, dim]);
 }

@@ -14,6 +14,7 @@ import { attentionKernels } from './kernels/attention';
 import { layerNormKernels } from './kernels/layer-norm';
 import { linearKernels } from './kernels/linear';
 import { lossKernels } from './kernels/losses';
+import { maskingKernels } from './kernels/masking';
 import { instantiateFor, memoryOf, unsupportedReason, variantFor, type KernelVariant, type WasmBackendLike } from './module';
 
 export type { KernelVariant } from './module';
@@ -21,7 +22,7 @@ export type { KernelVariant } from './module';
 export { FusedKernel, setFusedKernelsEnabled, fusedKernelsEnabled } from '@emoje/core';
 
 /** Every kernel this package registers for the wasm backend. */
-export const WASM_KERNEL_CONFIGS: readonly tf.KernelConfig[] = [...linearKernels, ...layerNormKernels, ...attentionKernels, ...lossKernels, ...adamWKernels];
+export const WASM_KERNEL_CONFIGS: readonly tf.KernelConfig[] = [...linearKernels, ...layerNormKernels, ...attentionKernels, ...lossKernels, ...adamWKernels, ...maskingKernels];
 
 /** What {@link registerWasmKernels} did. */
 export interface WasmKernelRegistration {

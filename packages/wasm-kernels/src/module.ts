@@ -3,6 +3,7 @@ import { KERNELS_WASM_BASE64 } from './generated/kernels-wasm';
 
 /** The functions csrc/*.c exports; every pointer is a byte offset into the wasm backend's memory. */
 export interface KernelExports {
+  emoje_zero_masked(x: number, mask: number, y: number, outer: number, inner: number): void;
   emoje_linear_forward(x: number, w: number, b: number, y: number, z: number, rows: number, inDim: number, outDim: number, act: number): void;
   emoje_linear_backward(dy: number, x: number, w: number, z: number, dx: number, dw: number, db: number, scratch: number, rows: number, inDim: number, outDim: number, act: number): void;
   emoje_layer_norm_forward(x: number, gamma: number, beta: number, y: number, xhat: number, rstd: number, rows: number, d: number, eps: number, act: number): void;
