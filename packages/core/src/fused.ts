@@ -60,6 +60,10 @@ import * as tf from '@tensorflow/tfjs-core';
  * - `EmojeZeroMasked`: inputs `x` float32 and `mask` float32 whose shape is the leading dimensions of `x`'s. Output
  *   `mask > 0 ? x : 0` (exact zeros where the mask is 0, whatever `x` holds there). Its gradient is the same kernel on
  *   `dy` (the mask gets none).
+ * - `EmojeDropout`: input `x` float32; attrs `keep` (1 - rate), `s0`, `s1`, `s2`, `c` (the state of tfjs's Alea
+ *   generator for the dropout's seed, see `aleaState`) and `keepMultiplier`. Output `y = x * floor(u + keep) / keep`
+ *   with `u` the generator's next draws rounded to float32, all in float32: tf.dropout's values and mask bit for bit;
+ *   with `keepMultiplier` also the multiplier (for the gradient `dy * multiplier`).
  */
 export const FusedKernel = {
   Linear: 'EmojeLinear',
@@ -78,6 +82,7 @@ export const FusedKernel = {
   MaskedMseGrad: 'EmojeMaskedMseGrad',
   AdamW: 'EmojeAdamW',
   ZeroMasked: 'EmojeZeroMasked',
+  Dropout: 'EmojeDropout',
 } as const;
 
 export type FusedKernelName = (typeof FusedKernel)[keyof typeof FusedKernel];

@@ -9,6 +9,7 @@ export {
   type ExpectedDim,
 } from './validate';
 export { SeededRandom } from './random';
+export { aleaNext, aleaState, type AleaState } from './alea';
 export { matMul, recordingGradients } from './matmul';
 export { withoutTape, mulByConstant, divByConstant, addSameShape, sumOfOthers } from './tape';
 export { MASKED_LOGIT, zeroMasked, maskedMean, maskedSoftmax, finiteMask, stopGradient, logSumExp, reduceMax } from './masks';

@@ -4,6 +4,7 @@ import { matMul, recordingGradients } from './matmul';
 import { EmojeInputError } from './errors';
 import { maskedSoftmax } from './masks';
 import { mulByConstant, withoutTape } from './tape';
+import { aleaState } from './alea';
 import { ACTIVATION_CODES, FusedKernel, hasFusedKernel, runFused, streamInputs } from './fused';
 import type { InitializerSource, WeightFactory } from './weights';
 
@@ -107,6 +108,7 @@ export type DropoutSeed = number | { seed(): number };
 export function dropout(x: tf.Tensor, rate: number, training: boolean, seed?: DropoutSeed): tf.Tensor {
   if (!training || rate <= 0) return x;
   const value = dropoutSeedValue(seed);
+  if (rate < 1 && x.dtype === 'float32' && hasFusedKernel(FusedKernel.Dropout)) return fusedDropout(x, rate, value);
   if (!recordingGradients() || rate >= 1 || x.dtype !== 'float32') return tf.dropout(x, rate, undefined, value);
   // tf.dropout's own multiplier, drawn from the same seed; only the product is on the tape (see mulByConstant).
   const keepProb = 1 - rate;
@@ -114,6 +116,22 @@ export function dropout(x: tf.Tensor, rate: number, training: boolean, seed?: Dr
     const multiplier = withoutTape(() => tf.div(tf.floor(tf.add(tf.randomUniform(x.shape, 0, 1, 'float32', value), keepProb)), keepProb));
     return mulByConstant(x, multiplier);
   });
+}
+
+/**
+ * tf.dropout as the fused `EmojeDropout` kernel: the same Alea stream for the same seed (tfjs seeds a missing one with
+ * `Math.random()`, and so does this), so the same mask and values bit for bit; the gradient is `dy * multiplier`.
+ */
+function fusedDropout(x: tf.Tensor, rate: number, seed: number | undefined): tf.Tensor {
+  const attrs = { keep: 1 - rate, ...aleaState(seed ?? Math.random()) };
+  if (!recordingGradients()) return runFused(FusedKernel.Dropout, { x }, { ...attrs, keepMultiplier: false })[0];
+  const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const [input, save] = args as [tf.Tensor, tf.GradSaveFunc];
+    const [y, multiplier] = runFused(FusedKernel.Dropout, { x: input }, { ...attrs, keepMultiplier: true });
+    save([multiplier]);
+    return { value: y, gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.mul(dy, saved[0]) };
+  });
+  return op(x) as tf.Tensor;
 }
 
 function dropoutSeedValue(seed: DropoutSeed | undefined): number | undefined {

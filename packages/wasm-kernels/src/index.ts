@@ -11,6 +11,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { adamWKernels } from './kernels/adamw';
 import { attentionKernels } from './kernels/attention';
+import { dropoutKernels } from './kernels/dropout';
 import { layerNormKernels } from './kernels/layer-norm';
 import { linearKernels } from './kernels/linear';
 import { lossKernels } from './kernels/losses';
@@ -22,7 +23,7 @@ export type { KernelVariant } from './module';
 export { FusedKernel, setFusedKernelsEnabled, fusedKernelsEnabled } from '@emoje/core';
 
 /** Every kernel this package registers for the wasm backend. */
-export const WASM_KERNEL_CONFIGS: readonly tf.KernelConfig[] = [...linearKernels, ...layerNormKernels, ...attentionKernels, ...lossKernels, ...adamWKernels, ...maskingKernels];
+export const WASM_KERNEL_CONFIGS: readonly tf.KernelConfig[] = [...linearKernels, ...layerNormKernels, ...attentionKernels, ...lossKernels, ...adamWKernels, ...maskingKernels, ...dropoutKernels];
 
 /** What {@link registerWasmKernels} did. */
 export interface WasmKernelRegistration {

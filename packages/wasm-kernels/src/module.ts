@@ -3,6 +3,7 @@ import { KERNELS_WASM_BASE64 } from './generated/kernels-wasm';
 
 /** The functions csrc/*.c exports; every pointer is a byte offset into the wasm backend's memory. */
 export interface KernelExports {
+  emoje_dropout(x: number, y: number, multiplier: number, n: number, s0: number, s1: number, s2: number, c: number, keep: number): void;
   emoje_zero_masked(x: number, mask: number, y: number, outer: number, inner: number): void;
   emoje_linear_forward(x: number, w: number, b: number, y: number, z: number, rows: number, inDim: number, outDim: number, act: number): void;
   emoje_linear_backward(dy: number, x: number, w: number, z: number, dx: number, dw: number, db: number, scratch: number, rows: number, inDim: number, outDim: number, act: number): void;
