@@ -191,3 +191,26 @@ describe('disposing a model with a decision bias (wasm)', () => {
     expect(tf.memory().numTensors).toBe(start);
   });
 });
+
+describe('one vector modality (wasm)', () => {
+  it('trains and predicts: its availability column is an Unpack of size 1, which no gradient runs through', async () => {
+    await useBackend('wasm');
+    const model = createModel({ ...TINY_CONFIG, modalities: [{ name: 'text', kind: 'vector', dim: 6 }] });
+    const dialogues = syntheticDialogues(3, 4).map((d) => ({ ...d, utterances: d.utterances.map((u) => ({ ...u, features: { text: u.features.text } })) }));
+    const batch = collate(dialogues, model.config.modalities);
+    try {
+      const variables = model.network.weights.filter((w) => w.trainable).map((w) => w.read() as tf.Variable);
+      const { value, grads } = tf.variableGrads(() => model.network.losses(model.network.forward(batch, true), batch).total, variables);
+      expect(Number.isFinite(value.dataSync()[0])).toBe(true);
+      const norms = Object.values(grads).map((g) => tf.tidy(() => tf.sum(tf.abs(g)).dataSync()[0]));
+      expect(norms.every(Number.isFinite)).toBe(true);
+      expect(norms.some((n) => n > 0)).toBe(true);
+      tf.dispose([value, ...Object.values(grads)]);
+      const predictions = await model.predictBatch(dialogues);
+      expect(predictions.flat().every((p) => p.status === 'predicted' && p.modalityWeights.text === 1)).toBe(true);
+    } finally {
+      disposeBatch(batch);
+      model.dispose();
+    }
+  });
+});
