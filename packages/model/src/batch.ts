@@ -65,6 +65,11 @@ export interface Batch {
   speakers: tf.Tensor2D;
   /** `[B, U]` int32 labels, -1 for unlabeled or padding. */
   labels: tf.Tensor2D;
+  /**
+   * True when `availability` is already 0 on every padded utterance (as {@link collate} makes it), so that the network
+   * can read it as is instead of multiplying it by `utteranceMask`. Defaults to false (a batch built by hand).
+   */
+  availabilityMasked?: boolean;
   /** Plain copies for metrics and per-utterance reporting. */
   host: {
     availability: Float32Array;
@@ -274,6 +279,7 @@ export function collate(
     utteranceMask: tf.tensor2d(utteranceMask, [b, u]),
     speakers: tf.tensor2d(speakers, [b, u], 'int32'),
     labels: tf.tensor2d(labels, [b, u], 'int32'),
+    availabilityMasked: true,
     host: { availability, labels, utteranceMask, batchSize: b, maxUtterances: u },
   };
 }

@@ -71,7 +71,7 @@ export function labeledScores(
     const batch = collate(chunk, modalities, policy && ((d, u, p) => policy(d + offset, u, p)));
     try {
       const scores = tf.tidy(() => {
-        if (networks.length === 1) return tf.logSoftmax(networks[0].forward(batch, false).logits);
+        if (networks.length === 1) return tf.logSoftmax(networks[0].infer(batch).logits);
         return tf.log(meanOutputs(networks, batch).probabilities);
       });
       const values = scores.dataSync() as Float32Array;

@@ -35,7 +35,7 @@ export { FlatAdamW, type FlatAdamWOptions } from './optimizer';
 export { classificationMetrics, meanStd, type ClassificationMetrics } from './metrics';
 export { ClassifierHead, ModalityHeads, type ClassifierHeadArgs, type ModalityHeadsArgs } from './heads';
 export { FeatureNormalizer, presentFrames, presentVectors, type FeatureNormalizerArgs } from './normalizer';
-export { EmojeNetwork, type ForwardOutput, type LossTerms } from './network';
+export { EmojeNetwork, type ForwardOutput, type InferenceOutput, type LossTerms } from './network';
 export {
   createModel,
   loadModel,

@@ -69,7 +69,7 @@ export interface MeanOutputs {
  */
 export function meanOutputs(networks: readonly EmojeNetwork[], batch: Batch): MeanOutputs {
   return tf.tidy(() => {
-    const outs = networks.map((n) => n.forward(batch, false));
+    const outs = networks.map((n) => n.infer(batch));
     const mean = <T extends tf.Tensor>(ts: T[]): T => (ts.length === 1 ? ts[0] : (tf.div(tf.addN(ts), ts.length) as T));
     return {
       probabilities: mean(outs.map((o) => tf.softmax(o.logits))),
@@ -146,38 +146,49 @@ async function predictValid(
   const { modalities, classes } = config;
   const policy = options.modalities ? scenarioPolicy(modalities, options.modalities) : undefined;
   const batch = collate(dialogues, modalities, policy);
+  const u = batch.host.maxUtterances;
+  const m = modalities.length;
+  const c = classes.length;
+  // One read-back per prediction: probabilities, modality weights and imputation flags side by side, `[B, U, C + 2M]`.
+  const width = c + 2 * m;
+  let values: tf.TypedArray;
   try {
-    const out = meanOutputs(networks, batch);
-    let p: tf.TypedArray, w: tf.TypedArray, imp: tf.TypedArray;
+    const combined = tf.tidy(() => {
+      const out = meanOutputs(networks, batch);
+      return tf.concat([out.probabilities, out.modalityWeights, out.imputed], 2);
+    });
     try {
-      [p, w, imp] = (await Promise.all([out.probabilities.data(), out.modalityWeights.data(), out.imputed.data()])) as tf.TypedArray[];
+      values = (await combined.data()) as tf.TypedArray;
     } finally {
-      tf.dispose([out.probabilities, out.modalityWeights, out.imputed]);
+      combined.dispose();
     }
-    const u = batch.host.maxUtterances;
-    const m = modalities.length;
-    const c = classes.length;
-    return dialogues.map((dialogue, i) =>
-      dialogue.utterances.map((_, j) => {
-        const slot = i * u + j;
-        const probabilities: Record<string, number> = {};
-        let best = 0;
-        classes.forEach((name, k) => {
-          probabilities[name] = p[slot * c + k];
-          if (p[slot * c + k] > p[slot * c + best]) best = k;
-        });
-        const modalityWeights: Record<string, number> = {};
-        const missing: string[] = [];
-        const imputedNames: string[] = [];
-        modalities.forEach((mod, k) => {
-          modalityWeights[mod.name] = w[slot * m + k];
-          if (batch.host.availability[slot * m + k] === 0) missing.push(mod.name);
-          if (imp[slot * m + k] > 0.5) imputedNames.push(mod.name);
-        });
-        return { status: 'predicted' as const, label: classes[best], labelIndex: best, probabilities, modalityWeights, missing, imputed: imputedNames };
-      }),
-    );
   } finally {
     disposeBatch(batch);
   }
+  const availability = batch.host.availability;
+  return dialogues.map((dialogue, i) => {
+    const n = dialogue.utterances.length;
+    const row: PredictedUtterance[] = new Array(n);
+    for (let j = 0; j < n; j++) {
+      const slot = i * u + j;
+      const at = slot * width;
+      const probabilities: Record<string, number> = {};
+      let best = 0;
+      for (let k = 0; k < c; k++) {
+        probabilities[classes[k]] = values[at + k];
+        if (values[at + k] > values[at + best]) best = k;
+      }
+      const modalityWeights: Record<string, number> = {};
+      const missing: string[] = [];
+      const imputedNames: string[] = [];
+      for (let k = 0; k < m; k++) {
+        const name = modalities[k].name;
+        modalityWeights[name] = values[at + c + k];
+        if (availability[slot * m + k] === 0) missing.push(name);
+        if (values[at + c + m + k] > 0.5) imputedNames.push(name);
+      }
+      row[j] = { status: 'predicted', label: classes[best], labelIndex: best, probabilities, modalityWeights, missing, imputed: imputedNames };
+    }
+    return row;
+  });
 }

@@ -31,6 +31,9 @@ export interface ForwardOutput {
   availability: tf.Tensor3D;
 }
 
+/** What {@link EmojeNetwork.infer} produces: the outputs of a prediction. All tensors are owned by the caller. */
+export type InferenceOutput = Pick<ForwardOutput, 'logits' | 'modalityWeights' | 'imputed'>;
+
 /** The loss terms of one batch; `total` is what the optimiser minimises. */
 export interface LossTerms {
   total: tf.Scalar;
@@ -94,6 +97,8 @@ export class EmojeNetwork {
   private readonly head: ClassifierHead;
   private readonly modalityHeads: ModalityHeads;
   private bias: number[] | null = null;
+  /** The uploaded {@link bias}, made on first use (see `biasTensor`). */
+  private biasValues: tf.Tensor1D | null = null;
 
   constructor(config: ResolvedModelConfig) {
     this.config = config;
@@ -203,6 +208,7 @@ export class EmojeNetwork {
   setDecisionBias(bias: readonly number[] | null, field = 'decisionBias'): void {
     if (bias === null) {
       this.bias = null;
+      this.dropBiasTensor();
       return;
     }
     const c = this.config.classes.length;
@@ -210,13 +216,27 @@ export class EmojeNetwork {
       throw new EmojeInputError(field, `an array of ${c} finite numbers (one per class) or null`, JSON.stringify(bias)?.slice(0, 80) ?? String(bias));
     }
     this.bias = [...bias];
+    this.dropBiasTensor();
+  }
+
+  private dropBiasTensor(): void {
+    this.biasValues?.dispose();
+    this.biasValues = null;
   }
 
   /** The encoders' outputs for the ACN: per modality its tokens, the token masks of the sequence inputs, and the availability. */
-  private encode(batch: Batch, training: boolean): { encoded: tf.Tensor[]; frameMasks: tf.Tensor[]; availability: tf.Tensor3D } {
+  private encode(batch: Batch, training: boolean, reuseAvailability = false): { encoded: tf.Tensor[]; frameMasks: tf.Tensor[]; availability: tf.Tensor3D } {
     const kwargs = { training };
-    // Masks are constants of the batch, built off the gradient tape.
-    const availability = withoutTape(() => tf.mul(batch.availability, tf.expandDims(batch.utteranceMask, -1))) as tf.Tensor3D;
+    // Masks are constants of the batch, built off the gradient tape. A batch of `collate` already has availability 0 on
+    // its padding (`availabilityMasked`), so the product with the utterance mask would copy it: an inference pass that
+    // does not hand `availability` back to its caller reads the batch's own tensor.
+    const availability = reuseAvailability && batch.availabilityMasked
+      ? batch.availability
+      : (withoutTape(() => tf.mul(batch.availability, tf.expandDims(batch.utteranceMask, -1))) as tf.Tensor3D);
+    // Each vector modality's column of the availability `[B, U]`, all from one Unpack. The availability depends on no
+    // weight, so no gradient ever runs through it.
+    let columns: tf.Tensor[] | null = null;
+    const presence = (k: number): tf.Tensor => (columns ??= tf.unstack(availability, 2))[k];
     const encoded: tf.Tensor[] = [];
     const frameMasks: tf.Tensor[] = [];
     this.encoders.forEach((encoder, k) => {
@@ -234,7 +254,7 @@ export class EmojeNetwork {
         return;
       }
       if (normalizer) {
-        const present = withoutTape(() => tf.squeeze(tf.slice(availability, [0, 0, k], [-1, -1, 1]), [2]));
+        const present = presence(k);
         const h = encoder.apply([normalizer.apply(batch.features[k], kwargs) as tf.Tensor, present], kwargs) as tf.Tensor;
         // The modality's own context reads only the utterances where it is present (its rows elsewhere stay zero).
         const context = this.modalityContexts[k];
@@ -273,14 +293,28 @@ export class EmojeNetwork {
 
   /** Runs the network on a batch. */
   forward(batch: Batch, training = false): ForwardOutput {
+    return this.run(batch, training, true) as ForwardOutput;
+  }
+
+  /**
+   * Runs the network on a batch in inference mode and returns only what a prediction reads: the logits (with the
+   * {@link decisionBias}), the modality weights and the imputation flags, equal to those of `forward(batch, false)`.
+   * It skips what only the losses read (the auxiliary per-modality heads, and the copies of the batch's masks).
+   */
+  infer(batch: Batch): InferenceOutput {
+    return this.run(batch, false, false);
+  }
+
+  /** The forward pass; `full` = false leaves out the outputs only the losses read (see {@link infer}). */
+  private run(batch: Batch, training: boolean, full: boolean): ForwardOutput | InferenceOutput {
     // tidy walks the returned object and keeps its tensors (null entries are skipped).
     return tf.tidy((): tf.TensorContainer => {
       const kwargs = { training };
-      const { encoded, frameMasks, availability } = this.encode(batch, training);
+      const { encoded, frameMasks, availability } = this.encode(batch, training, !full);
       const descriptors = this.acn.apply([...encoded, availability, ...frameMasks], kwargs) as tf.Tensor4D;
 
       let fusedInput: tf.Tensor = descriptors;
-      let imputed: tf.Tensor3D = tf.zerosLike(availability);
+      let imputed: tf.Tensor3D | null = null;
       let embeddings: tf.Tensor4D | null = null;
       let reconstruction: tf.Tensor4D | null = null;
       if (this.joint) {
@@ -291,6 +325,8 @@ export class EmojeNetwork {
         imputed = imp as tf.Tensor3D;
       }
 
+      // Without the joint embedding nothing is imputed.
+      imputed ??= tf.zerosLike(availability);
       let fused: tf.Tensor;
       let modalityWeights: tf.Tensor3D;
       if (this.fusion) {
@@ -311,11 +347,18 @@ export class EmojeNetwork {
         ? (this.context.apply([fused, batch.utteranceMask, batch.speakers], kwargs) as tf.Tensor)
         : fused;
       const raw = this.head.apply(utteranceVectors, kwargs) as tf.Tensor3D;
-      const logits = !training && this.bias ? (tf.add(raw, tf.tensor1d(this.bias)) as tf.Tensor3D) : raw;
+      const logits = !training && this.bias ? (tf.add(raw, this.biasTensor()) as tf.Tensor3D) : raw;
+      if (!full) return { logits, modalityWeights, imputed } satisfies InferenceOutput as unknown as tf.TensorContainer;
       const modalityLogits = this.modalityHeads.apply(descriptors, kwargs) as tf.Tensor4D;
       const out: ForwardOutput = { logits, modalityWeights, imputed, descriptors, modalityLogits, embeddings, reconstruction, availability };
       return out as unknown as tf.TensorContainer;
-    }) as unknown as ForwardOutput;
+    }) as unknown as ForwardOutput | InferenceOutput;
+  }
+
+  /** The {@link decisionBias} as a `[C]` tensor, uploaded once per bias and kept until the bias changes or disposal. */
+  private biasTensor(): tf.Tensor1D {
+    if (!this.biasValues) this.biasValues = tf.keep(tf.tensor1d(this.bias!));
+    return this.biasValues;
   }
 
   /** The design's total loss `L_focal + a*L_ACE + b*L_joint + c*L_rec + d*L_aux` and its terms. */
@@ -361,6 +404,7 @@ export class EmojeNetwork {
   }
 
   dispose(): void {
+    this.dropBiasTensor();
     for (const layer of this.layers) {
       if (layer.built) layer.dispose();
     }
