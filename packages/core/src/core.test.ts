@@ -320,6 +320,21 @@ describe('dropout (wasm)', () => {
     tf.dispose([x, dropped, sameSeed]);
   });
 
+  it('gives tf.dropout\'s values bit for bit (same seed), for ragged shapes and several rates, leaking nothing', () => {
+    const x = tf.tidy(() => tf.add(tf.randomNormal([7, 13, 5], 0, 1, 'float32', 3), 0.25));
+    for (const rate of [0.1, 0.3, 1 / 3, 0.5, 0.9]) {
+      for (const seed of [1, 77]) {
+        const stock = tf.dropout(x, rate, undefined, seed);
+        const before = tf.memory().numTensors;
+        const ours = dropout(x, rate, true, seed);
+        expect(tf.memory().numTensors).toBe(before + 1);
+        expect(Array.from(ours.dataSync())).toEqual(Array.from(stock.dataSync()));
+        tf.dispose([stock, ours]);
+      }
+    }
+    x.dispose();
+  });
+
   it('rejects a seed that is neither a number nor a seed source, naming the field', () => {
     const x = tf.ones([2, 2]);
     expect(() => dropout(x, 0.5, true, {} as never)).toThrowError(EmojeInputError);

@@ -3,7 +3,7 @@ import type { LayerVariable } from '@tensorflow/tfjs-layers';
 import { matMul, recordingGradients } from './matmul';
 import { EmojeInputError } from './errors';
 import { maskedSoftmax } from './masks';
-import { mulByConstant, withoutTape } from './tape';
+import { mulByConstant } from './tape';
 import { ACTIVATION_CODES, FusedKernel, hasFusedKernel, runFused, streamInputs } from './fused';
 import type { InitializerSource, WeightFactory } from './weights';
 
@@ -107,13 +107,26 @@ export type DropoutSeed = number | { seed(): number };
 export function dropout(x: tf.Tensor, rate: number, training: boolean, seed?: DropoutSeed): tf.Tensor {
   if (!training || rate <= 0) return x;
   const value = dropoutSeedValue(seed);
-  if (!recordingGradients() || rate >= 1 || x.dtype !== 'float32') return tf.dropout(x, rate, undefined, value);
-  // tf.dropout's own multiplier, drawn from the same seed; only the product is on the tape (see mulByConstant).
-  const keepProb = 1 - rate;
+  if (rate >= 1 || x.dtype !== 'float32') return tf.dropout(x, rate, undefined, value);
   return tf.tidy(() => {
-    const multiplier = withoutTape(() => tf.div(tf.floor(tf.add(tf.randomUniform(x.shape, 0, 1, 'float32', value), keepProb)), keepProb));
-    return mulByConstant(x, multiplier);
+    const multiplier = dropoutMultiplier(x.shape, rate, value);
+    return recordingGradients() ? mulByConstant(x, multiplier) : tf.mul(x, multiplier);
   });
+}
+
+/**
+ * tf.dropout's multiplier `floor(u + keep) / keep` (u uniform in [0, 1) drawn from `seed` by tf.randomUniform, keep
+ * = 1 - rate), computed on the host in float32 from the same draws: the same values bit for bit (each float32 sum
+ * and quotient rounded once, as the backend's kernels round them), uploaded as one tensor instead of three kernels.
+ */
+function dropoutMultiplier(shape: readonly number[], rate: number, seed: number | undefined): tf.Tensor {
+  const draws = tf.randomUniform(shape as number[], 0, 1, 'float32', seed);
+  const u = draws.dataSync() as Float32Array;
+  const keep = Math.fround(1 - rate);
+  const values = new Float32Array(u.length);
+  for (let i = 0; i < u.length; i++) values[i] = Math.floor(Math.fround(u[i] + keep)) / keep;
+  draws.dispose();
+  return tf.tensor(values, shape as number[], 'float32');
 }
 
 function dropoutSeedValue(seed: DropoutSeed | undefined): number | undefined {
