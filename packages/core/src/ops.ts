@@ -168,7 +168,7 @@ export function applyLinear(x: tf.Tensor, w: LinearWeights, activation: Activati
     const [inputDim, outputDim] = kernel.shape;
     const lead = x.shape.slice(0, -1);
     if (hasFusedKernel(FusedKernel.Linear)) {
-      return fusedLinear(x, [kernel], w.bias ? [w.bias.read()] : null, activation, [...lead, outputDim]);
+      return fusedLinear(x, [kernel], w.bias ? [w.bias.read()] : null, activation);
     }
     let y = matMul(tf.reshape(x, [-1, inputDim]), kernel);
     if (w.bias) y = recordingGradients() ? addBias(y, w.bias.read()) : tf.add(y, w.bias.read());
@@ -181,20 +181,16 @@ export function applyLinear(x: tf.Tensor, w: LinearWeights, activation: Activati
  * recorded, its gradient is the fused `EmojeLinearGrad` kernel (dx, every dW and db in one call). Kernels that are
  * variables (the weights, read by `LayerVariable.read()`) are read by the gradient directly rather than through
  * saved copies: a variable outlives the step, and nothing assigns it between a forward pass and its gradient.
- * With `outShape` (one stream), `x` may have any rank: it is read as `[1, N, in]` and the result given `outShape`,
- * the reshapes running inside the op (no tape node or saved copy of their own).
+ * With one stream, `x` may have any rank: the kernels read it as `[1, N, in]` (leading dimensions flattened) and give
+ * `y` its leading shape, and `dx` its shape, so no reshape runs either way.
  */
 function fusedLinear(
   input: tf.Tensor,
   kernels: readonly tf.Tensor[],
   biases: readonly tf.Tensor[] | null,
   activation: ActivationName,
-  outShape?: readonly number[],
 ): tf.Tensor {
   const m = kernels.length;
-  const flat = (t: tf.Tensor) => (outShape ? tf.reshape(t, [1, -1, t.shape[t.rank - 1]]) : t);
-  const shaped = (t: tf.Tensor) => (outShape ? tf.reshape(t, outShape as number[]) : t);
-  const inputShape = input.shape;
   const code = ACTIVATION_CODES[activation];
   const hasBias = biases != null;
   const inputsOf = (xs: tf.Tensor, ws: readonly tf.Tensor[], bs: readonly tf.Tensor[]) => ({
@@ -203,24 +199,24 @@ function fusedLinear(
     ...(hasBias ? streamInputs('b', bs) : {}),
   });
   if (!recordingGradients()) {
-    return tf.tidy(() => shaped(runFused(FusedKernel.Linear, inputsOf(flat(input), kernels, biases ?? []), { streams: m, activation: code, hasBias, keepPreactivation: false })[0]));
+    return runFused(FusedKernel.Linear, inputsOf(input, kernels, biases ?? []), { streams: m, activation: code, hasBias, keepPreactivation: false })[0];
   }
   const keep = code !== ACTIVATION_CODES.linear;
   const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
     const save = args[args.length - 1] as tf.GradSaveFunc;
     const [x, ...rest] = args.slice(0, -1) as tf.Tensor[];
-    const xs = flat(x);
+    const xs = x;
     const ws = rest.slice(0, m);
     const [y, z] = runFused(FusedKernel.Linear, inputsOf(xs, ws, rest.slice(m)), { streams: m, activation: code, hasBias, keepPreactivation: keep });
     const copied = ws.some((w) => !(w instanceof tf.Variable));
     save([xs, ...(copied ? ws : []), ...(keep ? [z] : [])]);
     return {
-      value: shaped(y),
+      value: y,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const kernelsOf = copied ? saved.slice(1, m + 1) : ws;
-        const dys = flat(dy);
+        const dys = dy;
         const [dx, ...dWeights] = runFused(FusedKernel.LinearGrad, { dy: dys, x: saved[0], z: keep ? saved[saved.length - 1] : dys, ...streamInputs('w', kernelsOf) }, { streams: m, activation: code, hasBias });
-        return [outShape ? tf.reshape(dx, inputShape) : dx, ...dWeights];
+        return [dx, ...dWeights];
       },
     };
   });
@@ -340,7 +336,7 @@ export function createLayerNorm(add: WeightFactory, init: InitializerSource, nam
  */
 export function applyLayerNorm(x: tf.Tensor, w: LayerNormWeights, epsilon = 1e-5, activation: ActivationName = 'linear'): tf.Tensor {
   return tf.tidy(() => {
-    if (hasFusedKernel(FusedKernel.LayerNorm)) return fusedLayerNorm(x, [w.gamma.read()], [w.beta.read()], epsilon, activation, true);
+    if (hasFusedKernel(FusedKernel.LayerNorm)) return fusedLayerNorm(x, [w.gamma.read()], [w.beta.read()], epsilon, activation);
     return activate(layerNorm(epsilon)(x, w.gamma.read(), w.beta.read()), activation);
   });
 }
@@ -349,8 +345,8 @@ export function applyLayerNorm(x: tf.Tensor, w: LayerNormWeights, epsilon = 1e-5
  * The fused `EmojeLayerNorm` kernel on `x [M, N, D]`, stream `m` with `gammas[m]` and `betas[m]`, then `activation`;
  * while a gradient is recorded, its gradient is the fused `EmojeLayerNormGrad` kernel. Weights that are variables are
  * read by the gradient directly, not through saved copies (see {@link fusedLinear}); the offsets are needed there only
- * with an activation (to recompute the pre-activation). With `anyRank` (one stream), `input` may have any rank: it is
- * read as `[1, N, D]` inside the op and the result has its shape.
+ * with an activation (to recompute the pre-activation). With one stream, `input` may have any rank: the kernels read it
+ * as `[1, N, D]` (leading dimensions flattened) and give the result its shape, so no reshape runs either way.
  */
 function fusedLayerNorm(
   input: tf.Tensor,
@@ -358,15 +354,12 @@ function fusedLayerNorm(
   betas: readonly tf.Tensor[],
   epsilon: number,
   activation: ActivationName = 'linear',
-  anyRank = false,
 ): tf.Tensor {
   const m = gammas.length;
   const code = ACTIVATION_CODES[activation];
   const attrs = { streams: m, epsilon, activation: code };
-  const flat = (t: tf.Tensor) => (anyRank ? tf.reshape(t, [1, -1, t.shape[t.rank - 1]]) : t);
-  const shaped = (t: tf.Tensor) => (anyRank ? tf.reshape(t, input.shape) : t);
   if (!recordingGradients()) {
-    return tf.tidy(() => shaped(runFused(FusedKernel.LayerNorm, { x: flat(input), ...streamInputs('gamma', gammas), ...streamInputs('beta', betas) }, { ...attrs, keepStatistics: false })[0]));
+    return runFused(FusedKernel.LayerNorm, { x: input, ...streamInputs('gamma', gammas), ...streamInputs('beta', betas) }, { ...attrs, keepStatistics: false })[0];
   }
   const withBetas = code !== ACTIVATION_CODES.linear;
   const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
@@ -374,20 +367,20 @@ function fusedLayerNorm(
     const [x, ...rest] = args.slice(0, -1) as tf.Tensor[];
     const gs = rest.slice(0, m);
     const bs = rest.slice(m);
-    const [y, xhat, rstd] = runFused(FusedKernel.LayerNorm, { x: flat(x), ...streamInputs('gamma', gs), ...streamInputs('beta', bs) }, { ...attrs, keepStatistics: true });
+    const [y, xhat, rstd] = runFused(FusedKernel.LayerNorm, { x, ...streamInputs('gamma', gs), ...streamInputs('beta', bs) }, { ...attrs, keepStatistics: true });
     const needed = withBetas ? [...gs, ...bs] : gs;
     const copied = needed.some((w) => !(w instanceof tf.Variable));
     save([xhat, rstd, ...(copied ? needed : [])]);
     return {
-      value: shaped(y),
+      value: y,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const weights = copied ? saved.slice(2) : needed;
         const [dx, ...dWeights] = runFused(
           FusedKernel.LayerNormGrad,
-          { dy: flat(dy), xhat: saved[0], rstd: saved[1], ...streamInputs('gamma', weights.slice(0, m)), ...(withBetas ? streamInputs('beta', weights.slice(m)) : {}) },
+          { dy, xhat: saved[0], rstd: saved[1], ...streamInputs('gamma', weights.slice(0, m)), ...(withBetas ? streamInputs('beta', weights.slice(m)) : {}) },
           { streams: m, activation: code },
         );
-        return [shaped(dx), ...dWeights];
+        return [dx, ...dWeights];
       },
     };
   });
