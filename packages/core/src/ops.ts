@@ -3,7 +3,6 @@ import type { LayerVariable } from '@tensorflow/tfjs-layers';
 import { matMul, recordingGradients } from './matmul';
 import { EmojeInputError } from './errors';
 import { maskedSoftmax } from './masks';
-import { mulByConstant } from './tape';
 import { ACTIVATION_CODES, FusedKernel, hasFusedKernel, runFused, streamInputs } from './fused';
 import type { InitializerSource, WeightFactory } from './weights';
 
@@ -100,33 +99,43 @@ export type DropoutSeed = number | { seed(): number };
  * rather than `random.seed()`, so that inference (and `rate` 0) draws nothing from it. Otherwise every prediction
  * made during training, such as a dev evaluation, would shift the masks of the training steps after it.
  *
- * The values are `tf.dropout`'s, mask included (the same draws from the same seed). While a gradient is recorded,
- * the multiplier is drawn off the tape and only the product is recorded, keeping the multiplier alone for the
- * gradient `dy * multiplier` (tf.dropout records four ops and keeps six tensors).
+ * The values are `tf.dropout`'s, mask included (the same draws from the same seed): the multiplier is computed on
+ * the host from tf.randomUniform's draws (bit for bit tf.dropout's) and uploaded, so dropout runs one Multiply
+ * kernel. While a gradient is recorded only the product is recorded, as one tape node that keeps no tensor: its
+ * gradient `dy * multiplier` uploads the multiplier again from the host (tf.dropout records four ops and keeps six
+ * tensors).
  */
 export function dropout(x: tf.Tensor, rate: number, training: boolean, seed?: DropoutSeed): tf.Tensor {
   if (!training || rate <= 0) return x;
   const value = dropoutSeedValue(seed);
   if (rate >= 1 || x.dtype !== 'float32') return tf.dropout(x, rate, undefined, value);
-  return tf.tidy(() => {
-    const multiplier = dropoutMultiplier(x.shape, rate, value);
-    return recordingGradients() ? mulByConstant(x, multiplier) : tf.mul(x, multiplier);
+  const values = dropoutMultiplier(x.shape, rate, value);
+  const shape = x.shape;
+  if (!recordingGradients()) return tf.tidy(() => tf.mul(x, tf.tensor(values, shape, 'float32')));
+  // One tape node keeping no tensor: the gradient uploads the multiplier again from the host copy (no Identity copy).
+  const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const [input] = args as [tf.Tensor];
+    return {
+      value: tf.mul(input, tf.tensor(values, shape, 'float32')),
+      gradFunc: (dy: tf.Tensor) => tf.mul(dy, tf.tensor(values, shape, 'float32')),
+    };
   });
+  return op(x) as tf.Tensor;
 }
 
 /**
  * tf.dropout's multiplier `floor(u + keep) / keep` (u uniform in [0, 1) drawn from `seed` by tf.randomUniform, keep
  * = 1 - rate), computed on the host in float32 from the same draws: the same values bit for bit (each float32 sum
- * and quotient rounded once, as the backend's kernels round them), uploaded as one tensor instead of three kernels.
+ * and quotient rounded once, as the backend's kernels round them), uploaded as a tensor instead of three kernels.
  */
-function dropoutMultiplier(shape: readonly number[], rate: number, seed: number | undefined): tf.Tensor {
+function dropoutMultiplier(shape: readonly number[], rate: number, seed: number | undefined): Float32Array {
   const draws = tf.randomUniform(shape as number[], 0, 1, 'float32', seed);
   const u = draws.dataSync() as Float32Array;
   const keep = Math.fround(1 - rate);
   const values = new Float32Array(u.length);
   for (let i = 0; i < u.length; i++) values[i] = Math.floor(Math.fround(u[i] + keep)) / keep;
   draws.dispose();
-  return tf.tensor(values, shape as number[], 'float32');
+  return values;
 }
 
 function dropoutSeedValue(seed: DropoutSeed | undefined): number | undefined {
