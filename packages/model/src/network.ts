@@ -219,6 +219,9 @@ export class EmojeNetwork {
     const availability = withoutTape(() => tf.mul(batch.availability, tf.expandDims(batch.utteranceMask, -1))) as tf.Tensor3D;
     const encoded: tf.Tensor[] = [];
     const frameMasks: tf.Tensor[] = [];
+    // Per modality its presence [B, U], split off the availability in one kernel when a vector encoder reads it (no
+    // gradient reaches the availability, so the split records no copy).
+    let presence: tf.Tensor[] | null = null;
     this.encoders.forEach((encoder, k) => {
       const normalizer = this.normalizers[k];
       const mod = this.config.modalities[k];
@@ -234,7 +237,8 @@ export class EmojeNetwork {
         return;
       }
       if (normalizer) {
-        const present = withoutTape(() => tf.squeeze(tf.slice(availability, [0, 0, k], [-1, -1, 1]), [2]));
+        presence ??= tf.unstack(availability, 2);
+        const present = presence[k];
         const h = encoder.apply([normalizer.apply(batch.features[k], kwargs) as tf.Tensor, present], kwargs) as tf.Tensor;
         // The modality's own context reads only the utterances where it is present (its rows elsewhere stay zero).
         const context = this.modalityContexts[k];
