@@ -262,7 +262,9 @@ const addBias = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
 
 /**
  * Per-stream linear maps over stacked streams: stream `m` of `x [M, N, in]` goes through
- * `weights[m]`, giving `[M, N, out]`. Each stream is its own 2-D product: the wasm backend runs a
+ * `weights[m]`, giving `[M, N, out]`. `x` may also hold the same rows in another layout whose first axis splits
+ * into the M streams, such as `[M·B, U, in]` (stream `m` the entries `m·B .. m·B + B - 1`): the result then has
+ * `x`'s leading shape, and the fused kernels need no reshape for it. Each stream is its own 2-D product: the wasm backend runs a
  * batched matMul with a different right operand per batch entry several times slower than
  * separate 2-D ones. Every element-wise op around it then runs once for all streams.
  *
@@ -272,15 +274,28 @@ const addBias = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
  */
 export function applyStreamLinear(x: tf.Tensor, weights: readonly LinearWeights[], activation: ActivationName = 'linear'): tf.Tensor {
   return tf.tidy(() => {
-    if (x.rank !== 3 || x.shape[0] !== weights.length) {
-      throw new Error(`applyStreamLinear: expected x of shape [${weights.length}, N, in], got [${x.shape.join(', ')}]`);
+    if (!splitsIntoStreams(x, weights.length)) {
+      throw new Error(`applyStreamLinear: expected x of shape [${weights.length}, N, in] (or rows that split into ${weights.length} streams, e.g. [${weights.length}·B, U, in]), got [${x.shape.join(', ')}]`);
     }
     const kernels = weights.map((w) => w.kernel.read());
     if (hasFusedKernel(FusedKernel.Linear)) {
       return fusedLinear(x, kernels, weights[0].bias ? weights.map((w) => (w.bias as LayerVariable).read()) : null, activation);
     }
-    return activate(streamLinearOps(x, weights, kernels), activation);
+    const m = weights.length;
+    if (x.rank === 3 && x.shape[0] === m) return activate(streamLinearOps(x, weights, kernels), activation);
+    const y = streamLinearOps(tf.reshape(x, [m, -1, x.shape[x.rank - 1]]), weights, kernels);
+    return activate(tf.reshape(y, [...x.shape.slice(0, -1), y.shape[2] as number]), activation);
   });
+}
+
+/**
+ * Whether `x`'s rows (every axis but the last, flattened) split evenly into `m` consecutive streams: `[M, N, in]`, or
+ * another layout of the same rows such as `[M·B, U, in]` (stream `s` is then entries `s·B .. s·B + B - 1`).
+ */
+function splitsIntoStreams(x: tf.Tensor, m: number): boolean {
+  if (x.rank < 2 || m < 1) return false;
+  const rows = x.size / Math.max(x.shape[x.rank - 1], 1);
+  return x.shape[0] % m === 0 && rows % m === 0;
 }
 
 /** {@link applyStreamLinear} op by op (no activation). */
@@ -431,15 +446,24 @@ export function layerNorm(epsilon: number): (x: tf.Tensor, gamma: tf.Tensor, bet
 
 /**
  * Layer normalisation of stacked streams `x [M, N, D]`, stream `m` with `weights[m]`'s gain and
- * offset: one normalisation for all streams, the same values as {@link applyLayerNorm} per stream.
+ * offset: one normalisation for all streams, the same values as {@link applyLayerNorm} per stream. As for
+ * {@link applyStreamLinear}, `x` may be another layout of the same rows whose first axis splits into the M streams
+ * (`[M·B, U, D]`); the result has its shape.
+ * @throws Error when `x`'s first axis does not split into `weights.length` streams.
  */
 export function applyStreamLayerNorm(x: tf.Tensor, weights: readonly LayerNormWeights[], epsilon = 1e-5, activation: ActivationName = 'linear'): tf.Tensor {
   return tf.tidy(() => {
     const m = weights.length;
+    if (!splitsIntoStreams(x, m)) {
+      throw new Error(`applyStreamLayerNorm: expected x of shape [${m}, N, D] (or rows that split into ${m} streams, e.g. [${m}·B, U, D]), got [${x.shape.join(', ')}]`);
+    }
     if (hasFusedKernel(FusedKernel.LayerNorm)) {
       return fusedLayerNorm(x, weights.map((w) => w.gamma.read()), weights.map((w) => w.beta.read()), epsilon, activation);
     }
     if (activation !== 'linear') return activate(applyStreamLayerNorm(x, weights, epsilon), activation);
+    if (m > 1 && !(x.rank === 3 && x.shape[0] === m)) {
+      return tf.reshape(applyStreamLayerNorm(tf.reshape(x, [m, -1, x.shape[x.rank - 1]]), weights, epsilon), x.shape);
+    }
     const stacked = (pick: (w: LayerNormWeights) => LayerVariable) =>
       tf.reshape(m === 1 ? pick(weights[0]).read() : tf.stack(weights.map((w) => pick(w).read())), [m, 1, -1]);
     return layerNorm(epsilon)(x, stacked((w) => w.gamma), stacked((w) => w.beta));

@@ -226,6 +226,38 @@ describe('applyLinear and applyLayerNorm on inputs of any rank: no reshape kerne
   );
 });
 
+describe('applyStreamLinear and applyStreamLayerNorm on streams laid out as [M·B, U, ·]', () => {
+  // 3 streams of 2 x 5 rows, 13 wide -> 9 (ragged); stream m is entries 2m .. 2m + 1 of the first axis.
+  it.each(ACTIVATIONS)('%s: values and gradients within 1e-5 of the op-by-op path and of the [M, N, ·] layout, no reshape', async (activation) => {
+    const [m, b, u, inDim, outDim] = [3, 2, 5, 13, 9];
+    const x = tf.variable(randomTensor([m * b, u, inDim], 91));
+    const linears = Array.from({ length: m }, (_, i) => ({ kernel: weight([inDim, outDim], 92 + i, 1 / Math.sqrt(inDim)), bias: weight([outDim], 95 + i, 0.1) }));
+    const norms = Array.from({ length: m }, (_, i) => ({ gamma: weight([inDim], 98 + i), beta: weight([inDim], 101 + i, 0.1) }));
+    const variables = [x, ...linears.flatMap((l) => [variableOf(l.kernel), variableOf(l.bias)]), ...norms.flatMap((n) => [variableOf(n.gamma), variableOf(n.beta)])];
+    const probe = randomTensor([m * b, u, outDim], 104);
+    const forward = () => applyStreamLinear(applyStreamLayerNorm(x, norms), linears, activation);
+    const loss = () => tf.sum(tf.mul(forward(), probe)) as tf.Scalar;
+    const fused = await kernelsRun(() => ({ y: forward(), ...tf.variableGrads(loss, variables) }));
+    const reference = await opByOp(() => kernelsRun(() => ({ y: forward(), ...tf.variableGrads(loss, variables) })));
+    expect(fused.names).toContain(FusedKernel.LinearGrad);
+    expect(reference.names).not.toContain(FusedKernel.Linear);
+    expect(fused.result.y.shape).toEqual([m * b, u, outDim]);
+    expect(reference.result.y.shape).toEqual([m * b, u, outDim]);
+    expectCloseToScale(fused.result.y, reference.result.y, 1e-5, 'y');
+    for (const v of variables) expectCloseToScale(fused.result.grads[v.name], reference.result.grads[v.name], 1e-5, `d ${v.name}`);
+    // The same rows as [M, N, in] give the same values (the layouts differ only in shape).
+    const flat = tf.tidy(() => applyStreamLinear(applyStreamLayerNorm(tf.reshape(x, [m, b * u, inDim]), norms), linears, activation));
+    const reshaped = tf.reshape(fused.result.y, [m, b * u, outDim]);
+    expectCloseToScale(reshaped, flat, 0, 'layouts');
+    const inference = await kernelsRun(() => tf.tidy(() => forward()));
+    expect(inference.names.sort()).toEqual([FusedKernel.LayerNorm, FusedKernel.Linear].sort());
+    expect(() => tf.tidy(() => applyStreamLinear(tf.zeros([4, u, inDim]), linears))).toThrow(/split into 3 streams/);
+    expect(() => tf.tidy(() => applyStreamLayerNorm(tf.zeros([4, u, inDim]), norms))).toThrow(/split into 3 streams/);
+    expect(await leakedTensors(() => tf.variableGrads(loss, variables))).toBe(0);
+    tf.dispose([fused.result, reference.result, inference.result, flat, reshaped, ...variables, probe] as unknown as tf.TensorContainer);
+  });
+});
+
 describe('applyLayerNorm and applyStreamLayerNorm: fused EmojeLayerNorm against the op-by-op composition on wasm', () => {
   const cases = NORM_SHAPES.flatMap(([rows, d]) => [1, 3].flatMap((streams) => [0, 3].map((zeroRows) => ({ rows, d, streams, zeroRows }))));
 
