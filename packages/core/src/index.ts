@@ -10,7 +10,7 @@ export {
 } from './validate';
 export { SeededRandom } from './random';
 export { matMul, recordingGradients } from './matmul';
-export { withoutTape, mulByConstant, divByConstant, addSameShape, sumOfOthers, weightedSum } from './tape';
+export { withoutTape, mulByConstant, divByConstant, addSameShape, sumOfOthers, weightedTotal } from './tape';
 export { MASKED_LOGIT, zeroMasked, maskedMean, maskedSoftmax, finiteMask, stopGradient, logSumExp, reduceMax } from './masks';
 export { InitializerSource, type Initializer, type WeightFactory } from './weights';
 export {

@@ -106,13 +106,13 @@ export function sumOfOthers(x: tf.Tensor, axis: number): tf.Tensor {
  * gradient, and `tf.addN` copy `dy` once per term.
  * @throws Error when there is no term, the counts of terms and weights differ, or the shapes differ.
  */
-export function weightedSum(terms: readonly tf.Tensor[], weights: readonly number[]): tf.Tensor {
+export function weightedTotal(terms: readonly tf.Tensor[], weights: readonly number[]): tf.Tensor {
   if (terms.length === 0 || terms.length !== weights.length) {
-    throw new Error(`weightedSum: ${terms.length} terms and ${weights.length} weights (at least one of each, as many weights as terms)`);
+    throw new Error(`weightedTotal: ${terms.length} terms and ${weights.length} weights (at least one of each, as many weights as terms)`);
   }
   const shape = terms[0].shape;
   for (const t of terms) {
-    if (!tf.util.arraysEqual(t.shape, shape)) throw new Error(`weightedSum: shapes [${shape.join(', ')}] and [${t.shape.join(', ')}] differ`);
+    if (!tf.util.arraysEqual(t.shape, shape)) throw new Error(`weightedTotal: shapes [${shape.join(', ')}] and [${t.shape.join(', ')}] differ`);
   }
   const scaled = (ts: readonly tf.Tensor[]) => ts.map((t, i) => (weights[i] === 1 ? t : tf.mul(t, weights[i])));
   // One term is still multiplied (by 1 too): the result is a new tensor, never the caller's.

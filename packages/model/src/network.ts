@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { EmojeInputError, weightedSum, withoutTape } from '@emoje/core';
+import { EmojeInputError, weightedTotal, withoutTape } from '@emoje/core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { dialogueContext } from '@emoje/dialogue-context';
 import { sequenceEncoder, tokenTextEncoder, vectorEncoder, type TokenTextEncoder } from '@emoje/encoders';
@@ -357,7 +357,7 @@ export class EmojeNetwork {
       const weighted = ([[focal, 1], [ace, w.ace], [joint, w.joint], [reconstruction, w.reconstruction], [auxiliary, w.auxiliary]] as const).filter(
         ([term], i) => i === 0 || term !== zero,
       );
-      const total = weightedSum(weighted.map(([term]) => term), weighted.map(([, weight]) => weight)) as tf.Scalar;
+      const total = weightedTotal(weighted.map(([term]) => term), weighted.map(([, weight]) => weight)) as tf.Scalar;
       return { total, focal, ace, joint, reconstruction, auxiliary };
     });
   }
