@@ -45,7 +45,9 @@ import * as tf from '@tensorflow/tfjs-core';
  * - `EmojeMaskedMse`: inputs `prediction [R, D]`, `target [R, D]`, `mask [R]`. Output the scalar
  *   `sum_{r : mask_r > 0} |prediction_r - target_r|² / max(D sum_r mask_r, 1)` (unmasked rows are not read).
  * - `EmojeMaskedMseGrad`: inputs `dy []`, `prediction`, `target`, `mask`; attr `targetGradient`. Outputs
- *   `dprediction [R, D]`, and with `targetGradient` also `dtarget` (0 on unmasked rows).
+ *   `dprediction [R, D]`, and with `targetGradient` also `dtarget` (0 on unmasked rows). `prediction` and `target` may
+ *   have any rank (rows: every axis but the last, flattened; `mask` one entry per row, any shape), the gradients then
+ *   having their shape.
  * - `EmojeAdamW`: one AdamW step over K variables (`FlatAdamW` in @emoje/model). Inputs `g0..g{K-1}` (the
  *   gradients, float32, each the size of its variable, any shape), `w0..w{K-1}` (the variables' values), `m` and `v`
  *   (the flat first and second moments, `[n]` with n the sizes added up, variables in input order), `mask` (`[n]`,
