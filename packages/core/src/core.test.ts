@@ -153,7 +153,15 @@ describe.each(TEST_BACKENDS)('core ops on %s', (backend) => {
     const p = probe.dataSync();
     rows.forEach((r, i) => { for (let j = 0; j < 4; j++) expected[r * 4 + j] += p[i * 4 + j]; });
     expectClose(ours, tf.tensor2d(expected, [6, 4]), 1e-6);
+    // Rows as a tensor (int32 or float32) take the saved-indices path: the same gradient.
+    for (const dtype of ['int32', 'float32'] as const) {
+      const asTensor = tf.tensor1d(rows, dtype);
+      expectClose(tf.grad((t: tf.Tensor) => tf.sum(tf.mul(gatherRows(t, asTensor), probe)))(x), tf.tensor2d(expected, [6, 4]), 1e-6);
+      expect(await leakedTensors(() => tf.grad((t: tf.Tensor) => tf.sum(gatherRows(t, asTensor)))(x))).toBe(0);
+      asTensor.dispose();
+    }
     expect(await leakedTensors(() => tf.grad((t: tf.Tensor) => tf.sum(gatherRows(t, rows)))(x))).toBe(0);
+    expect(await leakedTensors(() => gatherRows(x, rows))).toBe(0);
     expect(() => gatherRows(x, [0, 6])).toThrow(/rows.*\[0, 6\)/);
     expect(() => gatherRows(x, [1.5])).toThrow(/rows/);
   });

@@ -667,14 +667,17 @@ export function gatherRows(x: tf.Tensor, rows: tf.Tensor | ArrayLike<number>): t
       const bad = Array.from(rows).findIndex((r) => !Number.isInteger(r) || r < 0 || r >= n);
       if (bad >= 0) throw new EmojeInputError('rows', `integer row indices in [0, ${n})`, `${rows[bad]} at index ${bad}`);
     }
-    const ids = rows instanceof tf.Tensor ? rows : tf.tensor1d(Array.from(rows), 'int32');
-    const indices = tf.reshape(ids.dtype === 'int32' ? ids : tf.cast(ids, 'int32'), [-1, 1]);
+    // Rows given on the host are uploaded as the [k, 1] indices directly, and uploaded again by the gradient rather
+    // than saved (no reshape or saved copy); a tensor of rows is reshaped and saved.
+    const host = rows instanceof tf.Tensor ? null : Int32Array.from(rows);
+    const upload = () => tf.tensor2d(host as Int32Array, [(host as Int32Array).length, 1], 'int32');
+    const indices = host ? upload() : tf.reshape((rows as tf.Tensor).dtype === 'int32' ? (rows as tf.Tensor) : tf.cast(rows as tf.Tensor, 'int32'), [-1, 1]);
     const pick = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
       const [t, save] = args as [tf.Tensor, tf.GradSaveFunc];
-      save([indices]);
+      if (!host) save([indices]);
       return {
         value: tf.gatherND(t, indices),
-        gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.scatterND(saved[0], dy, [n, d]),
+        gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.scatterND(host ? upload() : saved[0], dy, [n, d]),
       };
     });
     return pick(x) as tf.Tensor;
