@@ -153,7 +153,15 @@ describe.each(TEST_BACKENDS)('core ops on %s', (backend) => {
     const p = probe.dataSync();
     rows.forEach((r, i) => { for (let j = 0; j < 4; j++) expected[r * 4 + j] += p[i * 4 + j]; });
     expectClose(ours, tf.tensor2d(expected, [6, 4]), 1e-6);
+    // Rows as a tensor (int32 or float32) take the saved-indices path: the same gradient.
+    for (const dtype of ['int32', 'float32'] as const) {
+      const asTensor = tf.tensor1d(rows, dtype);
+      expectClose(tf.grad((t: tf.Tensor) => tf.sum(tf.mul(gatherRows(t, asTensor), probe)))(x), tf.tensor2d(expected, [6, 4]), 1e-6);
+      expect(await leakedTensors(() => tf.grad((t: tf.Tensor) => tf.sum(gatherRows(t, asTensor)))(x))).toBe(0);
+      asTensor.dispose();
+    }
     expect(await leakedTensors(() => tf.grad((t: tf.Tensor) => tf.sum(gatherRows(t, rows)))(x))).toBe(0);
+    expect(await leakedTensors(() => gatherRows(x, rows))).toBe(0);
     expect(() => gatherRows(x, [0, 6])).toThrow(/rows.*\[0, 6\)/);
     expect(() => gatherRows(x, [1.5])).toThrow(/rows/);
   });
@@ -318,6 +326,21 @@ describe('dropout (wasm)', () => {
     const sameSeed = dropout(x, 0.5, true, new SeededRandom(9).seed());
     expect(Array.from(dropped.dataSync())).toEqual(Array.from(sameSeed.dataSync()));
     tf.dispose([x, dropped, sameSeed]);
+  });
+
+  it('gives tf.dropout\'s values bit for bit (same seed), for ragged shapes and several rates, leaking nothing', () => {
+    const x = tf.tidy(() => tf.add(tf.randomNormal([7, 13, 5], 0, 1, 'float32', 3), 0.25));
+    for (const rate of [0.1, 0.3, 1 / 3, 0.5, 0.9]) {
+      for (const seed of [1, 77]) {
+        const stock = tf.dropout(x, rate, undefined, seed);
+        const before = tf.memory().numTensors;
+        const ours = dropout(x, rate, true, seed);
+        expect(tf.memory().numTensors).toBe(before + 1);
+        expect(Array.from(ours.dataSync())).toEqual(Array.from(stock.dataSync()));
+        tf.dispose([stock, ours]);
+      }
+    }
+    x.dispose();
   });
 
   it('rejects a seed that is neither a number nor a seed source, naming the field', () => {

@@ -8,11 +8,14 @@ import * as tf from '@tensorflow/tfjs-core';
  * - `EmojeLinear`: inputs `x [M, N, in]`, `w0..w{M-1} [in, out]`, `b0..b{M-1} [out]` when `hasBias`; attrs
  *   `streams` (M), `activation` ({@link ACTIVATION_CODES}), `hasBias`, `keepPreactivation`. Outputs
  *   `y = act(x[m] w_m + b_m)` `[M, N, out]`, and with `keepPreactivation` also the pre-activation `z` (same shape).
+ *   `x` may have any rank, read as `[M, N, in]` with its leading dimensions flattened: `y` (and `z`) then have `x`'s
+ *   leading shape and last dimension `out`, and the gradient's `dx` has `x`'s shape (no reshape kernels around them).
  * - `EmojeLinearGrad`: inputs `dy`, `x`, `z` (when the activation is not linear; else `dy` again), `w0..`; attrs
  *   `streams`, `activation`, `hasBias`. Outputs `dx`, `dw0..`, and `db0..` when `hasBias`.
  * - `EmojeLayerNorm`: inputs `x [M, N, D]`, `gamma0..`, `beta0.. [D]`; attrs `streams`, `epsilon`, `keepStatistics`,
  *   `activation` ({@link ACTIVATION_CODES}, applied after the affine map; 0 when absent). Outputs `y`, and with
- *   `keepStatistics` also `xhat [M, N, D]` and `rstd [M, N]`.
+ *   `keepStatistics` also `xhat [M, N, D]` and `rstd [M, N]`. `x` may have any rank, read as `[M, N, D]` with its
+ *   leading dimensions flattened: `y` and `xhat` (and the gradient's `dx`) have its shape, `rstd` its leading shape.
  * - `EmojeLayerNormGrad`: inputs `dy`, `xhat`, `rstd`, `gamma0..`, and `beta0..` when the activation is not linear
  *   (the pre-activation is recomputed from them); attrs `streams`, `activation`. Outputs `dx`, `dgamma0..`, `dbeta0..`.
  * - `EmojeAttention`: masked multi-head scaled dot-product attention. Inputs `q [N, Tq, D]`, `k`, `v [N, Tk, D]`,
@@ -42,7 +45,9 @@ import * as tf from '@tensorflow/tfjs-core';
  * - `EmojeMaskedMse`: inputs `prediction [R, D]`, `target [R, D]`, `mask [R]`. Output the scalar
  *   `sum_{r : mask_r > 0} |prediction_r - target_r|² / max(D sum_r mask_r, 1)` (unmasked rows are not read).
  * - `EmojeMaskedMseGrad`: inputs `dy []`, `prediction`, `target`, `mask`; attr `targetGradient`. Outputs
- *   `dprediction [R, D]`, and with `targetGradient` also `dtarget` (0 on unmasked rows).
+ *   `dprediction [R, D]`, and with `targetGradient` also `dtarget` (0 on unmasked rows). `prediction` and `target` may
+ *   have any rank (rows: every axis but the last, flattened; `mask` one entry per row, any shape), the gradients then
+ *   having their shape.
  * - `EmojeAdamW`: one AdamW step over K variables (`FlatAdamW` in @emoje/model). Inputs `g0..g{K-1}` (the
  *   gradients, float32, each the size of its variable, any shape), `w0..w{K-1}` (the variables' values), `m` and `v`
  *   (the flat first and second moments, `[n]` with n the sizes added up, variables in input order), `mask` (`[n]`,

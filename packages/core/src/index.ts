@@ -11,7 +11,7 @@ export {
 export { SeededRandom } from './random';
 export { aleaNext, aleaState, type AleaState } from './alea';
 export { matMul, recordingGradients } from './matmul';
-export { withoutTape, mulByConstant, divByConstant, addSameShape, sumOfOthers } from './tape';
+export { withoutTape, mulByConstant, divByConstant, addSameShape, sumOfOthers, weightedTotal } from './tape';
 export { MASKED_LOGIT, zeroMasked, maskedMean, maskedSoftmax, finiteMask, stopGradient, logSumExp, reduceMax } from './masks';
 export { InitializerSource, type Initializer, type WeightFactory } from './weights';
 export {

@@ -3,7 +3,6 @@ import type { LayerVariable } from '@tensorflow/tfjs-layers';
 import { matMul, recordingGradients } from './matmul';
 import { EmojeInputError } from './errors';
 import { maskedSoftmax } from './masks';
-import { mulByConstant, withoutTape } from './tape';
 import { aleaState } from './alea';
 import { ACTIVATION_CODES, FusedKernel, hasFusedKernel, runFused, streamInputs } from './fused';
 import type { InitializerSource, WeightFactory } from './weights';
@@ -101,21 +100,44 @@ export type DropoutSeed = number | { seed(): number };
  * rather than `random.seed()`, so that inference (and `rate` 0) draws nothing from it. Otherwise every prediction
  * made during training, such as a dev evaluation, would shift the masks of the training steps after it.
  *
- * The values are `tf.dropout`'s, mask included (the same draws from the same seed). While a gradient is recorded,
- * the multiplier is drawn off the tape and only the product is recorded, keeping the multiplier alone for the
- * gradient `dy * multiplier` (tf.dropout records four ops and keeps six tensors).
+ * The values are `tf.dropout`'s, mask included (the same draws from the same seed): the multiplier is computed on
+ * the host from tf.randomUniform's draws (bit for bit tf.dropout's) and uploaded, so dropout runs one Multiply
+ * kernel. While a gradient is recorded only the product is recorded, as one tape node that keeps no tensor: its
+ * gradient `dy * multiplier` uploads the multiplier again from the host (tf.dropout records four ops and keeps six
+ * tensors).
  */
 export function dropout(x: tf.Tensor, rate: number, training: boolean, seed?: DropoutSeed): tf.Tensor {
   if (!training || rate <= 0) return x;
   const value = dropoutSeedValue(seed);
   if (rate < 1 && x.dtype === 'float32' && hasFusedKernel(FusedKernel.Dropout)) return fusedDropout(x, rate, value);
-  if (!recordingGradients() || rate >= 1 || x.dtype !== 'float32') return tf.dropout(x, rate, undefined, value);
-  // tf.dropout's own multiplier, drawn from the same seed; only the product is on the tape (see mulByConstant).
-  const keepProb = 1 - rate;
-  return tf.tidy(() => {
-    const multiplier = withoutTape(() => tf.div(tf.floor(tf.add(tf.randomUniform(x.shape, 0, 1, 'float32', value), keepProb)), keepProb));
-    return mulByConstant(x, multiplier);
+  if (rate >= 1 || x.dtype !== 'float32') return tf.dropout(x, rate, undefined, value);
+  const values = dropoutMultiplier(x.shape, rate, value);
+  const shape = x.shape;
+  if (!recordingGradients()) return tf.tidy(() => tf.mul(x, tf.tensor(values, shape, 'float32')));
+  // One tape node keeping no tensor: the gradient uploads the multiplier again from the host copy (no Identity copy).
+  const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const [input] = args as [tf.Tensor];
+    return {
+      value: tf.mul(input, tf.tensor(values, shape, 'float32')),
+      gradFunc: (dy: tf.Tensor) => tf.mul(dy, tf.tensor(values, shape, 'float32')),
+    };
   });
+  return op(x) as tf.Tensor;
+}
+
+/**
+ * tf.dropout's multiplier `floor(u + keep) / keep` (u uniform in [0, 1) drawn from `seed` by tf.randomUniform, keep
+ * = 1 - rate), computed on the host in float32 from the same draws: the same values bit for bit (each float32 sum
+ * and quotient rounded once, as the backend's kernels round them), uploaded as a tensor instead of three kernels.
+ */
+function dropoutMultiplier(shape: readonly number[], rate: number, seed: number | undefined): Float32Array {
+  const draws = tf.randomUniform(shape as number[], 0, 1, 'float32', seed);
+  const u = draws.dataSync() as Float32Array;
+  const keep = Math.fround(1 - rate);
+  const values = new Float32Array(u.length);
+  for (let i = 0; i < u.length; i++) values[i] = Math.floor(Math.fround(u[i] + keep)) / keep;
+  draws.dispose();
+  return values;
 }
 
 /**
@@ -123,13 +145,15 @@ export function dropout(x: tf.Tensor, rate: number, training: boolean, seed?: Dr
  * `Math.random()`, and so does this), so the same mask and values bit for bit; the gradient is `dy * multiplier`.
  */
 function fusedDropout(x: tf.Tensor, rate: number, seed: number | undefined): tf.Tensor {
-  const attrs = { keep: 1 - rate, ...aleaState(seed ?? Math.random()) };
-  if (!recordingGradients()) return runFused(FusedKernel.Dropout, { x }, { ...attrs, keepMultiplier: false })[0];
+  const attrs = { keep: 1 - rate, ...aleaState(seed ?? Math.random()), keepMultiplier: false };
+  if (!recordingGradients()) return runFused(FusedKernel.Dropout, { x }, attrs)[0];
+  // The gradient `dy * multiplier` is the same kernel on dy (the same stream from the same state): nothing is saved.
   const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
-    const [input, save] = args as [tf.Tensor, tf.GradSaveFunc];
-    const [y, multiplier] = runFused(FusedKernel.Dropout, { x: input }, { ...attrs, keepMultiplier: true });
-    save([multiplier]);
-    return { value: y, gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.mul(dy, saved[0]) };
+    const [input] = args as [tf.Tensor];
+    return {
+      value: runFused(FusedKernel.Dropout, { x: input }, attrs)[0],
+      gradFunc: (dy: tf.Tensor) => runFused(FusedKernel.Dropout, { x: dy }, attrs)[0],
+    };
   });
   return op(x) as tf.Tensor;
 }
@@ -173,7 +197,7 @@ export function applyLinear(x: tf.Tensor, w: LinearWeights, activation: Activati
     const [inputDim, outputDim] = kernel.shape;
     const lead = x.shape.slice(0, -1);
     if (hasFusedKernel(FusedKernel.Linear)) {
-      return fusedLinear(x, [kernel], w.bias ? [w.bias.read()] : null, activation, [...lead, outputDim]);
+      return fusedLinear(x, [kernel], w.bias ? [w.bias.read()] : null, activation);
     }
     let y = matMul(tf.reshape(x, [-1, inputDim]), kernel);
     if (w.bias) y = recordingGradients() ? addBias(y, w.bias.read()) : tf.add(y, w.bias.read());
@@ -186,20 +210,16 @@ export function applyLinear(x: tf.Tensor, w: LinearWeights, activation: Activati
  * recorded, its gradient is the fused `EmojeLinearGrad` kernel (dx, every dW and db in one call). Kernels that are
  * variables (the weights, read by `LayerVariable.read()`) are read by the gradient directly rather than through
  * saved copies: a variable outlives the step, and nothing assigns it between a forward pass and its gradient.
- * With `outShape` (one stream), `x` may have any rank: it is read as `[1, N, in]` and the result given `outShape`,
- * the reshapes running inside the op (no tape node or saved copy of their own).
+ * With one stream, `x` may have any rank: the kernels read it as `[1, N, in]` (leading dimensions flattened) and give
+ * `y` its leading shape, and `dx` its shape, so no reshape runs either way.
  */
 function fusedLinear(
   input: tf.Tensor,
   kernels: readonly tf.Tensor[],
   biases: readonly tf.Tensor[] | null,
   activation: ActivationName,
-  outShape?: readonly number[],
 ): tf.Tensor {
   const m = kernels.length;
-  const flat = (t: tf.Tensor) => (outShape ? tf.reshape(t, [1, -1, t.shape[t.rank - 1]]) : t);
-  const shaped = (t: tf.Tensor) => (outShape ? tf.reshape(t, outShape as number[]) : t);
-  const inputShape = input.shape;
   const code = ACTIVATION_CODES[activation];
   const hasBias = biases != null;
   const inputsOf = (xs: tf.Tensor, ws: readonly tf.Tensor[], bs: readonly tf.Tensor[]) => ({
@@ -208,24 +228,24 @@ function fusedLinear(
     ...(hasBias ? streamInputs('b', bs) : {}),
   });
   if (!recordingGradients()) {
-    return tf.tidy(() => shaped(runFused(FusedKernel.Linear, inputsOf(flat(input), kernels, biases ?? []), { streams: m, activation: code, hasBias, keepPreactivation: false })[0]));
+    return runFused(FusedKernel.Linear, inputsOf(input, kernels, biases ?? []), { streams: m, activation: code, hasBias, keepPreactivation: false })[0];
   }
   const keep = code !== ACTIVATION_CODES.linear;
   const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
     const save = args[args.length - 1] as tf.GradSaveFunc;
     const [x, ...rest] = args.slice(0, -1) as tf.Tensor[];
-    const xs = flat(x);
+    const xs = x;
     const ws = rest.slice(0, m);
     const [y, z] = runFused(FusedKernel.Linear, inputsOf(xs, ws, rest.slice(m)), { streams: m, activation: code, hasBias, keepPreactivation: keep });
     const copied = ws.some((w) => !(w instanceof tf.Variable));
     save([xs, ...(copied ? ws : []), ...(keep ? [z] : [])]);
     return {
-      value: shaped(y),
+      value: y,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const kernelsOf = copied ? saved.slice(1, m + 1) : ws;
-        const dys = flat(dy);
+        const dys = dy;
         const [dx, ...dWeights] = runFused(FusedKernel.LinearGrad, { dy: dys, x: saved[0], z: keep ? saved[saved.length - 1] : dys, ...streamInputs('w', kernelsOf) }, { streams: m, activation: code, hasBias });
-        return [outShape ? tf.reshape(dx, inputShape) : dx, ...dWeights];
+        return [dx, ...dWeights];
       },
     };
   });
@@ -262,7 +282,9 @@ const addBias = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
 
 /**
  * Per-stream linear maps over stacked streams: stream `m` of `x [M, N, in]` goes through
- * `weights[m]`, giving `[M, N, out]`. Each stream is its own 2-D product: the wasm backend runs a
+ * `weights[m]`, giving `[M, N, out]`. `x` may also hold the same rows in another layout whose first axis splits
+ * into the M streams, such as `[M·B, U, in]` (stream `m` the entries `m·B .. m·B + B - 1`): the result then has
+ * `x`'s leading shape, and the fused kernels need no reshape for it. Each stream is its own 2-D product: the wasm backend runs a
  * batched matMul with a different right operand per batch entry several times slower than
  * separate 2-D ones. Every element-wise op around it then runs once for all streams.
  *
@@ -272,15 +294,28 @@ const addBias = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
  */
 export function applyStreamLinear(x: tf.Tensor, weights: readonly LinearWeights[], activation: ActivationName = 'linear'): tf.Tensor {
   return tf.tidy(() => {
-    if (x.rank !== 3 || x.shape[0] !== weights.length) {
-      throw new Error(`applyStreamLinear: expected x of shape [${weights.length}, N, in], got [${x.shape.join(', ')}]`);
+    if (!splitsIntoStreams(x, weights.length)) {
+      throw new Error(`applyStreamLinear: expected x of shape [${weights.length}, N, in] (or rows that split into ${weights.length} streams, e.g. [${weights.length}·B, U, in]), got [${x.shape.join(', ')}]`);
     }
     const kernels = weights.map((w) => w.kernel.read());
     if (hasFusedKernel(FusedKernel.Linear)) {
       return fusedLinear(x, kernels, weights[0].bias ? weights.map((w) => (w.bias as LayerVariable).read()) : null, activation);
     }
-    return activate(streamLinearOps(x, weights, kernels), activation);
+    const m = weights.length;
+    if (x.rank === 3 && x.shape[0] === m) return activate(streamLinearOps(x, weights, kernels), activation);
+    const y = streamLinearOps(tf.reshape(x, [m, -1, x.shape[x.rank - 1]]), weights, kernels);
+    return activate(tf.reshape(y, [...x.shape.slice(0, -1), y.shape[2] as number]), activation);
   });
+}
+
+/**
+ * Whether `x`'s rows (every axis but the last, flattened) split evenly into `m` consecutive streams: `[M, N, in]`, or
+ * another layout of the same rows such as `[M·B, U, in]` (stream `s` is then entries `s·B .. s·B + B - 1`).
+ */
+function splitsIntoStreams(x: tf.Tensor, m: number): boolean {
+  if (x.rank < 2 || m < 1) return false;
+  const rows = x.size / Math.max(x.shape[x.rank - 1], 1);
+  return x.shape[0] % m === 0 && rows % m === 0;
 }
 
 /** {@link applyStreamLinear} op by op (no activation). */
@@ -345,7 +380,7 @@ export function createLayerNorm(add: WeightFactory, init: InitializerSource, nam
  */
 export function applyLayerNorm(x: tf.Tensor, w: LayerNormWeights, epsilon = 1e-5, activation: ActivationName = 'linear'): tf.Tensor {
   return tf.tidy(() => {
-    if (hasFusedKernel(FusedKernel.LayerNorm)) return fusedLayerNorm(x, [w.gamma.read()], [w.beta.read()], epsilon, activation, true);
+    if (hasFusedKernel(FusedKernel.LayerNorm)) return fusedLayerNorm(x, [w.gamma.read()], [w.beta.read()], epsilon, activation);
     return activate(layerNorm(epsilon)(x, w.gamma.read(), w.beta.read()), activation);
   });
 }
@@ -354,8 +389,8 @@ export function applyLayerNorm(x: tf.Tensor, w: LayerNormWeights, epsilon = 1e-5
  * The fused `EmojeLayerNorm` kernel on `x [M, N, D]`, stream `m` with `gammas[m]` and `betas[m]`, then `activation`;
  * while a gradient is recorded, its gradient is the fused `EmojeLayerNormGrad` kernel. Weights that are variables are
  * read by the gradient directly, not through saved copies (see {@link fusedLinear}); the offsets are needed there only
- * with an activation (to recompute the pre-activation). With `anyRank` (one stream), `input` may have any rank: it is
- * read as `[1, N, D]` inside the op and the result has its shape.
+ * with an activation (to recompute the pre-activation). With one stream, `input` may have any rank: the kernels read it
+ * as `[1, N, D]` (leading dimensions flattened) and give the result its shape, so no reshape runs either way.
  */
 function fusedLayerNorm(
   input: tf.Tensor,
@@ -363,15 +398,12 @@ function fusedLayerNorm(
   betas: readonly tf.Tensor[],
   epsilon: number,
   activation: ActivationName = 'linear',
-  anyRank = false,
 ): tf.Tensor {
   const m = gammas.length;
   const code = ACTIVATION_CODES[activation];
   const attrs = { streams: m, epsilon, activation: code };
-  const flat = (t: tf.Tensor) => (anyRank ? tf.reshape(t, [1, -1, t.shape[t.rank - 1]]) : t);
-  const shaped = (t: tf.Tensor) => (anyRank ? tf.reshape(t, input.shape) : t);
   if (!recordingGradients()) {
-    return tf.tidy(() => shaped(runFused(FusedKernel.LayerNorm, { x: flat(input), ...streamInputs('gamma', gammas), ...streamInputs('beta', betas) }, { ...attrs, keepStatistics: false })[0]));
+    return runFused(FusedKernel.LayerNorm, { x: input, ...streamInputs('gamma', gammas), ...streamInputs('beta', betas) }, { ...attrs, keepStatistics: false })[0];
   }
   const withBetas = code !== ACTIVATION_CODES.linear;
   const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
@@ -379,20 +411,20 @@ function fusedLayerNorm(
     const [x, ...rest] = args.slice(0, -1) as tf.Tensor[];
     const gs = rest.slice(0, m);
     const bs = rest.slice(m);
-    const [y, xhat, rstd] = runFused(FusedKernel.LayerNorm, { x: flat(x), ...streamInputs('gamma', gs), ...streamInputs('beta', bs) }, { ...attrs, keepStatistics: true });
+    const [y, xhat, rstd] = runFused(FusedKernel.LayerNorm, { x, ...streamInputs('gamma', gs), ...streamInputs('beta', bs) }, { ...attrs, keepStatistics: true });
     const needed = withBetas ? [...gs, ...bs] : gs;
     const copied = needed.some((w) => !(w instanceof tf.Variable));
     save([xhat, rstd, ...(copied ? needed : [])]);
     return {
-      value: shaped(y),
+      value: y,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const weights = copied ? saved.slice(2) : needed;
         const [dx, ...dWeights] = runFused(
           FusedKernel.LayerNormGrad,
-          { dy: flat(dy), xhat: saved[0], rstd: saved[1], ...streamInputs('gamma', weights.slice(0, m)), ...(withBetas ? streamInputs('beta', weights.slice(m)) : {}) },
+          { dy, xhat: saved[0], rstd: saved[1], ...streamInputs('gamma', weights.slice(0, m)), ...(withBetas ? streamInputs('beta', weights.slice(m)) : {}) },
           { streams: m, activation: code },
         );
-        return [shaped(dx), ...dWeights];
+        return [dx, ...dWeights];
       },
     };
   });
@@ -434,15 +466,24 @@ export function layerNorm(epsilon: number): (x: tf.Tensor, gamma: tf.Tensor, bet
 
 /**
  * Layer normalisation of stacked streams `x [M, N, D]`, stream `m` with `weights[m]`'s gain and
- * offset: one normalisation for all streams, the same values as {@link applyLayerNorm} per stream.
+ * offset: one normalisation for all streams, the same values as {@link applyLayerNorm} per stream. As for
+ * {@link applyStreamLinear}, `x` may be another layout of the same rows whose first axis splits into the M streams
+ * (`[M·B, U, D]`); the result has its shape.
+ * @throws Error when `x`'s first axis does not split into `weights.length` streams.
  */
 export function applyStreamLayerNorm(x: tf.Tensor, weights: readonly LayerNormWeights[], epsilon = 1e-5, activation: ActivationName = 'linear'): tf.Tensor {
   return tf.tidy(() => {
     const m = weights.length;
+    if (!splitsIntoStreams(x, m)) {
+      throw new Error(`applyStreamLayerNorm: expected x of shape [${m}, N, D] (or rows that split into ${m} streams, e.g. [${m}·B, U, D]), got [${x.shape.join(', ')}]`);
+    }
     if (hasFusedKernel(FusedKernel.LayerNorm)) {
       return fusedLayerNorm(x, weights.map((w) => w.gamma.read()), weights.map((w) => w.beta.read()), epsilon, activation);
     }
     if (activation !== 'linear') return activate(applyStreamLayerNorm(x, weights, epsilon), activation);
+    if (m > 1 && !(x.rank === 3 && x.shape[0] === m)) {
+      return tf.reshape(applyStreamLayerNorm(tf.reshape(x, [m, -1, x.shape[x.rank - 1]]), weights, epsilon), x.shape);
+    }
     const stacked = (pick: (w: LayerNormWeights) => LayerVariable) =>
       tf.reshape(m === 1 ? pick(weights[0]).read() : tf.stack(weights.map((w) => pick(w).read())), [m, 1, -1]);
     return layerNorm(epsilon)(x, stacked((w) => w.gamma), stacked((w) => w.beta));
@@ -656,14 +697,17 @@ export function gatherRows(x: tf.Tensor, rows: tf.Tensor | ArrayLike<number>): t
       const bad = Array.from(rows).findIndex((r) => !Number.isInteger(r) || r < 0 || r >= n);
       if (bad >= 0) throw new EmojeInputError('rows', `integer row indices in [0, ${n})`, `${rows[bad]} at index ${bad}`);
     }
-    const ids = rows instanceof tf.Tensor ? rows : tf.tensor1d(Array.from(rows), 'int32');
-    const indices = tf.reshape(ids.dtype === 'int32' ? ids : tf.cast(ids, 'int32'), [-1, 1]);
+    // Rows given on the host are uploaded as the [k, 1] indices directly, and uploaded again by the gradient rather
+    // than saved (no reshape or saved copy); a tensor of rows is reshaped and saved.
+    const host = rows instanceof tf.Tensor ? null : Int32Array.from(rows);
+    const upload = () => tf.tensor2d(host as Int32Array, [(host as Int32Array).length, 1], 'int32');
+    const indices = host ? upload() : tf.reshape((rows as tf.Tensor).dtype === 'int32' ? (rows as tf.Tensor) : tf.cast(rows as tf.Tensor, 'int32'), [-1, 1]);
     const pick = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
       const [t, save] = args as [tf.Tensor, tf.GradSaveFunc];
-      save([indices]);
+      if (!host) save([indices]);
       return {
         value: tf.gatherND(t, indices),
-        gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.scatterND(saved[0], dy, [n, d]),
+        gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.scatterND(host ? upload() : saved[0], dy, [n, d]),
       };
     });
     return pick(x) as tf.Tensor;

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { TEST_BACKENDS, expectClose, randomTensor, useBackend } from '@emoje/test-utils';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { addSameShape, divByConstant, dropout, maskedMean, mulByConstant, sumOfOthers, tanh, withoutTape, zeroMasked } from './index';
+import { addSameShape, divByConstant, dropout, maskedMean, mulByConstant, sumOfOthers, tanh, weightedTotal, withoutTape, zeroMasked } from './index';
 
 // The op-by-op compositions the custom-gradient versions replace (values and gradients must not change).
 function zeroMaskedOps(x: tf.Tensor, mask: tf.Tensor): tf.Tensor {
@@ -168,6 +168,40 @@ describe.each(TEST_BACKENDS)('tape-lean ops on %s', (backend) => {
       tf.dispose([stock, value, grad, stockGrad]);
     }
     x.dispose();
+  });
+
+  it('weightedTotal equals tf.addN of tf.mul(weight, term) in values and in every term\'s gradient, leaking nothing', () => {
+    const cases: Array<[number[], number[]]> = [
+      [[], [1, 0.1, 0.1, 0.1]],
+      [[3, 7, 5], [1, 0.25, 3]],
+      [[5], [0.1, 1, 1]],
+      [[2, 3], [2]],
+      [[4, 9], [1]],
+    ];
+    for (const [shape, weights] of cases) {
+      const terms = weights.map((_, i) => randomTensor(shape, 11 + i));
+      const probe = randomTensor(shape, 9);
+      const reference = (ts: tf.Tensor[]) => tf.addN(ts.map((t, i) => tf.mul(weights[i], t)));
+      const loss = (f: (ts: tf.Tensor[]) => tf.Tensor) => (...ts: tf.Tensor[]) => tf.sum(tf.mul(f(ts), probe));
+      const ours = tf.grads(loss((ts) => weightedTotal(ts, weights)))(terms);
+      const stock = tf.grads(loss(reference))(terms);
+      ours.forEach((g, i) => expectClose(g, stock[i], 0));
+      // Distinct gradient tensors, even for several unit weights (the tape never holds one tensor twice).
+      expect(new Set(ours).size).toBe(ours.length);
+      const value = weightedTotal(terms, weights);
+      const stockValue = reference(terms);
+      expectClose(value, stockValue, 0);
+      expect(value).not.toBe(terms[0]);
+      expect(leaked(() => tf.grads(loss((ts) => weightedTotal(ts, weights)))(terms))).toBe(0);
+      expect(leaked(() => weightedTotal(terms, weights))).toBe(0);
+      tf.dispose([...terms, probe, ...ours, ...stock, value, stockValue]);
+    }
+    const a = tf.zeros([2]);
+    const b = tf.zeros([3]);
+    expect(() => weightedTotal([a, b], [1, 1])).toThrow(/shapes/);
+    expect(() => weightedTotal([a], [1, 2])).toThrow(/weights/);
+    expect(() => weightedTotal([], [])).toThrow(/terms/);
+    tf.dispose([a, b]);
   });
 
   it('tanh records the same gradient as the chain it computes (and tf.tanh\'s within rounding)', () => {

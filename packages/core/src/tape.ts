@@ -96,3 +96,42 @@ export function sumOfOthers(x: tf.Tensor, axis: number): tf.Tensor {
   });
   return op(x) as tf.Tensor;
 }
+
+/**
+ * `Σ_i weights[i] * terms[i]` for tensors of one shape (a total loss from its weighted terms), summed in the order
+ * given, each term multiplied by its weight unless the weight is 1: the values of
+ * `tf.addN(terms.map((t, i) => tf.mul(weights[i], t)))` with the unit products left out. While a gradient is
+ * recorded it is one custom-gradient op that keeps no tensor, with the gradient `weights[i] * dy` for term `i` (the
+ * values of tf.mul's gradient): `tf.mul` would keep copies of both of its inputs and cast the weight in its
+ * gradient, and `tf.addN` copy `dy` once per term.
+ * @throws Error when there is no term, the counts of terms and weights differ, or the shapes differ.
+ */
+export function weightedTotal(terms: readonly tf.Tensor[], weights: readonly number[]): tf.Tensor {
+  if (terms.length === 0 || terms.length !== weights.length) {
+    throw new Error(`weightedTotal: ${terms.length} terms and ${weights.length} weights (at least one of each, as many weights as terms)`);
+  }
+  const shape = terms[0].shape;
+  for (const t of terms) {
+    if (!tf.util.arraysEqual(t.shape, shape)) throw new Error(`weightedTotal: shapes [${shape.join(', ')}] and [${t.shape.join(', ')}] differ`);
+  }
+  const scaled = (ts: readonly tf.Tensor[]) => ts.map((t, i) => (weights[i] === 1 ? t : tf.mul(t, weights[i])));
+  // One term is still multiplied (by 1 too): the result is a new tensor, never the caller's.
+  const total = (ts: readonly tf.Tensor[]) => (ts.length === 1 ? tf.mul(ts[0], weights[0]) : tf.addN(scaled(ts)));
+  if (!recordingGradients()) return tf.tidy(() => total(terms));
+  const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const inputs = args.slice(0, -1) as tf.Tensor[];
+    return {
+      value: total(inputs),
+      gradFunc: (dy: tf.Tensor) => {
+        let dyUsed = false;
+        return weights.map((w) => {
+          if (w !== 1) return tf.mul(dy, w);
+          if (dyUsed) return tf.clone(dy);
+          dyUsed = true;
+          return dy;
+        });
+      },
+    };
+  });
+  return op(...terms) as tf.Tensor;
+}

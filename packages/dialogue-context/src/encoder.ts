@@ -121,16 +121,20 @@ export function applyEncoderStack(
     const { activation, training, random } = options;
     const rate = options.dropout;
     const seed = () => (training && rate > 0 ? random.seed() : undefined);
-    const keep = withoutTape(() => tf.reshape(real, [1, b * u, 1]));
+    // The streams are laid out as [K·B, U, H] (encoder k the dialogues k·B .. k·B + B - 1): the layout attention
+    // reads, which the stream products and normalisations take as it is, so no reshape runs between them.
+    const keep = withoutTape(() => {
+      const column = tf.expandDims(real, -1);
+      return k === 1 ? column : tf.tile(column, [k, 1, 1]);
+    });
     const mask = k === 1 ? masks[0] : withoutTape(() => tf.concat(masks as tf.Tensor[], 0));
-    let stream = tf.reshape(k === 1 ? h : tf.stack(new Array<tf.Tensor>(k).fill(h)), [k, b * u, d]);
+    let stream = k === 1 ? h : tf.concat(new Array<tf.Tensor>(k).fill(h), 0);
     for (let l = 0; l < depth; l++) {
       const layer = weights.map((w) => w.layers[l]);
       const normed = applyStreamLayerNorm(stream, layer.map((x) => x.attentionNorm));
-      const project = (pick: (a: AttentionWeights) => AttentionWeights['query']) =>
-        tf.reshape(applyStreamLinear(normed, layer.map((x) => pick(x.attention))), [k * b, u, d]);
+      const project = (pick: (a: AttentionWeights) => AttentionWeights['query']) => applyStreamLinear(normed, layer.map((x) => pick(x.attention)));
       const attended = attentionCore(project((a) => a.query), project((a) => a.key), project((a) => a.value), mask, layer[0].attention.numHeads);
-      const output = applyStreamLinear(tf.reshape(attended, [k, b * u, d]), layer.map((x) => x.attention.output));
+      const output = applyStreamLinear(attended, layer.map((x) => x.attention.output));
       stream = addSameShape(stream, dropout(output, rate, training, seed()));
       const normed2 = applyStreamLayerNorm(stream, layer.map((x) => x.feedForwardNorm));
       const inner = applyStreamLinear(normed2, layer.map((x) => x.feedForward.inner), activation);

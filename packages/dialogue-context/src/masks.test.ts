@@ -8,6 +8,10 @@ describe.each(TEST_BACKENDS)('dialogue masks on %s', (backend) => {
 
   it('realUtterances treats > 0 as real and NaN as padding', () => {
     expectClose(realUtterances(tf.tensor2d([[1, 0, NaN, 0.5]])), [1, 0, 0, 1], 0);
+    // Any dtype reads the same way (bool, int32 with a negative entry).
+    expectClose(realUtterances(tf.tensor2d([[true, false, false, true]], undefined, 'bool')), [1, 0, 0, 1], 0);
+    expectClose(realUtterances(tf.tensor2d([[2, 0, -1, 1]], undefined, 'int32')), [1, 0, 0, 1], 0);
+    expectClose(realUtterances(tf.tensor2d([[-0.5, 3, 0, 1e-30]])), [0, 1, 0, 1], 0);
   });
 
   it('cleanSpeakerIds zeroes padded ids whatever they hold', () => {

@@ -5,7 +5,8 @@ import { withoutTape } from '@emoje/core';
 
 /** `[B, U]` float32: 1 where the utterance is real (mask > 0), 0 otherwise (NaN counts as padding). */
 export function realUtterances(utteranceMask: tf.Tensor): tf.Tensor {
-  return withoutTape(() => tf.cast(tf.greater(tf.cast(utteranceMask, 'float32'), 0), 'float32'));
+  // A float32 mask is compared as it is (casting it to float32 would only copy it).
+  return withoutTape(() => tf.cast(tf.greater(utteranceMask.dtype === 'float32' ? utteranceMask : tf.cast(utteranceMask, 'float32'), 0), 'float32'));
 }
 
 /**

@@ -80,7 +80,8 @@ export function checkShape(field: string, shape: Shape, expected: Array<number |
 
 /** A 0/1 mask of any dtype (bool, int, float; NaN counts as 0) as float32 0/1: a constant, built off the gradient tape. */
 export function toFloatMask(mask: tf.Tensor): tf.Tensor {
-  return withoutTape(() => tf.cast(tf.greater(tf.cast(mask, 'float32'), 0), 'float32'));
+  // A float32 mask is compared as it is (casting it to float32 would only copy it).
+  return withoutTape(() => tf.cast(tf.greater(mask.dtype === 'float32' ? mask : tf.cast(mask, 'float32'), 0), 'float32'));
 }
 
 /** Returns `args` when it is an object, else throws an EmojeInputError naming `args`. */

@@ -48,6 +48,25 @@ describe.each(TEST_BACKENDS)('VectorEncoder on %s', (backend) => {
     }
   });
 
+  it('reads a mask of any dtype the same way: bool, int32, and float32 (NaN and negatives counting as absent)', () => {
+    const enc = vectorEncoder({ units: UNITS, seed: 3, dropout: 0 });
+    const x = randomTensor([2, 3, D_IN], 6);
+    const floatMask = tf.tensor2d([[1, NaN, 0.5], [0, -2, 3]]);
+    const boolMask = tf.tensor2d([[true, false, true], [false, false, true]], undefined, 'bool');
+    const intMask = tf.tensor2d([[1, 0, 2], [0, -1, 1]], undefined, 'int32');
+    const fromFloat = enc.apply([x, floatMask]) as tf.Tensor;
+    for (const mask of [boolMask, intMask]) {
+      const y = enc.apply([x, mask]) as tf.Tensor;
+      expectClose(y, fromFloat, 0);
+      y.dispose();
+    }
+    // The rows where the float32 mask is NaN, 0 or negative are zero.
+    const rows = fromFloat.arraySync() as number[][][];
+    for (const [b, u] of [[0, 1], [1, 0], [1, 1]]) expect(rows[b][u].every((v) => v === 0)).toBe(true);
+    expect(rows[0][0].some((v) => v !== 0)).toBe(true);
+    tf.dispose([x, floatMask, boolMask, intMask, fromFloat]);
+  });
+
   it('matches finite differences for the input and the kernel', () => {
     const layer = vectorEncoder({ units: UNITS, seed: 3, activation: 'tanh' });
     const mask = tf.tensor2d([[1, 0]]);

@@ -410,7 +410,8 @@ export class AdaptiveCrossAttention extends tfl.layers.Layer {
     const rate = this.dropoutRate;
     // The masks are constants (no gradient reaches the availability), built off the gradient tape.
     const mask = withoutTape(() => tf.reshape(tf.transpose(availability), [m, n, 1]));
-    let states = zeroMasked(tf.stack(tokens.map((h) => tf.reshape(h, [n, d]))), mask);
+    // Stacked as they are ([M, B, U, D]) and reshaped once: one reshape (and its gradient) instead of one per modality.
+    let states = zeroMasked(tf.reshape(tf.stack(tokens), [m, n, d]), mask);
     // Per stream: how many other modalities are present, and 1 where at least one is.
     const sources = withoutTape(() => tf.sub(tf.sum(mask, 0, true), mask));
     const hasSource = withoutTape(() => tf.cast(tf.greater(sources, 0), 'float32'));

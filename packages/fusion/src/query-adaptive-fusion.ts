@@ -318,16 +318,17 @@ export function pairMixtures(c: tf.Tensor, usable: tf.Tensor, pairs: ReadonlyArr
     const both = new Int32Array(2 * n * p);
     both.set(firstRows);
     both.set(secondRows, n * p);
-    const indices = tf.tensor2d(both, [2 * n * p, 1], 'int32');
     const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
       const save = args[args.length - 1] as tf.GradSaveFunc;
       const [x, ...gs] = args.slice(0, -1) as tf.Tensor[];
       const { alpha, ci, cj, value } = forward(x, gs);
-      save([alpha, ci, cj, pairMask, indices]);
+      // The scatter indices are host data: the gradient uploads them itself (no saved copy).
+      save([alpha, ci, cj, pairMask]);
       return {
         value,
         gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-          const [a, si, sj, mask, at] = saved;
+          const [a, si, sj, mask] = saved;
+          const at = tf.tensor2d(both, [2 * n * p, 1], 'int32');
           const g = tf.mul(tf.reshape(dy, [b, u, p, d]), mask);
           const slots = tf.concat([tf.reshape(tf.mul(g, tf.sub(1, a)), [n * p, d]), tf.reshape(tf.mul(g, a), [n * p, d])]);
           const dx = tf.reshape(tf.scatterND(at, slots, [n * m, d]), [b, u, m, d]);

@@ -267,7 +267,9 @@ export class JointEmbedding extends layers.Layer {
     const reconstruction = mulByConstant(decoded, hasSource);
     const imputed = withoutTape(() => tf.mul(tf.sub(1, present), hasSource));
     const compensated = addSameShape(clean, mulByConstant(reconstruction, imputed));
-    return [fromStreams(z, e), fromStreams(reconstruction, d), fromStreams(compensated, d), tf.reshape(fromStreams(imputed, 1), [b, u, m])];
+    // The flags are constants: put back as [B, U, M] off the tape, in one transpose and one reshape.
+    const imputedFlags = withoutTape(() => tf.reshape(tf.transpose(imputed, [1, 0, 2]), [b, u, m]));
+    return [fromStreams(z, e), fromStreams(reconstruction, d), fromStreams(compensated, d), imputedFlags];
   }
 
   /**

@@ -46,8 +46,8 @@ export function reconstructionLoss(
     const present = binaryAvailability(availability);
     const scored = tf.mul(present, sourceMask(present, reconstructFrom));
     if (hasFusedKernel(FusedKernel.MaskedMse) && reconstruction.dtype === 'float32' && c.dtype === 'float32') {
-      const rows = b * u * m;
-      return fusedMaskedMse(tf.reshape(reconstruction, [rows, d]), tf.reshape(c, [rows, d]), tf.reshape(scored, [rows]), !stopTargetGradient);
+      // The kernels read [B, U, M, D] as B·U·M rows (no reshape, forward or backward).
+      return fusedMaskedMse(reconstruction, c, scored, !stopTargetGradient);
     }
     const prediction = zeroMasked(reconstruction, scored);
     const cleanTarget = zeroMasked(c, scored);

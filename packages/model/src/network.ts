@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { EmojeInputError, withoutTape } from '@emoje/core';
+import { EmojeInputError, weightedTotal, withoutTape } from '@emoje/core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { dialogueContext } from '@emoje/dialogue-context';
 import { sequenceEncoder, tokenTextEncoder, vectorEncoder, type TokenTextEncoder } from '@emoje/encoders';
@@ -392,13 +392,11 @@ export class EmojeNetwork {
         }
         if (w.reconstruction > 0) reconstruction = reconstructionLoss(out.reconstruction, out.descriptors, out.availability);
       }
-      const total = tf.addN([
-        focal,
-        tf.mul(w.ace, ace),
-        tf.mul(w.joint, joint),
-        tf.mul(w.reconstruction, reconstruction),
-        tf.mul(w.auxiliary, auxiliary),
-      ]) as tf.Scalar;
+      // The terms left at the constant 0 (weight 0) add nothing; the others are one weighted sum (one tape node).
+      const weighted = ([[focal, 1], [ace, w.ace], [joint, w.joint], [reconstruction, w.reconstruction], [auxiliary, w.auxiliary]] as const).filter(
+        ([term], i) => i === 0 || term !== zero,
+      );
+      const total = weightedTotal(weighted.map(([term]) => term), weighted.map(([, weight]) => weight)) as tf.Scalar;
       return { total, focal, ace, joint, reconstruction, auxiliary };
     });
   }

@@ -184,6 +184,80 @@ function normCase(streams: number, rows: number, d: number, seed: number, zeroRo
   return { x, norms, variables, probe: randomTensor([streams, rows, d], seed + 30) };
 }
 
+describe('applyLinear and applyLayerNorm on inputs of any rank: no reshape kernel either way', () => {
+  // [2, 3, 5, 13] (30 rows, 13 wide: ragged) and [4, 7, 73] as [B, U, S, D] / [B, U, D] blocks pass them.
+  it.each([[[2, 3, 5, 13], 9], [[4, 7, 73], 6], [[3, 11], 5]] as const)(
+    'x %j: values, dx and weight gradients within 1e-5 of the op-by-op path, output shapes kept',
+    async (shape, outDim) => {
+      const inDim = shape[shape.length - 1];
+      const x = tf.variable(randomTensor([...shape], inDim + outDim));
+      const linear = { kernel: weight([inDim, outDim], 3, 1 / Math.sqrt(inDim)), bias: weight([outDim], 4, 0.1) };
+      const norm = { gamma: weight([inDim], 5), beta: weight([inDim], 6, 0.1) };
+      const variables = [x, variableOf(linear.kernel), variableOf(linear.bias), variableOf(norm.gamma), variableOf(norm.beta)];
+      const probe = randomTensor([...shape.slice(0, -1), outDim], 7);
+      // The reshapes of the loss's own gradient (tf.mul's and tf.sum's), with nothing else in front of it.
+      const yAlone = tf.variable(tf.zerosLike(probe));
+      const harness = await kernelsRun(() => tf.variableGrads(() => tf.sum(tf.mul(yAlone, probe)) as tf.Scalar, [yAlone]));
+      const reshapes = (names: string[]) => names.filter((n) => n === 'Reshape').length;
+      tf.dispose([harness.result as unknown as tf.TensorContainer, yAlone]);
+      for (const activation of ['linear', 'gelu'] as const) {
+        const forward = () => applyLinear(applyLayerNorm(x, norm, 1e-5, activation === 'gelu' ? 'relu' : 'linear'), linear, activation);
+        const loss = () => tf.sum(tf.mul(forward(), probe)) as tf.Scalar;
+        const fused = await kernelsRun(() => ({ y: forward(), ...tf.variableGrads(loss, variables) }));
+        const reference = await opByOp(() => kernelsRun(() => ({ y: forward(), ...tf.variableGrads(loss, variables) })));
+        expect(fused.names).toContain(FusedKernel.LinearGrad);
+        expect(fused.names).toContain(FusedKernel.LayerNormGrad);
+        expect(reshapes(fused.names)).toBe(reshapes(harness.names));
+        const inference = await kernelsRun(() => tf.tidy(() => applyLinear(applyLayerNorm(x, norm), linear)));
+        expect(inference.names.sort()).toEqual([FusedKernel.LayerNorm, FusedKernel.Linear].sort());
+        inference.result.dispose();
+        expect(fused.result.y.shape).toEqual([...shape.slice(0, -1), outDim]);
+        expectCloseToScale(fused.result.y, reference.result.y, 1e-5, 'y');
+        for (const v of variables) {
+          expect(fused.result.grads[v.name].shape).toEqual(v.shape);
+          expectCloseToScale(fused.result.grads[v.name], reference.result.grads[v.name], 1e-5, `d ${v.name} ${activation}`);
+        }
+        tf.dispose([fused.result, reference.result] as unknown as tf.TensorContainer);
+      }
+      expect(await leakedTensors(() => tf.variableGrads(() => tf.sum(tf.mul(applyLinear(applyLayerNorm(x, norm), linear), probe)) as tf.Scalar, variables))).toBe(0);
+      expect(await leakedTensors(() => tf.tidy(() => applyLinear(applyLayerNorm(x, norm), linear)))).toBe(0);
+      tf.dispose([...variables, probe]);
+    },
+  );
+});
+
+describe('applyStreamLinear and applyStreamLayerNorm on streams laid out as [M·B, U, ·]', () => {
+  // 3 streams of 2 x 5 rows, 13 wide -> 9 (ragged); stream m is entries 2m .. 2m + 1 of the first axis.
+  it.each(ACTIVATIONS)('%s: values and gradients within 1e-5 of the op-by-op path and of the [M, N, ·] layout, no reshape', async (activation) => {
+    const [m, b, u, inDim, outDim] = [3, 2, 5, 13, 9];
+    const x = tf.variable(randomTensor([m * b, u, inDim], 91));
+    const linears = Array.from({ length: m }, (_, i) => ({ kernel: weight([inDim, outDim], 92 + i, 1 / Math.sqrt(inDim)), bias: weight([outDim], 95 + i, 0.1) }));
+    const norms = Array.from({ length: m }, (_, i) => ({ gamma: weight([inDim], 98 + i), beta: weight([inDim], 101 + i, 0.1) }));
+    const variables = [x, ...linears.flatMap((l) => [variableOf(l.kernel), variableOf(l.bias)]), ...norms.flatMap((n) => [variableOf(n.gamma), variableOf(n.beta)])];
+    const probe = randomTensor([m * b, u, outDim], 104);
+    const forward = () => applyStreamLinear(applyStreamLayerNorm(x, norms), linears, activation);
+    const loss = () => tf.sum(tf.mul(forward(), probe)) as tf.Scalar;
+    const fused = await kernelsRun(() => ({ y: forward(), ...tf.variableGrads(loss, variables) }));
+    const reference = await opByOp(() => kernelsRun(() => ({ y: forward(), ...tf.variableGrads(loss, variables) })));
+    expect(fused.names).toContain(FusedKernel.LinearGrad);
+    expect(reference.names).not.toContain(FusedKernel.Linear);
+    expect(fused.result.y.shape).toEqual([m * b, u, outDim]);
+    expect(reference.result.y.shape).toEqual([m * b, u, outDim]);
+    expectCloseToScale(fused.result.y, reference.result.y, 1e-5, 'y');
+    for (const v of variables) expectCloseToScale(fused.result.grads[v.name], reference.result.grads[v.name], 1e-5, `d ${v.name}`);
+    // The same rows as [M, N, in] give the same values (the layouts differ only in shape).
+    const flat = tf.tidy(() => applyStreamLinear(applyStreamLayerNorm(tf.reshape(x, [m, b * u, inDim]), norms), linears, activation));
+    const reshaped = tf.reshape(fused.result.y, [m, b * u, outDim]);
+    expectCloseToScale(reshaped, flat, 0, 'layouts');
+    const inference = await kernelsRun(() => tf.tidy(() => forward()));
+    expect(inference.names.sort()).toEqual([FusedKernel.LayerNorm, FusedKernel.Linear].sort());
+    expect(() => tf.tidy(() => applyStreamLinear(tf.zeros([4, u, inDim]), linears))).toThrow(/split into 3 streams/);
+    expect(() => tf.tidy(() => applyStreamLayerNorm(tf.zeros([4, u, inDim]), norms))).toThrow(/split into 3 streams/);
+    expect(await leakedTensors(() => tf.variableGrads(loss, variables))).toBe(0);
+    tf.dispose([fused.result, reference.result, inference.result, flat, reshaped, ...variables, probe] as unknown as tf.TensorContainer);
+  });
+});
+
 describe('applyLayerNorm and applyStreamLayerNorm: fused EmojeLayerNorm against the op-by-op composition on wasm', () => {
   const cases = NORM_SHAPES.flatMap(([rows, d]) => [1, 3].flatMap((streams) => [0, 3].map((zeroRows) => ({ rows, d, streams, zeroRows }))));
 

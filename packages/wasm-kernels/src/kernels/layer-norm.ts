@@ -5,14 +5,22 @@ import { exportsFor, inputOf, offsetOf, output, type WasmBackendLike } from '../
 /** A kernel's arguments; every input the contract names is present (tfjs types each as possibly undefined). */
 type KernelArgs = { inputs: Record<string, tf.TensorInfo>; attrs?: tf.NamedAttrMap; backend: unknown };
 
+/** Rows per stream and width of `x` (`[M, N, D]`, or any rank read as `[M, N, D]` with its leading dimensions flattened). */
+function rowsAndWidth(x: tf.TensorInfo, streams: number): [number, number] {
+  const d = x.shape[x.shape.length - 1];
+  const size = x.shape.reduce((a, v) => a * v, 1);
+  return [d > 0 && streams > 0 ? size / (d * streams) : 0, d];
+}
+
 function layerNormForward({ inputs, attrs, backend }: KernelArgs): tf.TensorInfo[] {
   const b = backend as WasmBackendLike;
   const k = exportsFor(b);
   const { streams, epsilon, keepStatistics, activation = 0 } = attrs as unknown as { streams: number; epsilon: number; keepStatistics: boolean; activation?: number };
-  const [, rows, d] = inputOf(inputs, 'x').shape;
-  const y = output(b, [streams, rows, d]);
-  const xhat = keepStatistics ? output(b, [streams, rows, d]) : null;
-  const rstd = keepStatistics ? output(b, [streams, rows]) : null;
+  const x = inputOf(inputs, 'x');
+  const [rows, d] = rowsAndWidth(x, streams);
+  const y = output(b, [...x.shape]);
+  const xhat = keepStatistics ? output(b, [...x.shape]) : null;
+  const rstd = keepStatistics ? output(b, x.shape.slice(0, -1)) : null;
   const xOffset = offsetOf(b, inputOf(inputs, 'x'), 'x');
   for (let m = 0; m < streams && rows > 0; m++) {
     const step = m * rows * d * 4;
@@ -36,8 +44,9 @@ function layerNormGrad({ inputs, attrs, backend }: KernelArgs): tf.TensorInfo[] 
   const b = backend as WasmBackendLike;
   const k = exportsFor(b);
   const { streams, activation = 0 } = attrs as unknown as { streams: number; activation?: number };
-  const [, rows, d] = inputOf(inputs, 'xhat').shape;
-  const dx = output(b, [streams, rows, d]);
+  const xhat = inputOf(inputs, 'xhat');
+  const [rows, d] = rowsAndWidth(xhat, streams);
+  const dx = output(b, [...xhat.shape]);
   const dgamma = Array.from({ length: streams }, () => output(b, [d]));
   const dbeta = Array.from({ length: streams }, () => output(b, [d]));
   const dyOffset = offsetOf(b, inputOf(inputs, 'dy'), 'dy');

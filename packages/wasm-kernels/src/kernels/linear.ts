@@ -5,15 +5,26 @@ import { exportsFor, inputOf, offsetOf, output, type WasmBackendLike } from '../
 /** A kernel's arguments; every input the contract names is present (tfjs types each as possibly undefined). */
 type KernelArgs = { inputs: Record<string, tf.TensorInfo>; attrs?: tf.NamedAttrMap; backend: unknown };
 
+/** Rows per stream of `x` (`[M, N, in]`, or any rank read as `[M, N, in]` with its leading dimensions flattened). */
+function rowsOf(x: tf.TensorInfo, streams: number): number {
+  const inDim = x.shape[x.shape.length - 1];
+  const size = x.shape.reduce((a, v) => a * v, 1);
+  return inDim > 0 && streams > 0 ? size / (inDim * streams) : 0;
+}
+
+/** `x`'s shape with its last dimension replaced by `last`. */
+const withLast = (x: tf.TensorInfo, last: number): number[] => [...x.shape.slice(0, -1), last];
+
 function linearForward({ inputs, attrs, backend }: KernelArgs): tf.TensorInfo[] {
   const b = backend as WasmBackendLike;
   const k = exportsFor(b);
   const { streams, activation, hasBias, keepPreactivation } = attrs as unknown as { streams: number; activation: number; hasBias: boolean; keepPreactivation: boolean };
   const x = inputOf(inputs, 'x');
-  const [, rows, inDim] = x.shape;
+  const rows = rowsOf(x, streams);
+  const inDim = x.shape[x.shape.length - 1];
   const outDim = inputOf(inputs, 'w0').shape[1];
-  const y = output(b, [streams, rows, outDim]);
-  const z = keepPreactivation ? output(b, [streams, rows, outDim]) : null;
+  const y = output(b, withLast(x, outDim));
+  const z = keepPreactivation ? output(b, withLast(x, outDim)) : null;
   const xOffset = offsetOf(b, x, 'x');
   for (let m = 0; m < streams && rows > 0; m++) {
     const step = m * rows * outDim * 4;
@@ -36,9 +47,11 @@ function linearGrad({ inputs, attrs, backend }: KernelArgs): tf.TensorInfo[] {
   const b = backend as WasmBackendLike;
   const k = exportsFor(b);
   const { streams, activation, hasBias } = attrs as unknown as { streams: number; activation: number; hasBias: boolean };
-  const [, rows, inDim] = inputOf(inputs, 'x').shape;
+  const x = inputOf(inputs, 'x');
+  const rows = rowsOf(x, streams);
+  const inDim = x.shape[x.shape.length - 1];
   const outDim = inputOf(inputs, 'w0').shape[1];
-  const dx = output(b, [streams, rows, inDim]);
+  const dx = output(b, [...x.shape]);
   const dw = Array.from({ length: streams }, () => output(b, [inDim, outDim]));
   const db = hasBias ? Array.from({ length: streams }, () => output(b, [outDim])) : [];
   // g = dy * act'(z) (rows x out, for a non-linear activation), then W^T (out x in), packed for dx's product.

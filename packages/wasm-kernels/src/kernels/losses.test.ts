@@ -212,6 +212,12 @@ describe('fused reconstruction loss (masked MSE)', () => {
     // With the target held fixed it has no gradient at all (tf.grads refuses it), so only the reconstruction's is compared.
     const f = (r: tf.Tensor, t?: tf.Tensor) => reconstructionLoss(r, t ?? c, availability, { reconstructFrom, stopTargetGradient });
     await expectFusedMatches(FusedKernel.MaskedMse, f, stopTargetGradient ? [reconstruction] : [reconstruction, c]);
+    // The kernels read [B, U, M, D] as rows themselves: no reshape of the inputs or of their gradients (with 'all';
+    // 'others' reshapes while building its source mask, off the loss's inputs).
+    if (reconstructFrom === 'all') {
+      const run = await tf.profile(() => tf.tidy(() => tf.grads((r: tf.Tensor) => f(r))([reconstruction])));
+      expect(run.kernelNames).not.toContain('Reshape');
+    }
   });
 
   it('ignores unscored slots (NaN included) and gives 0 with a zero gradient when nothing is scored', async () => {

@@ -131,7 +131,10 @@ function jointNceGrad({ inputs, backend }: KernelArgs): tf.TensorInfo[] {
 }
 
 function mseOffsets(b: WasmBackendLike, inputs: Inputs) {
-  const [rows, d] = inputs.prediction.shape;
+  // Any rank: the rows are every axis but the last, flattened (the mask holds one entry per row).
+  const shape = inputs.prediction.shape;
+  const d = shape[shape.length - 1];
+  const rows = d > 0 ? shape.reduce((a, v) => a * v, 1) / d : 0;
   return { rows, d, prediction: offsetOf(b, inputs.prediction, 'prediction'), target: offsetOf(b, inputs.target, 'target'), mask: offsetOf(b, inputs.mask, 'mask') };
 }
 
@@ -147,8 +150,8 @@ function maskedMseGrad({ inputs, attrs, backend }: KernelArgs): tf.TensorInfo[] 
   const b = backend as WasmBackendLike;
   const { targetGradient } = attrs as unknown as { targetGradient: boolean };
   const o = mseOffsets(b, inputs);
-  const dprediction = output(b, [o.rows, o.d]);
-  const dtarget = targetGradient ? output(b, [o.rows, o.d]) : null;
+  const dprediction = output(b, [...inputs.prediction.shape]);
+  const dtarget = targetGradient ? output(b, [...inputs.prediction.shape]) : null;
   exportsFor(b).emoje_masked_mse_backward(offsetOf(b, inputs.dy, 'dy'), o.prediction, o.target, o.mask, dprediction.offset, dtarget ? dtarget.offset : 0, o.rows, o.d);
   return dtarget ? [dprediction.info, dtarget.info] : [dprediction.info];
 }
