@@ -145,15 +145,14 @@ function dropoutMultiplier(shape: readonly number[], rate: number, seed: number 
  * `Math.random()`, and so does this), so the same mask and values bit for bit; the gradient is `dy * multiplier`.
  */
 function fusedDropout(x: tf.Tensor, rate: number, seed: number | undefined): tf.Tensor {
-  const attrs = { keep: 1 - rate, ...aleaState(seed ?? Math.random()), keepMultiplier: false };
-  if (!recordingGradients()) return runFused(FusedKernel.Dropout, { x }, attrs)[0];
-  // The gradient `dy * multiplier` is the same kernel on dy (the same stream from the same state): nothing is saved.
+  const attrs = { keep: 1 - rate, ...aleaState(seed ?? Math.random()) };
+  if (!recordingGradients()) return runFused(FusedKernel.Dropout, { x }, { ...attrs, keepMultiplier: false })[0];
+  // The gradient is `dy * multiplier`: the multiplier is kept (a copy costs less than drawing the stream again).
   const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
-    const [input] = args as [tf.Tensor];
-    return {
-      value: runFused(FusedKernel.Dropout, { x: input }, attrs)[0],
-      gradFunc: (dy: tf.Tensor) => runFused(FusedKernel.Dropout, { x: dy }, attrs)[0],
-    };
+    const [input, save] = args as [tf.Tensor, tf.GradSaveFunc];
+    const [y, multiplier] = runFused(FusedKernel.Dropout, { x: input }, { ...attrs, keepMultiplier: true });
+    save([multiplier]);
+    return { value: y, gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.mul(dy, saved[0]) };
   });
   return op(x) as tf.Tensor;
 }
