@@ -16,14 +16,22 @@ import { layerNormKernels } from './kernels/layer-norm';
 import { linearKernels } from './kernels/linear';
 import { lossKernels } from './kernels/losses';
 import { maskingKernels } from './kernels/masking';
-import { instantiateFor, memoryOf, unsupportedReason, variantFor, type KernelVariant, type WasmBackendLike } from './module';
+import { freeingOutputsOnError, instantiateFor, memoryOf, unsupportedReason, variantFor, type KernelVariant, type WasmBackendLike } from './module';
 
 export type { KernelVariant } from './module';
 
 export { FusedKernel, setFusedKernelsEnabled, fusedKernelsEnabled } from '@emoje/core';
 
 /** Every kernel this package registers for the wasm backend. */
-export const WASM_KERNEL_CONFIGS: readonly tf.KernelConfig[] = [...linearKernels, ...layerNormKernels, ...attentionKernels, ...lossKernels, ...adamWKernels, ...maskingKernels, ...dropoutKernels];
+export const WASM_KERNEL_CONFIGS: readonly tf.KernelConfig[] = [
+  ...linearKernels,
+  ...layerNormKernels,
+  ...attentionKernels,
+  ...lossKernels,
+  ...adamWKernels,
+  ...maskingKernels,
+  ...dropoutKernels,
+].map((config) => ({ ...config, kernelFunc: freeingOutputsOnError(config.kernelFunc) }));
 
 /** What {@link registerWasmKernels} did. */
 export interface WasmKernelRegistration {

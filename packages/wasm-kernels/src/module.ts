@@ -125,7 +125,32 @@ export function offsetOf(backend: WasmBackendLike, t: tf.TensorInfo | undefined,
 /** A float32 output of `shape` and its byte offset. */
 export function output(backend: WasmBackendLike, shape: number[]): { info: tf.TensorInfo; offset: number } {
   const info = backend.makeOutput(shape, 'float32');
+  madeInThisCall?.push(info);
   return { info, offset: offsetOf(backend, info, 'output') };
+}
+
+/** The outputs made by the kernel call under way (see {@link freeingOutputsOnError}). */
+let madeInThisCall: tf.TensorInfo[] | null = null;
+
+/**
+ * Wraps a kernel function so that a call that throws (a missing or non-float32 input, a bad shape) frees the outputs
+ * it had already made: the backend's memory is left as it was, and the error reaches the caller unchanged.
+ */
+export function freeingOutputsOnError(kernelFunc: tf.KernelFunc): tf.KernelFunc {
+  return (args) => {
+    const outer = madeInThisCall;
+    const made: tf.TensorInfo[] = [];
+    madeInThisCall = made;
+    try {
+      return kernelFunc(args);
+    } catch (error) {
+      const backend = args.backend as unknown as { disposeData(dataId: object, force?: boolean): void };
+      for (const info of made) backend.disposeData(info.dataId, true);
+      throw error;
+    } finally {
+      madeInThisCall = outer;
+    }
+  };
 }
 
 /** The kernel input `name`, which the op wrappers in @emoje/core always pass. */

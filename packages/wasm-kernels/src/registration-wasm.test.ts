@@ -2,7 +2,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
-import { FusedKernel, applyStreamLinear, hasFusedKernel, setFusedKernelsEnabled } from '@emoje/core';
+import { FusedKernel, applyStreamLinear, hasFusedKernel, runFused, setFusedKernelsEnabled } from '@emoje/core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { expectCloseToScale, variableOf, weight, type WeightLike } from './__tests__/compare';
 import { registerWasmKernels, unregisterWasmKernels, WASM_KERNEL_CONFIGS } from './index';
@@ -87,5 +87,20 @@ describe('registerWasmKernels on the wasm backend', () => {
     expect((await registerWasmKernels()).registered).toBe(true);
     expect(await run()).toBe(true);
     tf.dispose(x);
+  });
+});
+
+describe('a fused kernel given bad input', () => {
+  it('throws naming the input and frees the outputs it had already made', async () => {
+    await registerWasmKernels();
+    const backend = tf.backend() as unknown as { numDataIds(): number };
+    const x = tf.ones([1, 3, 4]);
+    const w = tf.ones([4, 5], 'int32');
+    const before = { ids: backend.numDataIds(), tensors: tf.memory().numTensors };
+    expect(() => runFused(FusedKernel.Linear, { x, w0: w }, { streams: 1, activation: 0, hasBias: false, keepPreactivation: true })).toThrow(/w0 must be float32, got int32/);
+    expect(() => runFused(FusedKernel.LayerNorm, { x }, { streams: 1, epsilon: 1e-5, keepStatistics: true })).toThrow(/gamma0/);
+    expect(backend.numDataIds()).toBe(before.ids);
+    expect(tf.memory().numTensors).toBe(before.tensors);
+    tf.dispose([x, w]);
   });
 });
