@@ -69,10 +69,14 @@ export async function loadUseLite(options: LoadUseLiteNodeOptions = {}): Promise
   const modelPath = join(dir, USE_LITE_FILES.model);
   const model = parseJson<GraphModelJson>(await readFileNamed(modelPath), modelPath);
   const paths = Array.isArray(model?.weightsManifest) ? model.weightsManifest.flatMap((g) => g.paths) : [];
-  const [weights, vocabBytes] = await Promise.all([
-    Promise.all(paths.map(async (p) => toArrayBuffer(await readFileNamed(join(dir, p))))),
-    readFileNamed(join(dir, USE_LITE_FILES.vocabulary)),
-  ]);
+  // Read in parallel, but report a failure in a fixed order (the shards as listed, then the vocabulary), not
+  // whichever read happened to fail first.
+  const reads = await Promise.allSettled([...paths.map((p) => readFileNamed(join(dir, p))), readFileNamed(join(dir, USE_LITE_FILES.vocabulary))]);
+  const failed = reads.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  const bytes = (reads as PromiseFulfilledResult<Awaited<ReturnType<typeof readFileNamed>>>[]).map((r) => r.value);
+  const weights = bytes.slice(0, paths.length).map(toArrayBuffer);
+  const vocabBytes = bytes[paths.length];
   const vocabulary = parseJson<[string, number][]>(vocabBytes, join(dir, USE_LITE_FILES.vocabulary));
   return createUseLite({ model, weights, vocabulary }, dir);
 }
